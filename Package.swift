@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per concept: pure protocol and packet code in the middle, system I/O at the
+// edges, one thin executable. See Docs/architecture.md.
+let package = Package(
+    name: "tunnel",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tunnel", targets: ["tunnel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
+                       providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "CShims"),
+        .target(name: "Netlink", dependencies: ["CNetlink", "CShims"]),
+        .target(name: "Packet"),
+        .target(name: "Reactor", dependencies: ["CShims"]),
+        .target(name: "WireGuard", dependencies: ["COpenSSL"]),
+        .target(name: "NAT", dependencies: ["Packet"]),
+        .target(name: "Config", dependencies: ["WireGuard"]),
+        .target(name: "Control"),
+        .target(name: "Tunnel", dependencies: [
+            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "tunnel", dependencies: [
+            "Tunnel", "Config", "WireGuard",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PacketTests", dependencies: ["Packet"]),
+        .testTarget(name: "WireGuardTests", dependencies: ["WireGuard"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard"]),
+        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Config module: placeholder until its issue lands.

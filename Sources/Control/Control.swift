@@ -1,0 +1,1 @@
+// Control module: placeholder until its issue lands.

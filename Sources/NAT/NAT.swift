@@ -1,0 +1,1 @@
+// NAT module: placeholder until its issue lands.

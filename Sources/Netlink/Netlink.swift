@@ -1,0 +1,1 @@
+// Netlink module: placeholder until its issue lands.

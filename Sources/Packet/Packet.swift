@@ -1,0 +1,1 @@
+// Packet module: placeholder until its issue lands.

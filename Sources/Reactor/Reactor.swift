@@ -1,0 +1,1 @@
+// Reactor module: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// Tunnel module: placeholder until its issue lands.

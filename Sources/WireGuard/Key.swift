@@ -1,0 +1,59 @@
+// A 32-byte WireGuard key (private, public or preshared) and its base64 text form,
+// the same form `wg genkey`, `wg pubkey` and wg-quick files use.
+import Foundation
+
+public struct Key: Hashable, Sendable, CustomStringConvertible {
+    public static let byteCount = 32
+    /// Base64 of 32 bytes is always 44 characters ending in one '='.
+    public static let base64Length = 44
+
+    public enum ParseError: Error, Equatable, CustomStringConvertible {
+        case wrongLength(Int)
+        case notBase64
+
+        public var description: String {
+            switch self {
+            case .wrongLength(let n): return "a key is \(Key.base64Length) base64 characters (32 bytes), got \(n) characters"
+            case .notBase64: return "a key must be base64 (as printed by `wg genkey` or `tunnel genkey`)"
+            }
+        }
+    }
+
+    public private(set) var bytes: [UInt8]
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == Key.byteCount, "a key is 32 bytes")
+        self.bytes = bytes
+    }
+
+    public init(base64 text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count == Key.base64Length else { throw ParseError.wrongLength(trimmed.count) }
+        guard let data = Data(base64Encoded: trimmed), data.count == Key.byteCount else {
+            throw ParseError.notBase64
+        }
+        self.bytes = [UInt8](data)
+    }
+
+    public var base64: String { Data(bytes).base64EncodedString() }
+
+    /// All-zero keys mean "no key" in the UAPI and in wg-quick files.
+    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    /// Keys are compared in constant time: a key may be secret.
+    public static func == (lhs: Key, rhs: Key) -> Bool {
+        var diff: UInt8 = 0
+        for i in 0..<Key.byteCount { diff |= lhs.bytes[i] ^ rhs.bytes[i] }
+        return diff == 0
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+
+    /// Never the key itself: descriptions end up in logs.
+    public var description: String { "Key(…)" }
+
+    /// Overwrites the bytes with zeros (for retiring secrets).
+    public mutating func wipe() {
+        for i in 0..<bytes.count { bytes[i] = 0 }
+    }
+}
