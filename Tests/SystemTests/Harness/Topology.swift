@@ -1,0 +1,203 @@
+// Builds a topology of network namespaces joined by veth pairs from a short text,
+// runs commands and processes inside them, and removes all of it afterwards.
+//
+//   let topo = try Topology("""
+//       client eth0 192.0.2.2/24 2001:db8:1::2/64 -- server eth0 192.0.2.1/24 2001:db8:1::1/64
+//       server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
+//       route client default via 192.0.2.1
+//       """, test: self)
+//
+// Each link line names two namespaces with an interface and its addresses each.
+// "ns NAME" declares a namespace without links; "route NS PREFIX via GW" adds a route.
+// Real namespace names carry a per-run prefix ("tt" + pid + counter) so reruns never
+// collide, and a later run removes namespaces left by a run that was killed.
+import CShims
+import Foundation
+import XCTest
+
+final class Topology {
+    static let namePrefix = "tt"
+    nonisolated(unsafe) private static var counter = 0
+
+    let runID: String
+    let logDirectory: URL
+    private(set) var namespaces: [String: String] = [:]
+    private var order: [String] = []
+    private var processes: [BackgroundProcess] = []
+    private var cleanups: [() -> Void] = []
+    private var tornDown = false
+
+    init(_ description: String, test: XCTestCase? = nil) throws {
+        Topology.removeLeftovers()
+        Topology.counter += 1
+        runID = "\(Topology.namePrefix)\(getpid())x\(Topology.counter)"
+        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(runID)
+        try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        test?.addTeardownBlock { [weak self] in self?.teardown() }
+        do {
+            try build(description)
+        } catch {
+            teardown()
+            throw error
+        }
+    }
+
+    deinit { teardown() }
+
+    /// The real name of a namespace of this topology.
+    func ns(_ logical: String) -> String {
+        guard let real = namespaces[logical] else { fatalError("no namespace '\(logical)' in this topology") }
+        return real
+    }
+
+    // MARK: building
+
+    private func build(_ description: String) throws {
+        for raw in description.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let words = line.split(separator: " ").map(String.init)
+            if words[0] == "ns" {
+                for n in words.dropFirst() { try addNamespace(n) }
+            } else if words[0] == "route" {
+                try addNamespace(words[1])
+                try run(words[1], ["ip", "route", "add"] + Array(words[2...]))
+            } else if let sep = words.firstIndex(of: "--") {
+                try addLink(Array(words[..<sep]), Array(words[(sep + 1)...]))
+            } else {
+                throw MissingPrerequisite(description: "bad topology line: \(line)")
+            }
+        }
+    }
+
+    func addNamespace(_ logical: String) throws {
+        guard namespaces[logical] == nil else { return }
+        let real = "\(runID)-\(logical)"
+        try Command.check(["ip", "netns", "add", real])
+        namespaces[logical] = real
+        order.append(logical)
+        try run(logical, ["ip", "link", "set", "lo", "up"])
+    }
+
+    /// `side` is [namespace, interface, address...].
+    private func addLink(_ a: [String], _ b: [String]) throws {
+        guard a.count >= 2, b.count >= 2 else {
+            throw MissingPrerequisite(description: "a link side needs a namespace and an interface")
+        }
+        try addNamespace(a[0])
+        try addNamespace(b[0])
+        // Both ends are created directly inside their namespaces: the root namespace never sees them.
+        try Command.check(["ip", "-n", ns(a[0]), "link", "add", a[1], "type", "veth",
+                           "peer", "name", b[1], "netns", ns(b[0])])
+        for side in [a, b] {
+            for addr in side.dropFirst(2) {
+                var argv = ["ip", "addr", "add", addr, "dev", side[1]]
+                if addr.contains(":") { argv.append("nodad") }
+                try run(side[0], argv)
+            }
+            try run(side[0], ["ip", "link", "set", side[1], "up"])
+        }
+    }
+
+    // MARK: running things inside
+
+    /// Runs a command in a namespace; throws with its output when it fails. Returns stdout.
+    @discardableResult
+    func run(_ logical: String, _ argv: [String], timeout: TimeInterval = 120,
+             environment: [String: String]? = nil, input: String? = nil) throws -> String {
+        try Command.check(["ip", "netns", "exec", ns(logical)] + argv, timeout: timeout,
+                          environment: environment, input: input)
+    }
+
+    @discardableResult
+    func run(_ logical: String, _ argv: String...) throws -> String { try run(logical, argv) }
+
+    /// Runs a command in a namespace and returns its status and output, whatever they are.
+    func attempt(_ logical: String, _ argv: [String], timeout: TimeInterval = 120) throws -> CommandResult {
+        try Command.run(["ip", "netns", "exec", ns(logical)] + argv, timeout: timeout)
+    }
+
+    /// Starts a long-running process in a namespace; it is stopped at teardown.
+    func spawn(_ logical: String, name: String, _ argv: [String],
+               environment: [String: String]? = nil) throws -> BackgroundProcess {
+        let p = try BackgroundProcess(name: name, argv: ["ip", "netns", "exec", ns(logical)] + argv,
+                                      logDirectory: logDirectory, environment: environment)
+        processes.append(p)
+        return p
+    }
+
+    /// Starts the `tunnel` binary under test in a namespace.
+    func spawnTunnel(_ logical: String, name: String = "tunnel", _ args: [String],
+                     environment: [String: String]? = nil) throws -> BackgroundProcess {
+        guard let bin = SystemTestEnvironment.tunnelBinary else {
+            throw MissingPrerequisite(description: "the tunnel binary is not built")
+        }
+        return try spawn(logical, name: name, [bin] + args, environment: environment)
+    }
+
+    /// Runs `body` with the calling thread inside the namespace; sockets and TUN devices
+    /// it opens stay in that namespace after it returns.
+    func enter<T>(_ logical: String, _ body: () throws -> T) throws -> T {
+        let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        let target = open("/var/run/netns/\(ns(logical))", O_RDONLY | O_CLOEXEC)
+        defer {
+            if original >= 0 { _ = tunnel_setns_net(original); close(original) }
+            if target >= 0 { close(target) }
+        }
+        guard original >= 0, target >= 0, tunnel_setns_net(target) == 0 else {
+            throw MissingPrerequisite(description: "cannot enter namespace \(ns(logical)): errno \(errno)")
+        }
+        return try body()
+    }
+
+    /// Registers extra cleanup (closing fds, stopping reactors) to run before namespaces go.
+    func onTeardown(_ body: @escaping () -> Void) { cleanups.append(body) }
+
+    /// Polls `condition` until true or `timeout` passes. For waiting on state, never for asserting speed.
+    func waitUntil(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if try condition() { return true }
+            usleep(50_000)
+        } while Date() < deadline
+        return try condition()
+    }
+
+    // MARK: teardown
+
+    func teardown() {
+        guard !tornDown else { return }
+        tornDown = true
+        for c in cleanups.reversed() { c() }
+        for p in processes.reversed() { p.stop(grace: 3) }
+        for logical in order.reversed() {
+            if let real = namespaces[logical] { Topology.deleteNamespace(real) }
+        }
+        try? FileManager.default.removeItem(at: logDirectory)
+    }
+
+    /// Logs of the processes this topology started, for failure messages.
+    var processLogs: String {
+        processes.map { "--- \($0.name) ---\n\($0.log.suffix(4000))" }.joined(separator: "\n")
+    }
+
+    static func deleteNamespace(_ real: String) {
+        // Kill anything still running inside first, or the namespace lingers.
+        if let pids = try? Command.run(["ip", "netns", "pids", real]).stdout {
+            for pid in pids.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+        }
+        _ = try? Command.run(["ip", "netns", "del", real])
+    }
+
+    /// Removes namespaces left by an earlier test run that died without tearing down.
+    private static func removeLeftovers() {
+        guard let list = try? Command.run(["ip", "netns", "list"]).stdout else { return }
+        for line in list.split(separator: "\n") {
+            let name = String(line.split(separator: " ")[0])
+            guard name.hasPrefix(namePrefix), let x = name.firstIndex(of: "x"),
+                  let pid = Int32(name[name.index(name.startIndex, offsetBy: namePrefix.count)..<x]),
+                  pid != getpid(), kill(pid, 0) != 0 else { continue }
+            deleteNamespace(name)
+        }
+    }
+}
