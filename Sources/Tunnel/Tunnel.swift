@@ -1,1 +1,0 @@
-// Tunnel module: placeholder until its issue lands.
