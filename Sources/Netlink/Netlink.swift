@@ -1,1 +1,0 @@
-// Netlink module: placeholder until its issue lands.

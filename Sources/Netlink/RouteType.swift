@@ -1,0 +1,18 @@
+/// The kind of a route (rtm_type, RTN_*): what the kernel does with a match.
+public enum RouteType: UInt8, Hashable, Sendable, CustomStringConvertible {
+    case unspecified = 0
+    case unicast = 1
+    case local = 2
+    case broadcast = 3
+    case anycast = 4
+    case multicast = 5
+    case blackhole = 6
+    case unreachable = 7
+    case prohibit = 8
+    /// Ends the lookup in this table; policy routing goes on with the next rule.
+    case `throw` = 9
+    case nat = 10
+    case externalResolve = 11
+
+    public var description: String { String(describing: self) }
+}
