@@ -15,4 +15,21 @@ int tunnel_tun_open(const char *name, char *actual_name, size_t actual_name_len)
 /// Returns 0 or -errno.
 int tunnel_setns_net(int fd);
 
+struct sockaddr_in6;
+
+/// Largest batch the batch calls accept.
+#define TUNNEL_MAX_BATCH 64
+
+/// Receives up to `count` datagrams with one recvmmsg call. Datagram i lands in
+/// `buffers + i * buffer_size`, its source in `addrs[i]`, its length in `lengths[i]`,
+/// and `truncated[i]` is set when it did not fit. Returns the number received (0 when
+/// nothing is waiting) or -errno.
+int tunnel_recv_batch(int fd, void *buffers, size_t buffer_size, unsigned count,
+                      struct sockaddr_in6 *addrs, unsigned *lengths, unsigned char *truncated);
+
+/// Sends `count` datagrams with sendmmsg: datagram i is `lengths[i]` bytes at
+/// `starts[i]`, to `addrs[i]`. Returns how many were sent, or -errno.
+int tunnel_send_batch(int fd, void *const *starts, const unsigned *lengths,
+                      const struct sockaddr_in6 *addrs, unsigned count);
+
 #endif

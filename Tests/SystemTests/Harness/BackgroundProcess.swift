@@ -10,7 +10,7 @@ final class BackgroundProcess {
     init(name: String, argv: [String], logDirectory: URL, environment: [String: String]? = nil) throws {
         self.name = name
         logURL = logDirectory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = URL(fileURLWithPath: SystemTestEnvironment.toolPath(argv[0]) ?? argv[0])
         process.arguments = Array(argv.dropFirst())

@@ -44,6 +44,14 @@ final class Topology {
 
     deinit { teardown() }
 
+    /// An interface name unique on the whole machine for this run (at most 15 characters).
+    /// Needed where names share a global space even across namespaces, such as
+    /// /var/run/wireguard/NAME.sock.
+    func uniqueInterfaceName(_ tag: String) -> String {
+        let id = String(getpid(), radix: 36) + String(Topology.counter, radix: 36)
+        return String(("t" + id + tag).prefix(15))
+    }
+
     /// The real name of a namespace of this topology.
     func ns(_ logical: String) -> String {
         guard let real = namespaces[logical] else { fatalError("no namespace '\(logical)' in this topology") }

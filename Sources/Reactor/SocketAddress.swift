@@ -1,0 +1,62 @@
+// A peer's UDP address in the form the kernel takes it. The UDP socket is dual-stack,
+// so IPv4 peers appear as v4-mapped IPv6 addresses (::ffff:a.b.c.d); keeping the raw
+// sockaddr lets the data path compare and send without converting per packet.
+import Addresses
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
+    public var storage: sockaddr_in6
+
+    public init(storage: sockaddr_in6) { self.storage = storage }
+
+    public init(_ endpoint: Endpoint) {
+        var sa = sockaddr_in6()
+        sa.sin6_family = sa_family_t(AF_INET6)
+        sa.sin6_port = endpoint.port.bigEndian
+        let bytes: [UInt8]
+        switch endpoint.address {
+        case .v4(let a): bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] + a.bytes
+        case .v6(let a): bytes = a.bytes
+        }
+        withUnsafeMutableBytes(of: &sa.sin6_addr) { raw in
+            for i in 0..<16 { raw[i] = bytes[i] }
+        }
+        storage = sa
+    }
+
+    public var endpoint: Endpoint {
+        var s = storage
+        let addr = withUnsafeBytes(of: &s.sin6_addr) { raw -> IPAddress in
+            let isMapped = (0..<10).allSatisfy { raw[$0] == 0 } && raw[10] == 0xff && raw[11] == 0xff
+            if isMapped {
+                return .v4(IPv4Address(networkBytes: UnsafeRawBufferPointer(rebasing: raw[12..<16])))
+            }
+            return .v6(IPv6Address(networkBytes: raw))
+        }
+        return Endpoint(address: addr, port: UInt16(bigEndian: storage.sin6_port))
+    }
+
+    /// The address and port bytes as they appear on the wire, for cookie MACs.
+    public func withAddressAndPortBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        var buf: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        var s = storage
+        return withUnsafeMutableBytes(of: &buf) { out in
+            withUnsafeBytes(of: &s.sin6_addr) { a in
+                for i in 0..<16 { out[i] = a[i] }
+            }
+            out[16] = UInt8(truncatingIfNeeded: UInt16(bigEndian: storage.sin6_port) >> 8)
+            out[17] = UInt8(truncatingIfNeeded: UInt16(bigEndian: storage.sin6_port))
+            return body(UnsafeRawBufferPointer(rebasing: out[0..<18]))
+        }
+    }
+
+    public static func == (l: SocketAddress, r: SocketAddress) -> Bool {
+        var a = l.storage, b = r.storage
+        return a.sin6_port == b.sin6_port
+            && withUnsafeBytes(of: &a.sin6_addr) { x in withUnsafeBytes(of: &b.sin6_addr) { y in x.elementsEqual(y) } }
+    }
+
+    public var description: String { endpoint.description }
+}

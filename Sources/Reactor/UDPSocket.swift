@@ -1,0 +1,102 @@
+// The tunnel's UDP socket: dual-stack, non-blocking, optionally marked (SO_MARK) so policy
+// routing can keep the tunnel's own packets out of the tunnel. Receives in batches with
+// recvmmsg into buffers the caller owns, so the data path never allocates.
+import Addresses
+import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum SocketError: Error, CustomStringConvertible {
+    case createFailed(errno: Int32)
+    case bindFailed(port: UInt16, errno: Int32)
+    case optionFailed(String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .createFailed(let e): return "cannot create UDP socket: \(String(cString: strerror(e)))"
+        case .bindFailed(let p, let e):
+            return "cannot listen on UDP port \(p): \(String(cString: strerror(e)))"
+                + (e == EADDRINUSE ? " (another program uses it; pick another ListenPort)" : "")
+        case .optionFailed(let o, let e): return "cannot set \(o) on the UDP socket: \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+public final class UDPSocket {
+    public private(set) var fd: Int32
+
+    /// Binds [::]:port (0 picks a free port), accepting IPv4 too.
+    public init(port: UInt16, fwmark: UInt32? = nil) throws {
+        fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError.createFailed(errno: errno) }
+        do {
+            try setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0, "IPV6_V6ONLY")
+            if let fwmark { try setOption(SOL_SOCKET, SO_MARK, Int32(bitPattern: fwmark), "SO_MARK") }
+            // Large buffers absorb bursts between reactor wakeups.
+            try? setOption(SOL_SOCKET, SO_RCVBUFFORCE, Int32(4 << 20), "SO_RCVBUFFORCE")
+            try? setOption(SOL_SOCKET, SO_SNDBUFFORCE, Int32(4 << 20), "SO_SNDBUFFORCE")
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = port.bigEndian
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+            guard rc == 0 else { throw SocketError.bindFailed(port: port, errno: errno) }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    public var localPort: UInt16 {
+        var addr = sockaddr_in6()
+        var len = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return UInt16(bigEndian: addr.sin6_port)
+    }
+
+    public func setMark(_ mark: UInt32) throws {
+        try setOption(SOL_SOCKET, SO_MARK, Int32(bitPattern: mark), "SO_MARK")
+    }
+
+    /// Receives up to `batch.capacity` datagrams; returns how many (0 when none is waiting).
+    public func receive(into batch: ReceiveBatch) -> Int {
+        let n = tunnel_recv_batch(fd, batch.storage, batch.bufferSize, UInt32(batch.capacity),
+                                  batch.addresses, batch.lengths, batch.truncated)
+        return n > 0 ? Int(n) : 0
+    }
+
+    /// Sends one datagram. A full socket buffer drops it, as a NIC queue would; returns false then.
+    @inline(__always)
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) -> Bool {
+        var sa = address.storage
+        let n = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
+        return n == bytes.count
+    }
+
+    public func close() {
+        if fd >= 0 {
+            _ = Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    private func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ label: String) throws {
+        var v = value
+        guard setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw SocketError.optionFailed(label, errno: errno)
+        }
+    }
+}
