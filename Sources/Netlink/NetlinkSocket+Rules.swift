@@ -91,6 +91,8 @@ enum RuleAttribute {
     static let sourcePorts = Int(FRA_SPORT_RANGE)
     static let destinationPorts = Int(FRA_DPORT_RANGE)
     static let invertFlag = UInt32(FIB_RULE_INVERT)
+    /// Kernels report -1 (no suppression) explicitly.
+    static let suppressPrefixLengthUnset = UInt32.max
 }
 
 extension ClosedRange where Bound == UInt16 {
@@ -116,7 +118,9 @@ extension Rule {
         ipProtocol = a.u8(RuleAttribute.ipProtocol)
         sourcePorts = Rule.ports(a.load(RuleAttribute.sourcePorts, as: fib_rule_port_range.self))
         destinationPorts = Rule.ports(a.load(RuleAttribute.destinationPorts, as: fib_rule_port_range.self))
-        suppressPrefixLength = a.u32(RuleAttribute.suppressPrefixLength)
+        suppressPrefixLength = a.u32(RuleAttribute.suppressPrefixLength).flatMap {
+            $0 == RuleAttribute.suppressPrefixLengthUnset ? nil : $0
+        }
         invert = header.flags & RuleAttribute.invertFlag != 0
         protocolID = a.u8(RuleAttribute.protocolID) ?? RouteProtocol.unspecified
     }

@@ -14,5 +14,20 @@ public enum RouteType: UInt8, Hashable, Sendable, CustomStringConvertible {
     case nat = 10
     case externalResolve = 11
 
-    public var description: String { String(describing: self) }
+    public var description: String {
+        switch self {
+        case .unspecified: return "unspec"
+        case .unicast: return "unicast"
+        case .local: return "local"
+        case .broadcast: return "broadcast"
+        case .anycast: return "anycast"
+        case .multicast: return "multicast"
+        case .blackhole: return "blackhole"
+        case .unreachable: return "unreachable"
+        case .prohibit: return "prohibit"
+        case .throw: return "throw"
+        case .nat: return "nat"
+        case .externalResolve: return "xresolve"
+        }
+    }
 }
