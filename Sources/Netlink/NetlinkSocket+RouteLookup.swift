@@ -13,6 +13,7 @@ extension NetlinkSocket {
         header.rtm_family = destination.family.rawValue
         header.rtm_dst_len = UInt8(destination.bitWidth)
         header.rtm_src_len = UInt8(source?.bitWidth ?? 0)
+        header.rtm_flags = RouteAttribute.lookupTableFlag   // report the table that matched
         let request = try NetlinkRequest(type: RTM_GETROUTE, flags: 0, header: header, operation: operation)
         try request.put(RouteAttribute.destination, address: destination)
         if let source { try request.put(RouteAttribute.source, address: source) }

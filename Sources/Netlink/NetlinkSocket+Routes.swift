@@ -78,6 +78,8 @@ enum RouteAttribute {
     static let mark = Int(RTA_MARK.rawValue)
     /// rtm_flags bit of a cached clone rather than a FIB entry.
     static let clonedFlag = UInt32(RTM_F_CLONED)
+    /// rtm_flags bit asking a lookup to report the table of the matching route.
+    static let lookupTableFlag = UInt32(RTM_F_LOOKUP_TABLE)
 }
 
 extension Route {

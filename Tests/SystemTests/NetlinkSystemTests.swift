@@ -103,6 +103,9 @@ final class NetlinkSystemTests: XCTestCase {
         let global = try nl.addresses(of: .name(tun.name)).filter { $0.scope == 0 }
         XCTAssertEqual(Set(global.map(\.prefix)), [tunV4, tunV6], "exactly the two addresses")
         XCTAssertTrue(global.allSatisfy { $0.linkIndex == tun.index })
+        let v6Flags = global.first { $0.prefix == tunV6 }?.flags ?? 0
+        XCTAssertNotEqual(v6Flags & 0x02, 0, "IPv6 address skips DAD (IFA_F_NODAD)")
+        XCTAssertEqual(v6Flags & 0x40, 0, "IPv6 address is not tentative (IFA_F_TENTATIVE)")
         let expected = made.routes.map { route -> Route in
             var r = route
             r.scope = route.gateway == nil && route.type == .unicast && route.destination.address.isIPv4
@@ -164,6 +167,30 @@ final class NetlinkSystemTests: XCTestCase {
         for route in made.routes { try nl.removeRoute(route) }
         try nl.removeAddress(tunV4, from: .name(tun.name))
         try nl.removeAddress(tunV6, from: .index(tun.index))
+    }
+
+    /// The server moves the `local` rule behind its own rules, and puts it back on exit.
+    func testLocalRuleMovesAndComesBack() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try Topology("ns a", test: self)
+        try topo.enter("a") {
+            let nl = try NetlinkSocket()
+            let before = try nl.rules(family: .ipv4)
+            let original = Rule(family: .ipv4, priority: 0, action: .lookup(table: RouteTable.local))
+            let moved = Rule(family: .ipv4, priority: 32765, action: .lookup(table: RouteTable.local),
+                             protocolID: testProtocol)
+            try nl.addRule(moved)
+            try nl.removeRule(original)
+            let local = try nl.rules(family: .ipv4).filter { $0.action == .lookup(table: RouteTable.local) }
+            XCTAssertEqual(local, [moved], "only the moved local rule is left")
+            let ipLocal = try ipJSON(topo, ["rule", "show"]).filter { $0["table"] as? String == "local" }
+            XCTAssertEqual(ipLocal.map { $0["priority"] as? Int }, [32765], "ip agrees")
+
+            try nl.addRule(Rule(family: .ipv4, priority: 0, action: .lookup(table: RouteTable.local),
+                                protocolID: RouteProtocol.kernel))
+            try nl.removeRule(moved)
+            XCTAssertEqual(try nl.rules(family: .ipv4), before, "rules as before")
+        }
     }
 
     func testDeleteLinkRemovesBothEndsOfAVeth() throws {
