@@ -62,6 +62,14 @@ struct PacketFactory {
         return built
     }
 
+    /// A packet around a given transport segment, checksums filled in.
+    mutating func packet(version: IPVersion, proto: UInt8, segment: [UInt8]) -> BuiltPacket {
+        var built = version == .v4 ? ipv4(proto: proto, segment: segment)
+                                   : ipv6(proto: proto, segment: segment, extensionHeaders: true)
+        built.fillChecksums()
+        return built
+    }
+
     // MARK: - IP layer
 
     mutating func ipv4(proto: UInt8, segment: [UInt8]) -> BuiltPacket {
