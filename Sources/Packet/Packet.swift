@@ -1,1 +1,0 @@
-// Packet module: placeholder until its issue lands.
