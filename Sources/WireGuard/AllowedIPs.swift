@@ -168,3 +168,5 @@ public struct AllowedIPs<Value: Hashable> {
         freeSlots.append(slot)
     }
 }
+
+extension AllowedIPs: Sendable where Value: Sendable {}
