@@ -24,9 +24,9 @@ let package = Package(
         .target(name: "Packet", dependencies: ["Addresses"]),
         .target(name: "Reactor", dependencies: ["CShims", "Addresses"]),
         .target(name: "WireGuard", dependencies: ["COpenSSL", "Addresses"]),
-        .target(name: "NAT", dependencies: ["Packet"]),
+        .target(name: "NAT", dependencies: ["Packet", "Addresses"]),
         .target(name: "Config", dependencies: ["WireGuard", "Addresses"]),
-        .target(name: "Control"),
+        .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
         .target(name: "Tunnel", dependencies: [
             "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control",
             .product(name: "Logging", package: "swift-log"),
@@ -39,7 +39,10 @@ let package = Package(
         .testTarget(name: "PacketTests", dependencies: ["Packet", "Addresses"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Addresses"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
-        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel", "Addresses"]),
+        .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),
+        .testTarget(name: "TunnelTests", dependencies: ["Tunnel", "Config", "WireGuard", "Addresses", "Netlink"]),
+        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel", "Addresses", "Config", "WireGuard", "Control", "NAT"]),
     ],
     swiftLanguageModes: [.v5]
 )
