@@ -1,6 +1,8 @@
 // A transport session: one sending key with its counter, one receiving key with its replay
 // window, both indices. Seal and open work in place in the caller's buffer and allocate
-// nothing. Owned by one queue at a time: it is not internally synchronised.
+// nothing. Not internally synchronised: sealing touches only the sending half and opening
+// only the receiving half, so one queue may seal while another opens, but each half has
+// one owner, and wipe() runs only when neither is in use.
 public final class Keypair {
     public let localIndex: UInt32
     public let remoteIndex: UInt32
