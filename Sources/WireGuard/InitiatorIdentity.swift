@@ -1,0 +1,10 @@
+// The first half of consuming an initiation: the initiator's static public key, decrypted
+// so the caller can find which peer sent it, plus the handshake state to continue with.
+public struct InitiatorIdentity {
+    /// The initiator's static public key: look the peer up by this.
+    public let publicKey: Key
+    public let senderIndex: UInt32
+    let symmetric: NoiseSymmetricState
+    let remoteEphemeral: Key
+    let encryptedTimestamp: [UInt8]
+}
