@@ -215,7 +215,7 @@ public struct PeerTimers {
     // MARK: helpers
 
     private var persistentKeepaliveNanoseconds: UInt64 {
-        UInt64(persistentKeepaliveInterval) * TimerConstants.nanosecondsPerSecond
+        UInt64(persistentKeepaliveInterval) * ProtocolConstants.nanosecondsPerSecond
     }
 
     private func randomJitter() -> UInt64 {

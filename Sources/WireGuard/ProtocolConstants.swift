@@ -2,6 +2,7 @@
 // messages.h). Times are monotonic nanoseconds, the unit all time parameters use here.
 public enum ProtocolConstants {
     public static let nanosecondsPerSecond: UInt64 = 1_000_000_000
+    public static let nanosecondsPerMillisecond: UInt64 = 1_000_000
 
     // Noise names and labels (whitepaper 5.4).
     public static let construction = Array("Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s".utf8)
@@ -20,6 +21,10 @@ public enum ProtocolConstants {
     public static let rekeyAttemptTime: UInt64 = 90 * nanosecondsPerSecond
     public static let rekeyTimeout: UInt64 = 5 * nanosecondsPerSecond
     public static let keepaliveTimeout: UInt64 = 10 * nanosecondsPerSecond
+    /// Random extra delay on retransmits so peers behind one NAT do not stay in step.
+    public static let rekeyTimeoutJitterMax: UInt64 = 333 * nanosecondsPerMillisecond
+    /// Retransmits allowed after the first initiation before giving up.
+    public static let maxTimerHandshakes: Int = Int(rekeyAttemptTime / rekeyTimeout)
 
     // Cookies.
     public static let cookieSecretMaxAge: UInt64 = 120 * nanosecondsPerSecond

@@ -2,8 +2,8 @@
 import XCTest
 @testable import WireGuard
 
-private let second = TimerConstants.nanosecondsPerSecond
-private let millisecond = TimerConstants.nanosecondsPerMillisecond
+private let second = ProtocolConstants.nanosecondsPerSecond
+private let millisecond = ProtocolConstants.nanosecondsPerMillisecond
 
 /// Drives PeerTimers the way an I/O layer would: sleep until `nextDeadline`, poll,
 /// and (optionally) react like a peer that gets no handshake response.
@@ -39,15 +39,15 @@ final class PeerTimersTests: XCTestCase {
     // MARK: constants
 
     func testConstantsMatchTheProtocol() {
-        XCTAssertEqual(TimerConstants.rekeyAfterTime, 120 * second)
-        XCTAssertEqual(TimerConstants.rejectAfterTime, 180 * second)
-        XCTAssertEqual(TimerConstants.rekeyAttemptTime, 90 * second)
-        XCTAssertEqual(TimerConstants.rekeyTimeout, 5 * second)
-        XCTAssertEqual(TimerConstants.rekeyTimeoutJitterMax, 333 * millisecond)
-        XCTAssertEqual(TimerConstants.keepaliveTimeout, 10 * second)
-        XCTAssertEqual(TimerConstants.maxTimerHandshakes, 18)
+        XCTAssertEqual(ProtocolConstants.rekeyAfterTime, 120 * second)
+        XCTAssertEqual(ProtocolConstants.rejectAfterTime, 180 * second)
+        XCTAssertEqual(ProtocolConstants.rekeyAttemptTime, 90 * second)
+        XCTAssertEqual(ProtocolConstants.rekeyTimeout, 5 * second)
+        XCTAssertEqual(ProtocolConstants.rekeyTimeoutJitterMax, 333 * millisecond)
+        XCTAssertEqual(ProtocolConstants.keepaliveTimeout, 10 * second)
+        XCTAssertEqual(ProtocolConstants.maxTimerHandshakes, 18)
         XCTAssertEqual(TimerConfiguration.standard.maxTimerHandshakes, 18)
-        XCTAssertEqual(TimerConstants.rekeyAfterMessages, 1 << 60)
+        XCTAssertEqual(ProtocolConstants.rekeyAfterMessages, 1 << 60)
     }
 
     // MARK: rekey rules
@@ -71,7 +71,7 @@ final class PeerTimersTests: XCTestCase {
     func testShortenedRekeyTimeIsHonoured() {
         let c = TimerConfiguration(rekeyAfterTime: 10 * second)
         XCTAssertTrue(c.needsRekeyForSending(sessionCreated: 0, now: 10 * second, isInitiator: true, sendCounter: 0))
-        XCTAssertEqual(c.rejectAfterTime, TimerConstants.rejectAfterTime, "other values keep their defaults")
+        XCTAssertEqual(c.rejectAfterTime, ProtocolConstants.rejectAfterTime, "other values keep their defaults")
     }
 
     func testInitiatorRekeysOnReceiveAt165SecondsOncePerSession() {

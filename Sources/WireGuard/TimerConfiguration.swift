@@ -1,30 +1,5 @@
-// WireGuard's protocol timing constants (whitepaper §6, kernel messages.h), named once,
-// and TimerConfiguration: the same values as a struct so tests and a test-only option
-// can shorten them. All durations are nanoseconds of a monotonic clock.
-
-/// The protocol's timing constants, in nanoseconds unless the name says otherwise.
-public enum TimerConstants {
-    public static let nanosecondsPerSecond: UInt64 = 1_000_000_000
-    public static let nanosecondsPerMillisecond: UInt64 = 1_000_000
-
-    /// The initiator of a session starts a new handshake once it is this old.
-    public static let rekeyAfterTime: UInt64 = 120 * nanosecondsPerSecond
-    /// A keypair is never used past this age, in either direction.
-    public static let rejectAfterTime: UInt64 = 180 * nanosecondsPerSecond
-    /// How long to keep retrying a handshake before giving up.
-    public static let rekeyAttemptTime: UInt64 = 90 * nanosecondsPerSecond
-    /// Wait for a handshake response before retransmitting; also the minimum spacing
-    /// of initiations.
-    public static let rekeyTimeout: UInt64 = 5 * nanosecondsPerSecond
-    /// Random extra delay on retransmits so peers behind one NAT do not stay in step.
-    public static let rekeyTimeoutJitterMax: UInt64 = 333 * nanosecondsPerMillisecond
-    /// Answer received data with a keepalive if nothing was sent back for this long.
-    public static let keepaliveTimeout: UInt64 = 10 * nanosecondsPerSecond
-    /// Messages sent under one keypair before the sender starts a new handshake.
-    public static let rekeyAfterMessages: UInt64 = 1 << 60
-    /// Retransmits allowed after the first initiation before giving up.
-    public static let maxTimerHandshakes: Int = Int(rekeyAttemptTime / rekeyTimeout)
-}
+// TimerConfiguration: the protocol's timing constants (ProtocolConstants) as a struct,
+// so tests and a test-only option can shorten them. All durations are nanoseconds of a monotonic clock.
 
 /// The timing values one peer's timers use; `.standard` is the protocol's.
 public struct TimerConfiguration: Sendable, Equatable {
@@ -38,13 +13,13 @@ public struct TimerConfiguration: Sendable, Equatable {
 
     public static let standard = TimerConfiguration()
 
-    public init(rekeyAfterTime: UInt64 = TimerConstants.rekeyAfterTime,
-                rejectAfterTime: UInt64 = TimerConstants.rejectAfterTime,
-                rekeyAttemptTime: UInt64 = TimerConstants.rekeyAttemptTime,
-                rekeyTimeout: UInt64 = TimerConstants.rekeyTimeout,
-                rekeyTimeoutJitterMax: UInt64 = TimerConstants.rekeyTimeoutJitterMax,
-                keepaliveTimeout: UInt64 = TimerConstants.keepaliveTimeout,
-                rekeyAfterMessages: UInt64 = TimerConstants.rekeyAfterMessages) {
+    public init(rekeyAfterTime: UInt64 = ProtocolConstants.rekeyAfterTime,
+                rejectAfterTime: UInt64 = ProtocolConstants.rejectAfterTime,
+                rekeyAttemptTime: UInt64 = ProtocolConstants.rekeyAttemptTime,
+                rekeyTimeout: UInt64 = ProtocolConstants.rekeyTimeout,
+                rekeyTimeoutJitterMax: UInt64 = ProtocolConstants.rekeyTimeoutJitterMax,
+                keepaliveTimeout: UInt64 = ProtocolConstants.keepaliveTimeout,
+                rekeyAfterMessages: UInt64 = ProtocolConstants.rekeyAfterMessages) {
         self.rekeyAfterTime = rekeyAfterTime
         self.rejectAfterTime = rejectAfterTime
         self.rekeyAttemptTime = rekeyAttemptTime
