@@ -1,0 +1,43 @@
+// What the protocol engine asks of the I/O around it. The engine never touches a socket
+// or a TUN: it hands finished bytes to these calls, which must copy or send them before
+// returning (the bytes live in the engine's or the caller's buffer).
+import Addresses
+
+public protocol DeviceOutput: AnyObject {
+    /// Send one UDP datagram to a peer's endpoint.
+    func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
+    /// Hand one decrypted, authenticated IP packet to the local network stack (the TUN).
+    func deliver(packet: UnsafeRawBufferPointer)
+    /// Something a person may want in the log. Called off the per-packet path only.
+    func record(_ event: DeviceEvent)
+}
+
+/// Events worth a log line, none of which carries a secret.
+public enum DeviceEvent: CustomStringConvertible {
+    case handshakeInitiationSent(peer: String, retry: Bool)
+    case handshakeInitiationReceived(peer: String)
+    case handshakeResponseSent(peer: String)
+    case sessionEstablished(peer: String, asInitiator: Bool)
+    case handshakeRejected(peer: String?, reason: String)
+    case cookieReplySent(to: Endpoint)
+    case cookieReplyReceived(peer: String)
+    case handshakeGaveUp(peer: String)
+    case keysZeroed(peer: String)
+    case endpointChanged(peer: String, endpoint: Endpoint)
+
+    public var description: String {
+        switch self {
+        case let .handshakeInitiationSent(p, retry): return "peer \(p): sent handshake initiation\(retry ? " (retry)" : "")"
+        case let .handshakeInitiationReceived(p): return "peer \(p): received handshake initiation"
+        case let .handshakeResponseSent(p): return "peer \(p): sent handshake response"
+        case let .sessionEstablished(p, initiator):
+            return "peer \(p): session established (\(initiator ? "we initiated" : "they initiated"))"
+        case let .handshakeRejected(p, reason): return "\(p.map { "peer \($0)" } ?? "unknown peer"): handshake rejected: \(reason)"
+        case let .cookieReplySent(e): return "under load: sent cookie reply to \(e)"
+        case let .cookieReplyReceived(p): return "peer \(p): received cookie reply"
+        case let .handshakeGaveUp(p): return "peer \(p): no handshake response after \(ProtocolConstants.rekeyAttemptTime / ProtocolConstants.nanosecondsPerSecond) s, giving up until there is traffic"
+        case let .keysZeroed(p): return "peer \(p): no new handshake for \(3 * ProtocolConstants.rejectAfterTime / ProtocolConstants.nanosecondsPerSecond) s, keys zeroed"
+        case let .endpointChanged(p, e): return "peer \(p): endpoint is now \(e)"
+        }
+    }
+}

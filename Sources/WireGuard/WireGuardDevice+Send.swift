@@ -1,0 +1,115 @@
+// Outbound: an IP packet from the TUN is routed to a peer by its destination
+// (cryptokey routing), encrypted in place under the peer's current keypair and handed
+// out as one datagram; without a usable keypair it waits while a handshake starts.
+import Addresses
+
+extension WireGuardDevice {
+    /// Sends the IP packet at `buffer[headroom ..< headroom + length]`. The buffer must
+    /// have `headroom` bytes before the packet and `tailroom` after it: the message is
+    /// built in place around it.
+    public func sendPacket(in buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
+        let start = WireGuardDevice.headroom
+        guard length > 0, buffer.count >= start + length + WireGuardDevice.tailroom else {
+            drops.count(.bufferTooSmall)
+            return
+        }
+        let packet = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)])
+        guard let peer = routePeer(for: packet) else {
+            drops.count(.noPeerForDestination)
+            return
+        }
+        guard peer.endpoint != nil else {
+            count(.noEndpoint, peer)
+            return
+        }
+        if let keypair = usableSendingKeypair(of: peer, now: now) {
+            seal(buffer, payloadLength: length, keypair: keypair, peer: peer, now: now)
+            keepKeyFreshAfterSending(peer, keypair, now: now)
+        } else {
+            if !peer.staged.append(packet) { count(.stagingQueueFull, peer) }
+            requestHandshake(with: peer, now: now)
+        }
+    }
+
+    /// Sends an empty transport message (or what is staged), so the peer knows we are
+    /// alive; without keys it starts a handshake instead, as the kernel does.
+    func sendKeepalive(to peer: Peer, now: UInt64) {
+        if !peer.staged.isEmpty {
+            sendStaged(of: peer, now: now)
+            return
+        }
+        guard let keypair = usableSendingKeypair(of: peer, now: now) else {
+            requestHandshake(with: peer, now: now)
+            return
+        }
+        seal(scratch, payloadLength: 0, keypair: keypair, peer: peer, now: now)
+    }
+
+    /// Sends what waited for a session, in order, through the scratch buffer.
+    func sendStaged(of peer: Peer, now: UInt64) {
+        guard let keypair = usableSendingKeypair(of: peer, now: now) else { return }
+        for packet in peer.staged.takeAll() {
+            let start = WireGuardDevice.headroom
+            packet.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(rebasing: scratch[start..<(start + bytes.count)]).copyMemory(from: bytes)
+            }
+            seal(scratch, payloadLength: packet.count, keypair: keypair, peer: peer, now: now)
+        }
+    }
+
+    /// The peer whose AllowedIPs hold the packet's destination.
+    @inline(__always)
+    func routePeer(for packet: UnsafeRawBufferPointer) -> Peer? {
+        guard let length = InnerPacket.length(packet, available: packet.count), length > 0 else { return nil }
+        let (isIPv4, offset) = InnerPacket.addressOffset(packet, source: false)
+        let id = isIPv4 ? allowedIPs.lookup(ipv4NetworkBytes: packet, at: offset)
+                        : allowedIPs.lookup(ipv6NetworkBytes: packet, at: offset)
+        return id.flatMap { peer(withID: $0) }
+    }
+
+    /// The current keypair if it may still send: not retired, not too old, counter left.
+    @inline(__always)
+    func usableSendingKeypair(of peer: Peer, now: UInt64) -> Keypair? {
+        guard let keypair = peer.current, !keypair.isWiped,
+              !configuration.timers.isKeypairExpired(sessionCreated: keypair.createdAt, now: now),
+              keypair.sendingCounter < ProtocolConstants.rejectAfterMessages else { return nil }
+        return keypair
+    }
+
+    /// Encrypts `buffer[headroom ..< headroom + payloadLength]` into a transport message at
+    /// the start of `buffer` and sends it to the peer's endpoint.
+    @inline(__always)
+    func seal(_ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int, keypair: Keypair, peer: Peer, now: UInt64) {
+        guard let endpoint = peer.endpoint else {
+            count(.noEndpoint, peer)
+            return
+        }
+        let total: Int
+        do {
+            total = try keypair.seal(payloadLength: payloadLength, in: buffer, now: now, mtu: configuration.mtu)
+        } catch {
+            count(.expiredKeypair, peer)
+            return
+        }
+        output.send(datagram: UnsafeRawBufferPointer(rebasing: buffer[0..<total]), to: endpoint)
+        peer.sentBytes &+= UInt64(total)
+        peer.timers.anyAuthenticatedPacketTraversal(now: now)
+        peer.timers.anyAuthenticatedPacketSent(now: now)
+        if payloadLength > 0 { peer.timers.dataSent(now: now) }
+    }
+
+    /// The initiator of a session renews it before it grows old (time or messages).
+    @inline(__always)
+    func keepKeyFreshAfterSending(_ peer: Peer, _ keypair: Keypair, now: UInt64) {
+        guard configuration.timers.needsRekeyForSending(sessionCreated: keypair.createdAt, now: now,
+                                                         isInitiator: keypair.isInitiator,
+                                                         sendCounter: keypair.sendingCounter) else { return }
+        requestHandshake(with: peer, now: now)
+    }
+
+    @inline(__always)
+    func count(_ reason: DropReason, _ peer: Peer) {
+        drops.count(reason)
+        peer.drops.count(reason)
+    }
+}
