@@ -11,17 +11,22 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
 
     public init(storage: sockaddr_in6) { self.storage = storage }
 
+    /// Builds the sockaddr without any heap allocation (it runs for every sent datagram).
+    @inline(__always)
     public init(_ endpoint: Endpoint) {
         var sa = sockaddr_in6()
         sa.sin6_family = sa_family_t(AF_INET6)
         sa.sin6_port = endpoint.port.bigEndian
-        let bytes: [UInt8]
-        switch endpoint.address {
-        case .v4(let a): bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] + a.bytes
-        case .v6(let a): bytes = a.bytes
-        }
         withUnsafeMutableBytes(of: &sa.sin6_addr) { raw in
-            for i in 0..<16 { raw[i] = bytes[i] }
+            switch endpoint.address {
+            case .v4(let a):
+                raw[10] = 0xff
+                raw[11] = 0xff
+                raw.storeBytes(of: a.value.bigEndian, toByteOffset: 12, as: UInt32.self)
+            case .v6(let a):
+                raw.storeBytes(of: a.high.bigEndian, toByteOffset: 0, as: UInt64.self)
+                raw.storeBytes(of: a.low.bigEndian, toByteOffset: 8, as: UInt64.self)
+            }
         }
         storage = sa
     }

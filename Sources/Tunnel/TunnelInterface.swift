@@ -1,0 +1,107 @@
+// The data path of one WireGuard interface: TUN and UDP socket read on the Reactor's
+// queue, packets handed to the WireGuardDevice, which answers through DeviceOutput.
+// Buffers are allocated once; reads are drained in batches; nothing allocates per packet.
+//
+// Ownership: everything here, the device included, belongs to `reactor.queue`.
+import Addresses
+import Dispatch
+import Logging
+import Reactor
+import WireGuard
+
+public final class TunnelInterface: DeviceOutput {
+    /// Packets read from the TUN per wakeup before giving the UDP side a turn.
+    static let tunBatch = 128
+    /// Datagram batches per wakeup before giving the TUN side a turn.
+    static let udpBatches = 8
+    /// How often protocol timers are checked; the finest timer rule is 333 ms of jitter.
+    static let timerInterval: DispatchTimeInterval = .milliseconds(100)
+
+    public let reactor: Reactor
+    public let tun: TunDevice
+    public let udp: UDPSocket
+    public private(set) var device: WireGuardDevice!
+    let logger: Logger
+    private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
+    private let tunBuffer: UnsafeMutableRawBufferPointer
+    private(set) var tunWriteFailures: UInt64 = 0
+    private(set) var udpSendFailures: UInt64 = 0
+
+    public init(reactor: Reactor, tun: TunDevice, udp: UDPSocket, privateKey: Key,
+                configuration: DeviceConfiguration, logger: Logger) {
+        self.reactor = reactor
+        self.tun = tun
+        self.udp = udp
+        self.logger = logger
+        tunBuffer = .allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom, alignment: 16)
+        device = WireGuardDevice(privateKey: privateKey, configuration: configuration, output: self,
+                                 wallClock: TunnelInterface.wallClock)
+    }
+
+    deinit { tunBuffer.deallocate() }
+
+    /// Starts reading; call once, before `reactor.run()`.
+    public func start() {
+        reactor.addReader(fd: tun.fd) { [unowned self] in self.drainTun() }
+        reactor.addReader(fd: udp.fd) { [unowned self] in self.drainUDP() }
+        reactor.addRepeatingTimer(interval: TunnelInterface.timerInterval) { [unowned self] in
+            self.device.tick(now: SystemClock.monotonicNanoseconds())
+        }
+    }
+
+    static func wallClock() -> TAI64N {
+        let (s, ns) = SystemClock.wallClock()
+        return TAI64N(unixSeconds: s, nanoseconds: ns)
+    }
+
+    // MARK: reading
+
+    private func drainTun() {
+        let now = SystemClock.monotonicNanoseconds()
+        let space = UnsafeMutableRawBufferPointer(
+            rebasing: tunBuffer[WireGuardDevice.headroom..<(tunBuffer.count - WireGuardDevice.tailroom)])
+        for _ in 0..<TunnelInterface.tunBatch {
+            let length: Int
+            do {
+                guard let n = try tun.read(into: space) else { return }
+                length = n
+            } catch {
+                logger.error("\(error)")
+                return
+            }
+            device.sendPacket(in: tunBuffer, length: length, now: now)
+        }
+    }
+
+    private func drainUDP() {
+        let now = SystemClock.monotonicNanoseconds()
+        for _ in 0..<TunnelInterface.udpBatches {
+            let count = udp.receive(into: batch)
+            guard count > 0 else { return }
+            for i in 0..<count where !batch.wasTruncated(i) {
+                device.receiveDatagram(in: batch.buffer(i), length: batch.length(i),
+                                       from: batch.source(i).endpoint, now: now)
+            }
+            if count < batch.capacity { return }
+        }
+    }
+
+    // MARK: DeviceOutput
+
+    public func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+        if !udp.send(datagram, to: SocketAddress(endpoint)) { udpSendFailures &+= 1 }
+    }
+
+    public func deliver(packet: UnsafeRawBufferPointer) {
+        if (try? tun.write(packet)) != true { tunWriteFailures &+= 1 }
+    }
+
+    public func record(_ event: DeviceEvent) {
+        switch event {
+        case .sessionEstablished, .handshakeGaveUp, .keysZeroed:
+            logger.info("\(event)")
+        default:
+            logger.debug("\(event)")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import XCTest
+
+/// `tunnel` against Debian's wireguard-go, and against itself, over a veth pair:
+/// handshakes both ways, ping over IPv4 and IPv6, iperf3 both directions, preshared keys,
+/// and rekeying under load.
+final class PointToPointSystemTests: XCTestCase {
+    static let tools = ["wg", "wireguard-go", "ping", "iperf3"]
+
+    private func topology() throws -> Topology {
+        try Topology("a eth0 192.0.2.1/24 -- b eth0 192.0.2.2/24", test: self)
+    }
+
+    /// tunnel in namespace a (100.64.0.1), wireguard-go in b (100.64.0.2).
+    private func tunnelAndWireGuardGo(_ topo: Topology, tunnelEndpoint: Bool = true, goEndpoint: Bool = true,
+                                      psk: String? = nil, goPSK: String? = nil,
+                                      extraArguments: [String] = []) throws -> (TunnelProcess, WireGuardGoPeer) {
+        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
+        let go = try WireGuardGoPeer(in: topo, namespace: "b", keys: kb, listenPort: 51820,
+                                     addresses: ["100.64.0.2/24", "2001:db8:100::2/64"])
+        try go.addPeer(publicKey: ka.publicKey, endpoint: goEndpoint ? "192.0.2.1:51820" : nil,
+                       allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"], presharedKey: goPSK ?? psk)
+        let config = TunnelProcess.config(privateKey: ka.privateKey, addresses: ["100.64.0.1/24", "2001:db8:100::1/64"],
+                                          listenPort: 51820, peerPublicKey: kb.publicKey,
+                                          endpoint: tunnelEndpoint ? "192.0.2.2:51820" : nil,
+                                          allowedIPs: ["100.64.0.2/32", "2001:db8:100::2/128"], presharedKey: psk)
+        let tunnel = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: config, extraArguments: extraArguments)
+        return (tunnel, go)
+    }
+
+    private func assertPings(_ topo: Topology, _ from: String, _ to: [String], file: StaticString = #filePath, line: UInt = #line) {
+        for target in to {
+            do {
+                let out = try topo.run(from, "ping", "-c", "3", "-i", "0.2", "-W", "3", target)
+                XCTAssertTrue(out.contains(" 0% packet loss") || out.contains("3 received"), out, file: file, line: line)
+            } catch {
+                XCTFail("ping \(target) from \(from): \(error)\n\(topo.processLogs)", file: file, line: line)
+            }
+        }
+    }
+
+    private func assertIperf(_ topo: Topology, client: String, server: String, address: String,
+                             seconds: Int = 5, file: StaticString = #filePath, line: UInt = #line) throws {
+        let iperfServer = try topo.spawn(server, name: "iperf3-\(server)", ["iperf3", "-s", "-B", address, "-1", "--forceflush"])
+        _ = topo.waitUntil(timeout: 5) { iperfServer.log.contains("listening") }
+        for reverse in [false, true] {
+            var argv = ["iperf3", "-c", address, "-t", "\(seconds)", "-J"]
+            if reverse { argv.append("-R") }
+            let server2: BackgroundProcess? = reverse ? try topo.spawn(server, name: "iperf3r-\(server)", ["iperf3", "-s", "-B", address, "-1", "--forceflush"]) : nil
+            if let server2 { _ = topo.waitUntil(timeout: 5) { server2.log.contains("listening") } }
+            let out = try topo.run(client, argv, timeout: TimeInterval(seconds + 30))
+            let json = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+            let end = json?["end"] as? [String: Any]
+            let received = (end?["sum_received"] as? [String: Any])?["bytes"] as? Double ?? 0
+            XCTAssertGreaterThan(received, 0, "iperf3 \(reverse ? "reverse" : "forward") moved data", file: file, line: line)
+        }
+    }
+
+    func testTunnelInitiatesToWireGuardGo() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try topology()
+        let (tunnel, go) = try tunnelAndWireGuardGo(topo)
+        assertPings(topo, "a", ["100.64.0.2", "2001:db8:100::2"])
+        XCTAssertTrue(go.hasHandshake())
+        XCTAssertTrue(tunnel.log.contains("session established (we initiated)"), tunnel.log)
+        assertPings(topo, "b", ["100.64.0.1", "2001:db8:100::1"])
+        try assertIperf(topo, client: "a", server: "b", address: "100.64.0.2")
+    }
+
+    func testWireGuardGoInitiatesToTunnel() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try topology()
+        let (tunnel, _) = try tunnelAndWireGuardGo(topo, tunnelEndpoint: false)
+        assertPings(topo, "b", ["100.64.0.1", "2001:db8:100::1"])
+        XCTAssertTrue(tunnel.log.contains("session established (they initiated)"), tunnel.log)
+        assertPings(topo, "a", ["100.64.0.2", "2001:db8:100::2"])
+        try assertIperf(topo, client: "b", server: "a", address: "100.64.0.1")
+    }
+
+    func testPresharedKeyMatchingAndMismatched() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let psk = try WireGuardKeys.generatePresharedKey()
+        do {
+            let topo = try topology()
+            _ = try tunnelAndWireGuardGo(topo, psk: psk)
+            assertPings(topo, "a", ["100.64.0.2"])
+            topo.teardown()
+        }
+        let topo = try topology()
+        let (tunnel, go) = try tunnelAndWireGuardGo(topo, psk: psk, goPSK: try WireGuardKeys.generatePresharedKey())
+        let ping = try topo.attempt("a", ["ping", "-c", "2", "-W", "2", "100.64.0.2"])
+        XCTAssertNotEqual(ping.status, 0, "no session forms with different preshared keys")
+        XCTAssertFalse(go.hasHandshake())
+        XCTAssertTrue(tunnel.process.isRunning, "tunnel keeps running")
+        XCTAssertTrue(topo.waitUntil(timeout: 5) { tunnel.log.contains("handshake rejected") },
+                      "tunnel says why at debug level:\n\(tunnel.log)")
+    }
+
+    func testTunnelAgainstTunnel() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try topology()
+        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
+        let psk = try WireGuardKeys.generatePresharedKey()
+        let a = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: TunnelProcess.config(
+            privateKey: ka.privateKey, addresses: ["100.64.0.1/24", "2001:db8:100::1/64"], listenPort: 51820,
+            peerPublicKey: kb.publicKey, endpoint: "192.0.2.2:51820",
+            allowedIPs: ["100.64.0.2/32", "2001:db8:100::2/128"], presharedKey: psk))
+        let b = try TunnelProcess(in: topo, namespace: "b", keys: kb, config: TunnelProcess.config(
+            privateKey: kb.privateKey, addresses: ["100.64.0.2/24", "2001:db8:100::2/64"], listenPort: 51820,
+            peerPublicKey: ka.publicKey, endpoint: nil,
+            allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"], presharedKey: psk))
+        assertPings(topo, "a", ["100.64.0.2", "2001:db8:100::2"])
+        assertPings(topo, "b", ["100.64.0.1", "2001:db8:100::1"])
+        XCTAssertTrue(a.log.contains("session established (we initiated)"), a.log)
+        XCTAssertTrue(b.log.contains("session established (they initiated)"), b.log)
+        try assertIperf(topo, client: "a", server: "b", address: "100.64.0.2")
+    }
+
+    func testRekeyingDuringTransferAgainstWireGuardGo() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try topology()
+        let (tunnel, _) = try tunnelAndWireGuardGo(topo, extraArguments: ["--test-rekey-after", "5"])
+        assertPings(topo, "a", ["100.64.0.2"])
+        try assertIperf(topo, client: "a", server: "b", address: "100.64.0.2", seconds: 15)
+        let sessions = tunnel.log.components(separatedBy: "session established").count - 1
+        XCTAssertGreaterThanOrEqual(sessions, 4, "several rekeys happened during the transfers:\n\(tunnel.log.suffix(3000))")
+        assertPings(topo, "a", ["100.64.0.2"])
+    }
+
+    func testSIGTERMRemovesInterfaceAndExitsZero() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try topology()
+        let (tunnel, _) = try tunnelAndWireGuardGo(topo)
+        assertPings(topo, "a", ["100.64.0.2"])
+        tunnel.process.signal(SIGTERM)
+        XCTAssertEqual(tunnel.process.wait(timeout: 10), 0, tunnel.log)
+        XCTAssertNotEqual(try topo.attempt("a", ["ip", "link", "show", tunnel.interface]).status, 0, "interface removed")
+    }
+}
