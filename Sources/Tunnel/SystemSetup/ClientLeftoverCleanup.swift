@@ -26,7 +26,11 @@ public struct ClientLeftoverCleanup {
         let names = interface.map { [$0] } ?? stateDirectory.recordedInterfaces()
         var tables = Set<UInt32>()
         for name in names {
-            guard let state = try stateDirectory.load(for: name) else { continue }
+            // A state file that cannot be read is reported and kept; the
+            // routes and rules are removed all the same.
+            let loaded = Result { try stateDirectory.load(for: name) }
+            if case .failure(let error) = loaded { report.failures.append("\(error)") }
+            guard case .success(let found) = loaded, let state = found else { continue }
             tables.formUnion(state.tables)
             restore(state, into: &report)
         }
