@@ -1,0 +1,134 @@
+// Finds and removes what an earlier client run left behind when it could not
+// clean up (SIGKILL, a crash, power cut of the process): its routes and rules,
+// recognised by TunnelRouteProtocol.id, and the sysctl values and resolv.conf
+// its state file recorded. Runs at every client start and for
+// `tunnel client --cleanup [--interface NAME]`.
+import Foundation
+import Netlink
+
+public struct ClientLeftoverCleanup {
+    private let socket: NetlinkSocket
+    private let stateDirectory: ClientStateDirectory
+
+    public init(socket: NetlinkSocket, stateDirectory: ClientStateDirectory = ClientStateDirectory()) {
+        self.socket = socket
+        self.stateDirectory = stateDirectory
+    }
+
+    /// With an interface: what a run on that interface left (its routes, the
+    /// rules of its tables, rules whose table no longer holds any tunnel route,
+    /// and the suppress rule once no other tunnel rule needs it). Without one:
+    /// everything tagged with TunnelRouteProtocol.id, and every state file.
+    /// Returns one line per thing removed or restored, for the log.
+    @discardableResult
+    public func removeLeftovers(interface: String?) throws -> [String] {
+        var report = Report()
+        let names = interface.map { [$0] } ?? stateDirectory.recordedInterfaces()
+        var tables = Set<UInt32>()
+        for name in names {
+            // A state file that cannot be read is reported and kept; the
+            // routes and rules are removed all the same.
+            let loaded = Result { try stateDirectory.load(for: name) }
+            if case .failure(let error) = loaded { report.failures.append("\(error)") }
+            guard case .success(let found) = loaded, let state = found else { continue }
+            tables.formUnion(state.tables)
+            restore(state, into: &report)
+        }
+        let linkIndex = interface.flatMap { try? socket.link(.name($0)).index }
+        try removeRoutes(into: &report) { route in
+            interface == nil || tables.contains(route.table)
+                || (linkIndex != nil && route.outputLinkIndex == linkIndex)
+        }
+        for family in [AddressFamily.ipv4, .ipv6] {
+            try removeRules(family: family, everything: interface == nil, tables: tables, into: &report)
+        }
+        if !report.failures.isEmpty { throw ClientNetworkError.incompleteRevert(report.failures) }
+        return report.done
+    }
+
+    private struct Report {
+        var done: [String] = []
+        var failures: [String] = []
+
+        mutating func attempt(_ action: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                done.append(action)
+            } catch {
+                failures.append(ClientNetworkError.failed(action, error).description)
+            }
+        }
+    }
+
+    /// Puts back the recorded sysctl values and resolv.conf; forgets the state
+    /// only when all of that worked, so a later cleanup can retry.
+    private func restore(_ state: ClientSetupState, into report: inout Report) {
+        let failuresBefore = report.failures.count
+        for (name, value) in state.originalSysctls.sorted(by: { $0.key < $1.key }) {
+            report.attempt("restore \(name)=\(value)") { try Sysctl(name).write(value) }
+        }
+        if let path = state.resolvConfPath {
+            report.attempt("restore \(path)") { try restoreResolvConf(path: path, state: state) }
+        }
+        if report.failures.count == failuresBefore { stateDirectory.remove(for: state.interfaceName) }
+    }
+
+    private func restoreResolvConf(path: String, state: ClientSetupState) throws {
+        let file = ResolvConfFile(path: path)
+        guard state.resolvConfExisted else { return try file.remove() }
+        guard let backup = state.resolvConfBackupPath,
+              let original = try ResolvConfFile(path: backup).read() else {
+            throw ClientNetworkError.changeFailed(action: "restore \(path)",
+                                                  reason: "the backup of the original is missing")
+        }
+        try file.overwrite(with: original)
+    }
+
+    private func removeRoutes(into report: inout Report, where matches: (Route) -> Bool) throws {
+        let routes = try listing("list routes") { try socket.routes(table: nil, protocolID: TunnelRouteProtocol.id) }
+        for route in routes where matches(route) {
+            report.attempt("remove route \(route)") { try ignoringMissing { try socket.removeRoute(route) } }
+        }
+    }
+
+    private func removeRules(family: AddressFamily, everything: Bool, tables: Set<UInt32>,
+                             into report: inout Report) throws {
+        let rules = try listing("list \(family) rules") {
+            try socket.rules(family: family, protocolID: TunnelRouteProtocol.id)
+        }
+        let routedTables = Set(try listing("list \(family) routes") {
+            try socket.routes(family: family, table: nil, protocolID: TunnelRouteProtocol.id)
+        }.map(\.table))
+        var kept: [Rule] = []
+        for rule in rules where !isSuppressRule(rule) {
+            guard everything || isStale(rule, tables: tables, routedTables: routedTables) else {
+                kept.append(rule)
+                continue
+            }
+            report.attempt("remove rule \(rule)") { try ignoringMissing { try socket.removeRule(rule) } }
+        }
+        // The suppress rule is shared by every full-tunnel run of this family.
+        guard kept.isEmpty else { return }
+        for rule in rules where isSuppressRule(rule) {
+            report.attempt("remove rule \(rule)") { try ignoringMissing { try socket.removeRule(rule) } }
+        }
+    }
+
+    /// A rule of the run being cleaned up, or one whose table holds no tunnel route any more.
+    private func isStale(_ rule: Rule, tables: Set<UInt32>, routedTables: Set<UInt32>) -> Bool {
+        guard case .lookup(let table) = rule.action else { return false }
+        return tables.contains(table) || !routedTables.contains(table)
+    }
+
+    private func isSuppressRule(_ rule: Rule) -> Bool {
+        rule.action == .lookup(table: RouteTable.main) && rule.suppressPrefixLength != nil
+    }
+
+    private func listing<T>(_ action: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ClientNetworkError.failed(action, error)
+        }
+    }
+}

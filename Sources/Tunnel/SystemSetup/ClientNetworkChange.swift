@@ -1,0 +1,16 @@
+// One change a ClientNetworkSetup made to the system, with what undoing it needs.
+import Addresses
+import Netlink
+
+public enum ClientNetworkChange: Equatable, Sendable {
+    /// The state file (and resolv.conf backup) for this interface were written.
+    case savedState(interface: String)
+    case mtu(linkIndex: Int32, previous: UInt32)
+    case linkUp(linkIndex: Int32)
+    case address(IPPrefix, linkIndex: Int32)
+    case route(Route)
+    case rule(Rule)
+    case sysctl(Sysctl, previous: String)
+    /// `original` nil: the file did not exist before.
+    case resolvConf(path: String, original: String?)
+}

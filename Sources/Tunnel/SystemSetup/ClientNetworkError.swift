@@ -1,0 +1,57 @@
+// What went wrong while the client set up or restored the system around its
+// tunnel interface: one line each, naming the change and the kernel's reason.
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ClientNetworkError: Error, Equatable, CustomStringConvertible {
+    /// The config's `Table =` is neither off, auto, main, default nor a table number.
+    case invalidTable(String)
+    /// A change was refused, e.g. action "add route 0.0.0.0/0 dev tunnel0 table 51820".
+    case changeFailed(action: String, reason: String)
+    /// A state file from an earlier run could not be read back.
+    case unreadableState(path: String, reason: String)
+    /// Undoing left some changes in place; each entry is one failure.
+    case incompleteRevert([String])
+
+    public var description: String {
+        switch self {
+        case .invalidTable(let value):
+            return "Table = \(value): expected off, auto, main, default or a table number (1-4294967295, not 255)"
+        case .changeFailed(let action, let reason):
+            return "cannot \(action): \(reason)"
+        case .unreadableState(let path, let reason):
+            return "cannot read the state file \(path) left by an earlier run: \(reason)"
+        case .incompleteRevert(let failures):
+            return "could not undo everything: " + failures.joined(separator: "; ")
+        }
+    }
+
+    /// Wraps an underlying failure with what was being done.
+    static func failed(_ action: String, _ error: Error) -> ClientNetworkError {
+        if let mine = error as? ClientNetworkError { return mine }
+        return .changeFailed(action: action, reason: reason(error))
+    }
+
+    /// The kernel's reason alone: the action is already named by the caller.
+    static func reason(_ error: Error) -> String {
+        switch error {
+        case let netlink as NetlinkError:
+            return netlink.errno.map(errnoText) ?? netlink.message
+        case let sysctl as SysctlError:
+            return sysctl.errno.map(errnoText) ?? "not a valid sysctl name"
+        case let file as FileAccessError:
+            return errnoText(file.errno)
+        default:
+            return "\(error)"
+        }
+    }
+
+    static func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+}
+
+/// A failed system call on a file, carrying its errno.
+struct FileAccessError: Error {
+    let errno: Int32
+}

@@ -1,0 +1,346 @@
+// The client's system setup against a real kernel, in a namespace with an
+// underlay link to the server and a second "lan" link: a full tunnel sends
+// everything into the TUN except marked packets and local networks; a split
+// tunnel only its prefixes; revert, leftover cleanup after a simulated SIGKILL,
+// and an interface deleted under the setup all leave the namespace exactly as
+// before (addresses, routes, rules, the sysctl, resolv.conf).
+import Addresses
+import Config
+import Foundation
+import Netlink
+import Reactor
+import XCTest
+@testable import Tunnel
+
+final class ClientRoutingSystemTests: XCTestCase {
+    let tunName = "ctun0"
+    let originalResolvConf = "nameserver 192.0.2.53\noptions edns0\n"
+
+    private func address(_ text: String) -> IPAddress { IPAddress(text)! }
+
+    private func makeTopology() throws -> Topology {
+        let topo = try Topology("""
+            client eth0 192.0.2.2/24 2001:db8:1::2/64 -- server eth0 192.0.2.1/24 2001:db8:1::1/64
+            client lan0 198.51.100.1/24 -- lan eth0 198.51.100.7/24
+            route client default via 192.0.2.1
+            """, test: self)
+        try topo.run("client", "ip", "-6", "route", "add", "default", "via", "2001:db8:1::1")
+        // Link-local addresses finish duplicate address detection a moment
+        // after the links come up, adding local routes; dumps taken across that
+        // moment would differ for reasons of their own.
+        let settled = try topo.waitUntil {
+            try topo.run("client", "ip", "-6", "addr", "show", "tentative").isEmpty
+        }
+        XCTAssertTrue(settled, "IPv6 addresses in the client namespace leave the tentative state")
+        return topo
+    }
+
+    private func config(allowed: String, dns: Bool) throws -> WireGuardConfig {
+        try WireGuardConfig(parsing: """
+            [Interface]
+            PrivateKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+            Address = 100.64.0.2/32, 2001:db8:100::2/128
+            \(dns ? "DNS = 100.64.0.1, corp.example" : "")
+
+            [Peer]
+            PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=
+            Endpoint = 192.0.2.1:51820
+            AllowedIPs = \(allowed)
+            """, fileName: "client.conf")
+    }
+
+    /// A fresh state directory and a resolv.conf stand-in, removed after the test.
+    private func scratch() throws -> (ClientStateDirectory, ResolvConfFile) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientnet-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let resolv = ResolvConfFile(path: dir.appendingPathComponent("resolv.conf").path)
+        try resolv.overwrite(with: originalResolvConf)
+        return (ClientStateDirectory(path: dir.appendingPathComponent("state").path), resolv)
+    }
+
+    // MARK: full tunnel
+
+    func testFullTunnelRoutesEverythingButMarkedAndLocalTrafficThenRevertsExactly() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            let before = try dump(topo)
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0", dns: true),
+                                             interfaceName: tun.name, interfaceIndex: index)
+            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+
+            try checkFullTunnelLookups(nl)
+            XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "src_valid_mark set")
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2)
+            XCTAssertEqual(try nl.rules(family: .ipv6, protocolID: TunnelRouteProtocol.id).count, 2)
+            XCTAssertEqual(try nl.link(.index(index)).mtu, 1420)
+            XCTAssertEqual(try resolv.read(), plan.resolver?.render(interfaceName: tun.name), "resolv.conf rewritten")
+            XCTAssertTrue(try resolv.read()?.contains("search corp.example") ?? false)
+            XCTAssertNotNil(try states.load(for: tun.name), "state recorded while up")
+            let ipRules = try topo.run("client", "ip", "rule")
+            XCTAssertTrue(ipRules.contains("\(ClientRulePriority.unmarkedToTunnel):\tnot from all fwmark 0xca6c lookup 51820 proto 242"),
+                          ipRules)
+            XCTAssertTrue(ipRules.contains("\(ClientRulePriority.suppressMainDefault):\tfrom all lookup main suppress_prefixlength 0 proto 242"),
+                          ipRules)
+
+            try setup.revert()
+            XCTAssertEqual(setup.changes, [], "everything undone")
+            assertSameState(try dump(topo), before, "addresses, routes, rules, sysctl as before")
+            XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored")
+            XCTAssertNil(try states.load(for: tun.name), "state file removed on a clean revert")
+            XCTAssertEqual(states.recordedInterfaces(), [])
+        }
+    }
+
+    /// wg-quick's semantics: the server's own subnet is a connected route of
+    /// the main table, more specific than /0, so the suppress rule keeps it on
+    /// eth0 even unmarked; everything else unmarked goes into the tunnel.
+    private func checkFullTunnelLookups(_ nl: NetlinkSocket) throws {
+        let internet = try nl.lookupRoute(to: address("203.0.113.5"))
+        XCTAssertEqual(internet.linkName, tunName, "unmarked internet traffic enters the tunnel: \(internet)")
+        XCTAssertEqual(internet.table, ClientNetworkPlan.defaultRoutingTable)
+        let marked = try nl.lookupRoute(to: address("203.0.113.5"), mark: ClientNetworkPlan.defaultRoutingTable)
+        XCTAssertEqual(marked.linkName, "eth0", "the marked tunnel socket leaves by the underlay: \(marked)")
+        XCTAssertEqual(marked.gateway, address("192.0.2.1"))
+        let lan = try nl.lookupRoute(to: address("198.51.100.7"))
+        XCTAssertEqual(lan.linkName, "lan0", "local networks stay reachable: \(lan)")
+        let server = try nl.lookupRoute(to: address("192.0.2.1"))
+        XCTAssertEqual(server.linkName, "eth0", "the server's connected subnet stays on eth0: \(server)")
+
+        let internet6 = try nl.lookupRoute(to: address("2001:db8:ffff::5"))
+        XCTAssertEqual(internet6.linkName, tunName, "IPv6 too: \(internet6)")
+        let marked6 = try nl.lookupRoute(to: address("2001:db8:ffff::5"), mark: ClientNetworkPlan.defaultRoutingTable)
+        XCTAssertEqual(marked6.linkName, "eth0", "\(marked6)")
+        XCTAssertEqual(marked6.gateway, address("2001:db8:1::1"))
+    }
+
+    // MARK: split tunnel
+
+    func testSplitTunnelRoutesOnlyItsPrefixes() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            let before = try dump(topo)
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "100.64.0.0/10, 203.0.113.0/24, 2001:db8:100::/48",
+                                                            dns: false),
+                                             interfaceName: tun.name, interfaceIndex: index)
+            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+
+            for inside in ["100.64.0.1", "203.0.113.5", "2001:db8:100::1"] {
+                XCTAssertEqual(try nl.lookupRoute(to: address(inside)).linkName, tunName, inside)
+            }
+            let outside = try nl.lookupRoute(to: address("198.18.0.5"))
+            XCTAssertEqual(outside.linkName, "eth0", "other traffic keeps the default route: \(outside)")
+            XCTAssertEqual(outside.gateway, address("192.0.2.1"))
+            XCTAssertEqual(try nl.lookupRoute(to: address("2001:db8:ffff::5")).linkName, "eth0")
+            XCTAssertEqual(try nl.lookupRoute(to: address("198.51.100.7")).linkName, "lan0")
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "no rules")
+            XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "0", "sysctl untouched")
+            XCTAssertEqual(try resolv.read(), originalResolvConf, "no DNS in the config: resolv.conf untouched")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: states.resolvConfBackupPath(for: tun.name)))
+
+            try setup.revert()
+            assertSameState(try dump(topo), before, "as before")
+        }
+    }
+
+    // MARK: leftovers
+
+    func testCleanupAfterSimulatedKillRestoresEverything() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let before = try dump(topo)
+            let tun = try TunDevice(name: tunName)
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
+                                             interfaceName: tun.name, interfaceIndex: index)
+            var setup: ClientNetworkSetup? = try ClientNetworkSetup(applying: plan, socket: nl,
+                                                                    stateDirectory: states, resolvConf: resolv)
+            XCTAssertNotNil(setup)
+            setup = nil   // SIGKILL: no revert
+            tun.close()   // the kernel deletes the interface with the process's fd
+            XCTAssertTrue(try topo.waitUntil { try !nl.links().contains { $0.name == tunName } }, "TUN gone")
+            XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "left behind")
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2, "left behind")
+
+            let report = try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
+            XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
+            XCTAssertEqual(report.filter { $0.hasPrefix("remove rule") }.count, 4, "\(report)")
+            assertSameState(try dump(topo), before, "the namespace is exactly as before the run")
+            XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
+            XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
+            XCTAssertEqual(try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
+                           [], "a second cleanup finds nothing")
+        }
+    }
+
+    func testCleanupWithoutInterfaceRemovesEverythingTaggedEvenWithoutState() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, 10.0.0.0/8", dns: false),
+                                             interfaceName: tun.name, interfaceIndex: index, routingTable: 4242)
+            _ = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            states.remove(for: tun.name)   // a state directory lost (e.g. /run cleared)
+            try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil)
+            XCTAssertEqual(try nl.routes(table: nil, protocolID: TunnelRouteProtocol.id), [], "no tagged route")
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "no tagged rule")
+            XCTAssertEqual(try nl.lookupRoute(to: address("203.0.113.5")).linkName, "eth0", "traffic back on eth0")
+        }
+    }
+
+    func testCleanupForOneInterfaceLeavesAnotherSplitTunnelAlone() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let other = try TunDevice(name: "ctun1")
+            defer { other.close() }
+            let otherPlan = try ClientNetworkPlan(config: config(allowed: "10.0.0.0/8", dns: false),
+                                                  interfaceName: other.name,
+                                                  interfaceIndex: try nl.link(.name(other.name)).index)
+            let otherSetup = try ClientNetworkSetup(applying: otherPlan, socket: nl, stateDirectory: states,
+                                                    resolvConf: resolv)
+            let tun = try TunDevice(name: tunName)
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true), interfaceName: tun.name,
+                                             interfaceIndex: try nl.link(.name(tun.name)).index)
+            _ = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            tun.close()
+            XCTAssertTrue(try topo.waitUntil { try !nl.links().contains { $0.name == tunName } })
+
+            try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "full-tunnel rules gone")
+            XCTAssertEqual(try nl.lookupRoute(to: address("10.1.2.3")).linkName, "ctun1", "the other run's route stays")
+            XCTAssertEqual(states.recordedInterfaces(), ["ctun1"], "the other run's state stays")
+            try otherSetup.revert()
+        }
+    }
+
+    func testFreeTableSearchSkipsTablesInUse() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            XCTAssertEqual(try RoutingTableSearch.firstUnusedTable(socket: nl), 51820, "the first choice when free")
+            try topo.run("client", "ip", "route", "add", "blackhole", "203.0.113.0/24", "table", "51820")
+            try topo.run("client", "ip", "-6", "route", "add", "blackhole", "2001:db8:ffff::/48", "table", "51821")
+            XCTAssertEqual(try RoutingTableSearch.firstUnusedTable(socket: nl), 51822, "tables in use are skipped")
+        }
+    }
+
+    // MARK: failures
+
+    func testInterfaceDeletedUnderTheSetupStillRevertsCleanly() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let before = try dump(topo)
+            let tun = try TunDevice(name: tunName)
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
+                                             interfaceName: tun.name, interfaceIndex: index)
+            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            try nl.deleteLink(.index(index))
+            tun.close()
+            XCTAssertNoThrow(try setup.revert(), "routes and addresses vanished with the link; that is fine")
+            assertSameState(try dump(topo), before, "as before")
+            XCTAssertEqual(try resolv.read(), originalResolvConf)
+            XCTAssertEqual(states.recordedInterfaces(), [])
+        }
+    }
+
+    func testFailureHalfWayUndoesWhatWasDoneAndNamesTheChange() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            let index = try nl.link(.name(tun.name)).index
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true),
+                                             interfaceName: tun.name, interfaceIndex: index)
+            // An identical rule already there makes the second rule fail after routes, sysctl and one rule.
+            try nl.addRule(plan.rules[1])
+            let before = try dump(topo)
+            XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
+                                                        resolvConf: resolv)) { error in
+                XCTAssertEqual("\(error)", "cannot add rule \(plan.rules[1]): File exists")
+            }
+            assertSameState(try dump(topo), before, "the partial setup was undone")
+            XCTAssertEqual(try resolv.read(), originalResolvConf)
+            XCTAssertEqual(states.recordedInterfaces(), [], "no state left")
+            try nl.removeRule(plan.rules[1])
+        }
+    }
+
+    func testApplyRefusesWhileAnEarlierRunsStateIsThere() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            try states.save(ClientSetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))
+            let before = try dump(topo)
+            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
+                                             interfaceIndex: try nl.link(.name(tun.name)).index)
+            XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
+                                                        resolvConf: resolv)) { error in
+                XCTAssertTrue("\(error)".contains("run `tunnel client --cleanup --interface \(tunName)` first"), "\(error)")
+            }
+            assertSameState(try dump(topo), before, "nothing changed")
+            XCTAssertNotNil(try states.load(for: tunName), "the earlier state is kept for cleanup")
+        }
+    }
+
+    // MARK: helpers
+
+    /// What `ip` shows of the client namespace's links, addresses, routes and
+    /// rules in both families, and the sysctl the client may change, by view.
+    /// Link qdiscs are left out: bringing a link up attaches the default qdisc,
+    /// which the kernel keeps after it goes down again (the TUN goes at exit).
+    private func dump(_ topo: Topology) throws -> [String: String] {
+        let views = [["link"], ["addr"], ["route", "show", "table", "all"], ["-6", "route", "show", "table", "all"],
+                     ["-d", "rule"], ["-6", "-d", "rule"]]
+        var result: [String: String] = [:]
+        for view in views {
+            var text = try topo.run("client", ["ip", "-j"] + view)
+            text = text.replacingOccurrences(of: #""qdisc":"[a-z_]+","#, with: "", options: .regularExpression)
+            result["ip " + view.joined(separator: " ")] = text
+        }
+        result["src_valid_mark"] = try topo.run("client", "cat", "/proc/sys/net/ipv4/conf/all/src_valid_mark")
+        return result
+    }
+
+    private func assertSameState(_ now: [String: String], _ before: [String: String], _ message: String,
+                                 line: UInt = #line) {
+        for (view, text) in before.sorted(by: { $0.key < $1.key }) {
+            XCTAssertEqual(now[view], text, "\(message): \(view)", line: line)
+        }
+    }
+}
