@@ -2,7 +2,7 @@
 # toolchain needs is installed by `make deps` (as root).
 
 SWIFT      ?= swift
-APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev iproute2 iputils-ping iputils-tracepath \
+APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 

@@ -18,6 +18,8 @@ let package = Package(
                        providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode",
+                       providers: [.apt(["libqrencode-dev"])]),
         .target(name: "CShims"),
         .target(name: "Addresses"),
         .target(name: "Netlink", dependencies: ["CNetlink", "CShims", "Addresses"]),
@@ -28,7 +30,7 @@ let package = Package(
         .target(name: "Config", dependencies: ["WireGuard", "Addresses"]),
         .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
         .target(name: "Tunnel", dependencies: [
-            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control",
+            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "CQRencode",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tunnel", dependencies: [
