@@ -1,7 +1,10 @@
-// `tunnel client`: one interface, one peer (the server), from a wg-quick file. Runs in
-// the foreground until SIGINT/SIGTERM, then removes what it made.
+// `tunnel client`: one interface, one peer (the server), from a wg-quick file. Sets up
+// addresses, routes, policy rules and DNS (ClientNetworkSetup), runs the data path in
+// the foreground, and on SIGINT/SIGTERM or when the interface is deleted under it,
+// undoes everything it changed.
 import Addresses
 import Config
+import Dispatch
 import Foundation
 import Logging
 import Netlink
@@ -15,52 +18,117 @@ public struct ClientOptions {
     public var connect: String?
     /// Test-only: a shorter REKEY_AFTER_TIME, in seconds.
     public var rekeyAfterSeconds: UInt64?
+    public var stateDirectory: ClientStateDirectory
 
-    public init(configPath: String, interfaceName: String? = nil, connect: String? = nil, rekeyAfterSeconds: UInt64? = nil) {
+    public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
+                rekeyAfterSeconds: UInt64? = nil, stateDirectory: ClientStateDirectory = ClientStateDirectory()) {
         self.configPath = configPath
         self.interfaceName = interfaceName
         self.connect = connect
         self.rekeyAfterSeconds = rekeyAfterSeconds
+        self.stateDirectory = stateDirectory
     }
 }
 
 public enum ClientMode {
+    /// Handshake retries between two look-ups of a peer's host name (15 s at 5 s each).
+    static let retriesBeforeResolvingAgain = 3
+
+    /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
+    public static func cleanup(interface: String?, stateDirectory: ClientStateDirectory = ClientStateDirectory()) throws -> [String] {
+        let netlink = try NetlinkSocket()
+        return try ClientLeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
+    }
+
     /// Runs until stopped; returns normally after a clean shutdown.
     public static func run(_ options: ClientOptions) throws {
         let logger = TunnelLogging.logger("tunnel.client")
+        // Everything that can fail without side effects comes first.
         let config = try ConfigLoader.load(path: options.configPath)
-        guard !config.peers.isEmpty else { throw TunnelError.noPeer(file: options.configPath) }
-        var peers = try config.peers.map { try peerConfiguration($0) }
-        if let connect = options.connect {
-            guard peers.count == 1 else { throw TunnelError.tooManyPeers(file: options.configPath, count: peers.count) }
-            peers[0].endpoint = try EndpointResolver.resolve(try PeerEndpoint(parsing: connect))
+        guard config.peers.count == 1 else {
+            throw config.peers.isEmpty ? TunnelError.noPeer(file: options.configPath)
+                                       : TunnelError.tooManyPeers(file: options.configPath, count: config.peers.count)
         }
+        var peerEndpoint = config.peers[0].endpoint
+        if let connect = options.connect { peerEndpoint = try PeerEndpoint(parsing: connect) }
+        var peer = try peerConfiguration(config.peers[0])
+        peer.endpoint = try peerEndpoint.map(EndpointResolver.resolve)
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
+        for line in try ClientLeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory)
+            .removeLeftovers(interface: name) {
+            logger.notice("cleaned up after an earlier run: \(line)")
+        }
         let tun = try TunDevice(name: name)
-        let mtu = config.interface.mtu ?? InterfaceAddressing.defaultMTU
-        try InterfaceAddressing.configure(tun.name, mtu: mtu, addresses: config.interface.addresses, netlink: netlink)
-        let udp = try UDPSocket(port: config.interface.listenPort ?? 0, fwmark: config.interface.fwMark)
+        let index = try netlink.link(.name(name)).index
+        let table = config.interface.table == nil
+            ? try RoutingTableSearch.firstUnusedTable(socket: netlink) : ClientNetworkPlan.defaultRoutingTable
+        let plan = try ClientNetworkPlan(config: config, interfaceName: name, interfaceIndex: index, routingTable: table)
+        let setup = try ClientNetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
+        let udp: UDPSocket
+        do {
+            udp = try UDPSocket(port: config.interface.listenPort ?? 0, fwmark: plan.socketMark)
+        } catch {
+            try? setup.revert()
+            throw error
+        }
 
         var timers = TimerConfiguration.standard
         if let seconds = options.rekeyAfterSeconds {
             timers.rekeyAfterTime = seconds * ProtocolConstants.nanosecondsPerSecond
         }
-        let reactor = Reactor(label: "tunnel.\(tun.name)")
+        let reactor = Reactor(label: "tunnel.\(name)")
         let interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
-                                        configuration: DeviceConfiguration(mtu: mtu, timers: timers), logger: logger)
-        let now = SystemClock.monotonicNanoseconds()
-        for peer in peers { interface.device.setPeer(peer, now: now) }
+                                        configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers),
+                                        logger: logger)
+        interface.device.setPeer(peer, now: SystemClock.monotonicNanoseconds())
+        if let peerEndpoint, peerEndpoint.literal == nil {
+            resolveAgainWhenHandshakesFail(peerEndpoint, publicKey: peer.publicKey, interface: interface, logger: logger)
+        }
+        interface.onInterfaceGone = { [unowned reactor] in
+            logger.notice("interface \(name) was deleted; cleaning up and exiting")
+            reactor.stop()
+        }
         interface.start()
         reactor.stopOnTerminationSignals()
         reactor.onStop {
+            do { try setup.revert() } catch { logger.error("\(error)") }
             tun.close()
             udp.close()
         }
-        logger.info("interface \(tun.name) up, listening on UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)")
+        let scope = plan.fullTunnelFamilies.isEmpty ? "" : ", all traffic through the tunnel"
+        logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope)")
         reactor.run()
-        logger.info("interface \(tun.name) removed, exiting")
+        logger.info("interface \(name) removed, everything restored")
+    }
+
+    /// A server that moved keeps its name: look the name up again when handshakes fail.
+    private static func resolveAgainWhenHandshakesFail(_ endpoint: PeerEndpoint, publicKey: Key,
+                                                       interface: TunnelInterface, logger: Logger) {
+        var retries = 0
+        interface.onEvent = { [unowned interface] event in
+            switch event {
+            case .handshakeInitiationSent(_, retry: true):
+                retries += 1
+                guard retries % retriesBeforeResolvingAgain == 0 else { return }
+                DispatchQueue.global().async {
+                    guard let resolved = try? EndpointResolver.resolve(endpoint) else {
+                        logger.warning("cannot resolve \(endpoint.host) again; keeping the last address")
+                        return
+                    }
+                    interface.reactor.queue.async {
+                        guard let peer = interface.device.peer(for: publicKey), peer.endpoint != resolved else { return }
+                        logger.notice("\(endpoint.host) now resolves to \(resolved.address)")
+                        interface.device.setEndpoint(resolved, for: peer)
+                    }
+                }
+            case .sessionEstablished:
+                retries = 0
+            default:
+                break
+            }
+        }
     }
 
     static func peerConfiguration(_ section: PeerSection) throws -> PeerConfiguration {

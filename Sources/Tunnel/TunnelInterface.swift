@@ -24,6 +24,10 @@ public final class TunnelInterface: DeviceOutput {
     let logger: Logger
     private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
     private let tunBuffer: UnsafeMutableRawBufferPointer
+    /// Called on the queue when the TUN interface disappears (deleted by someone).
+    public var onInterfaceGone: (() -> Void)?
+    /// Called on the queue for every protocol event, after it is logged.
+    public var onEvent: ((DeviceEvent) -> Void)?
     private(set) var tunWriteFailures: UInt64 = 0
     private(set) var udpSendFailures: UInt64 = 0
 
@@ -66,7 +70,9 @@ public final class TunnelInterface: DeviceOutput {
                 guard let n = try tun.read(into: space) else { return }
                 length = n
             } catch {
-                logger.error("\(error)")
+                // The only way a TUN read fails for good: the interface was deleted.
+                logger.debug("\(error)")
+                tunGone()
                 return
             }
             device.sendPacket(in: tunBuffer, length: length, now: now)
@@ -96,7 +102,14 @@ public final class TunnelInterface: DeviceOutput {
         if (try? tun.write(packet)) != true { tunWriteFailures &+= 1 }
     }
 
+    private func tunGone() {
+        guard let handler = onInterfaceGone else { return }
+        onInterfaceGone = nil
+        handler()
+    }
+
     public func record(_ event: DeviceEvent) {
+        defer { onEvent?(event) }
         switch event {
         case .sessionEstablished, .handshakeGaveUp, .keysZeroed:
             logger.info("\(event)")
