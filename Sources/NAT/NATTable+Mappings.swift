@@ -19,17 +19,21 @@ extension NATTable {
             freeSlots.append(Int32(slot))
             throw .tableFull
         }
-        let generation = slots[slot].generation
-        slots[slot] = NATMapping(key: key, externalPort: external, expiry: now, tcpState: .synSent,
-                                 sawSynAck: false, generation: generation, isLive: true,
-                                 scheduledExpiry: 0, wheelStamp: slots[slot].wheelStamp)
-        index[key] = Int32(slot)
+        occupy(slot, key: key, externalPort: external, now: now)
         clientMappingCounts[key.client] = count + 1
-        counters.adjustMappings(of: key.transport, by: 1)
-        let expiry = now + configuration.timeouts.timeout(for: key.transport, state: .synSent)
-        slots[slot].expiry = expiry
-        schedule(slot, at: expiry, now: now)
         return slot
+    }
+
+    /// Fills a taken slot with a new mapping, indexes it and schedules its first expiry check.
+    private func occupy(_ slot: Int, key: NATFlowKey, externalPort: UInt16, now: UInt64) {
+        let expiry = now + configuration.timeouts.timeout(for: key.transport, state: .synSent)
+        let previous = slots[slot]
+        slots[slot] = NATMapping(key: key, externalPort: externalPort, expiry: expiry, tcpState: .synSent,
+                                 sawSynAck: false, generation: previous.generation, isLive: true,
+                                 scheduledExpiry: 0, wheelStamp: previous.wheelStamp)
+        index[key] = Int32(slot)
+        counters.adjustMappings(of: key.transport, by: 1)
+        schedule(slot, at: expiry, now: now)
     }
 
     /// The live mapping that owns external `port` of a pool; an expired one is freed here.
