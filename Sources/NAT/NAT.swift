@@ -1,1 +1,0 @@
-// NAT module: placeholder until its issue lands.

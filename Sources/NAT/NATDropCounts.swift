@@ -1,0 +1,41 @@
+// Drop counters, one per reason, in a fixed struct so counting allocates nothing.
+
+/// How many packets were dropped for each reason.
+public struct NATDropCounts: Sendable, Equatable {
+    public var tableFull: UInt64 = 0
+    public var perClientLimit: UInt64 = 0
+    public var noMapping: UInt64 = 0
+    public var filtered: UInt64 = 0
+    public var unsupportedProtocol: UInt64 = 0
+    public var malformed: UInt64 = 0
+    public var noEgressAddress: UInt64 = 0
+
+    public init() {}
+
+    public subscript(reason: NATDropReason) -> UInt64 {
+        get {
+            switch reason {
+            case .tableFull: return tableFull
+            case .perClientLimit: return perClientLimit
+            case .noMapping: return noMapping
+            case .filtered: return filtered
+            case .unsupportedProtocol: return unsupportedProtocol
+            case .malformed: return malformed
+            case .noEgressAddress: return noEgressAddress
+            }
+        }
+        set {
+            switch reason {
+            case .tableFull: tableFull = newValue
+            case .perClientLimit: perClientLimit = newValue
+            case .noMapping: noMapping = newValue
+            case .filtered: filtered = newValue
+            case .unsupportedProtocol: unsupportedProtocol = newValue
+            case .malformed: malformed = newValue
+            case .noEgressAddress: noEgressAddress = newValue
+            }
+        }
+    }
+
+    public var total: UInt64 { NATDropReason.allCases.reduce(0) { $0 + self[$1] } }
+}

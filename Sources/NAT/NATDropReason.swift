@@ -1,0 +1,34 @@
+// Why the NAT refused a packet; each reason has its own counter.
+
+/// A reason the NAT did not translate a packet.
+public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
+    /// No free external port or identifier left in the range.
+    case tableFull
+    /// The client already holds `maxMappingsPerClient` mappings.
+    case perClientLimit
+    /// Nothing maps the packet: an unknown port, an unknown fragment, an ICMP error about no flow.
+    case noMapping
+    /// Address-dependent filtering: the mapping never sent to this remote address.
+    case filtered
+    /// Not TCP, UDP, ICMP echo or an ICMP error (the NAT passes nothing else).
+    case unsupportedProtocol
+    /// The packet parsed but cannot be translated (e.g. an ICMP error with an unreadable quote).
+    case malformed
+    /// An IPv6 packet while no IPv6 egress address is configured.
+    case noEgressAddress
+
+    public var description: String {
+        switch self {
+        case .tableFull: return "table full"
+        case .perClientLimit: return "per-client limit"
+        case .noMapping: return "no mapping"
+        case .filtered: return "filtered"
+        case .unsupportedProtocol: return "unsupported protocol"
+        case .malformed: return "malformed"
+        case .noEgressAddress: return "no egress address"
+        }
+    }
+}
+
+/// Internal steps throw the reason, so the public entry points count it in one place.
+extension NATDropReason: Error {}
