@@ -7,13 +7,18 @@ struct ClientCommand: ParsableCommand {
         abstract: "Join a WireGuard peer or VPN server described by a wg-quick config file.",
         discussion: """
             Creates the interface (tunnel0, or the next free name), gives it the [Interface] \
-            addresses and MTU, and runs the WireGuard protocol with the [Peer] until SIGINT or \
-            SIGTERM. Logs go to standard error.
+            addresses, MTU and DNS, routes the [Peer]'s AllowedIPs into it (0.0.0.0/0 or ::/0: all \
+            traffic, through policy routing as wg-quick does) and runs until SIGINT or SIGTERM, \
+            then restores everything. Logs go to standard error. After a crash or SIGKILL, \
+            `tunnel client --cleanup` removes what the run left (the next start does too).
             """
     )
 
-    @Option(help: "A wg-quick config file ([Interface] and [Peer]).")
-    var config: String
+    @Option(help: "A wg-quick config file ([Interface] and one [Peer]).")
+    var config: String?
+
+    @Flag(help: "Only remove what an earlier, killed run left behind (all runs, or --interface's), then exit.")
+    var cleanup = false
 
     @Option(help: ArgumentHelp("Connect to HOST:PORT instead of the peer's Endpoint.", valueName: "host:port"))
     var connect: String?
@@ -32,6 +37,11 @@ struct ClientCommand: ParsableCommand {
             throw ValidationFailure("unknown log level '\(logLevel)' (use trace, debug, info, notice, warning, error or critical)")
         }
         TunnelLogging.bootstrap(level: level)
+        if cleanup {
+            for line in try ClientMode.cleanup(interface: interface) { print(line) }
+            return
+        }
+        guard let config else { throw ValidationFailure("--config FILE is required (or --cleanup)") }
         try ClientMode.run(ClientOptions(configPath: config, interfaceName: interface, connect: connect,
                                          rekeyAfterSeconds: testRekeyAfter))
     }
