@@ -20,6 +20,9 @@ public struct UAPIRequestReader {
 
     public init(limits: UAPILimits = .standard) { self.limits = limits }
 
+    /// True once the stream broke a limit or the protocol; `next` reports why.
+    public var hasFailed: Bool { failed != nil }
+
     /// Bytes held and not yet part of an answered request.
     public var pendingByteCount: Int { buffer.count }
 

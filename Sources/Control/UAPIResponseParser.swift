@@ -4,23 +4,37 @@
 import Addresses
 
 public enum UAPIResponseParser {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        /// The other side answered `errno=N`, N nonzero (always positive here).
+        case remoteErrno(Int32)
+        /// The text is not a well-formed answer.
+        case malformed(String)
+
+        public var description: String {
+            switch self {
+            case .remoteErrno(let e): return "the interface answered with errno \(e)"
+            case .malformed(let why): return why
+            }
+        }
+    }
+
     /// Parses the lines of one answer (without the terminating empty line).
     public static func parseGetResponse(lines: [Substring]) throws -> UAPIDeviceSnapshot {
         var state = State()
         for (index, line) in lines.enumerated() {
             guard let eq = line.firstIndex(of: "=") else {
-                throw UAPIError.protocolViolation("answer line \(index + 1) has no '='")
+                throw Failure.malformed("answer line \(index + 1) has no '='")
             }
             try state.take(key: line[..<eq], value: line[line.index(after: eq)...], line: index + 1)
         }
         return try state.finish()
     }
 
-    /// The errno of a bare answer (`errno=N`, as `set` answers); 0 on success.
+    /// The errno of a bare answer (`errno=N`, as `set` answers), positive; 0 on success.
     public static func parseErrnoResponse(lines: [Substring]) throws -> Int32 {
         guard lines.count == 1, lines[0].hasPrefix(UAPIField.errno.rawValue + "="),
               let value = signedDecimal(lines[0].dropFirst(UAPIField.errno.rawValue.count + 1)) else {
-            throw UAPIError.protocolViolation("the answer is not a single errno line")
+            throw Failure.malformed("the answer is not a single errno line")
         }
         return UAPIErrno.code(fromWire: value)
     }
@@ -38,8 +52,8 @@ public enum UAPIResponseParser {
         var errno: Int64?
 
         mutating func take(key: Substring, value: Substring, line: Int) throws {
-            guard errno == nil else { throw UAPIError.protocolViolation("answer line \(line) follows errno") }
-            func bad() -> UAPIError { .protocolViolation("answer line \(line): bad value for \(key)") }
+            guard errno == nil else { throw Failure.malformed("answer line \(line) follows errno") }
+            func bad() -> Failure { .malformed("answer line \(line): bad value for \(key)") }
             if key.hasPrefix(UAPIField.counterPrefix) {
                 guard let v = UAPIValue.decimal(value, as: UInt64.self) else { throw bad() }
                 let counter = UAPICounter(String(key.dropFirst(UAPIField.counterPrefix.count)), v)
@@ -55,10 +69,10 @@ public enum UAPIResponseParser {
                 flushPeer()
                 peer = UAPIPeerSnapshot(publicKey: k)
             } else if field.isPeerKey {
-                guard peer != nil else { throw UAPIError.protocolViolation("answer line \(line): \(key) before public_key") }
+                guard peer != nil else { throw Failure.malformed("answer line \(line): \(key) before public_key") }
                 guard try takePeer(field, value) else { throw bad() }
             } else {
-                guard peer == nil else { throw UAPIError.protocolViolation("answer line \(line): \(key) after public_key") }
+                guard peer == nil else { throw Failure.malformed("answer line \(line): \(key) after public_key") }
                 guard takeDevice(field, value) else { throw bad() }
             }
         }
@@ -128,10 +142,9 @@ public enum UAPIResponseParser {
         }
 
         mutating func finish() throws -> UAPIDeviceSnapshot {
-            guard let errno else { throw UAPIError.protocolViolation("the answer has no errno line") }
+            guard let errno else { throw Failure.malformed("the answer has no errno line") }
             guard errno == 0 else {
-                let code = UAPIErrno.code(fromWire: errno)
-                throw UAPIError(errno: code, "the interface answered with errno \(code)")
+                throw Failure.remoteErrno(UAPIErrno.code(fromWire: errno))
             }
             flushPeer()
             return device
