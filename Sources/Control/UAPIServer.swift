@@ -62,7 +62,11 @@ public final class UAPIServer {
         reactor.onStop { [weak self] in self?.close() }
     }
 
-    deinit { scratch.deallocate() }
+    /// The owner should `close` on the queue first; this is the safety net.
+    deinit {
+        close()
+        scratch.deallocate()
+    }
 
     /// Clients being served (on the queue).
     public var connectionCount: Int { connections.count }
