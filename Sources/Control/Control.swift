@@ -1,1 +1,0 @@
-// Control module: placeholder until its issue lands.

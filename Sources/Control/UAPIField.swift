@@ -1,0 +1,50 @@
+// Every key of WireGuard's cross-platform configuration protocol (wireguard.com/xplatform),
+// plus this program's own `tunnel_*` keys, named once. A key's meaning depends on where it
+// stands: before the first `public_key` it describes the device, after it that peer.
+public enum UAPIField: String, CaseIterable, Sendable {
+    // Device keys.
+    case privateKey = "private_key"
+    case listenPort = "listen_port"
+    case fwmark = "fwmark"
+    case replacePeers = "replace_peers"            // set only
+    // Starts a peer.
+    case publicKey = "public_key"
+    // Peer keys.
+    case remove = "remove"                         // set only
+    case updateOnly = "update_only"                // set only
+    case presharedKey = "preshared_key"
+    case endpoint = "endpoint"
+    case persistentKeepaliveInterval = "persistent_keepalive_interval"
+    case replaceAllowedIPs = "replace_allowed_ips" // set only
+    case allowedIP = "allowed_ip"
+    case protocolVersion = "protocol_version"
+    case lastHandshakeTimeSec = "last_handshake_time_sec"   // get only
+    case lastHandshakeTimeNsec = "last_handshake_time_nsec" // get only
+    case rxBytes = "rx_bytes"                      // get only
+    case txBytes = "tx_bytes"                      // get only
+    // Ends every response.
+    case errno = "errno"
+
+    // This program's extension, only in answers to `get=tunnel` (see UAPIOperation). wg(8)
+    // skips keys it does not know, but stricter UAPI clients reject them, so a plain
+    // `get=1` answer never carries these.
+    case tunnelName = "tunnel_name"
+    case tunnelRole = "tunnel_role"
+    case tunnelAddress = "tunnel_address"
+    case tunnelPeerName = "tunnel_peer_name"
+
+    /// Prefix of a counter key: `tunnel_counter_<name>=<value>`, device or peer level.
+    public static let counterPrefix = "tunnel_counter_"
+
+    /// Keys that belong to a peer (valid only after a `public_key` line).
+    public var isPeerKey: Bool {
+        switch self {
+        case .remove, .updateOnly, .presharedKey, .endpoint, .persistentKeepaliveInterval,
+             .replaceAllowedIPs, .allowedIP, .protocolVersion, .lastHandshakeTimeSec,
+             .lastHandshakeTimeNsec, .rxBytes, .txBytes, .tunnelPeerName:
+            return true
+        default:
+            return false
+        }
+    }
+}
