@@ -33,6 +33,13 @@ int tunnel_tun_open(const char *name, char *actual_name, size_t actual_name_len)
     return fd;
 }
 
+int tunnel_tun_is_attached(int fd) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (ioctl(fd, TUNGETIFF, &ifr) == 0) return 1;
+    return errno == EBADFD ? 0 : -errno;
+}
+
 int tunnel_setns_net(int fd) {
     return setns(fd, CLONE_NEWNET) == 0 ? 0 : -errno;
 }

@@ -78,6 +78,10 @@ public final class TunDevice {
         throw TunError.ioFailed("write", errno: e)
     }
 
+    /// False once the interface was deleted under the open fd (reads then fail, but the
+    /// fd never becomes readable, so this must be asked).
+    public var isAttached: Bool { fd >= 0 && tunnel_tun_is_attached(fd) != 0 }
+
     /// Closing the fd removes a non-persistent TUN interface from the system.
     public func close() {
         if fd >= 0 {

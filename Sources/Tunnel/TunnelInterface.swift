@@ -16,6 +16,8 @@ public final class TunnelInterface: DeviceOutput {
     static let udpBatches = 8
     /// How often protocol timers are checked; the finest timer rule is 333 ms of jitter.
     static let timerInterval: DispatchTimeInterval = .milliseconds(100)
+    /// How often to check that nobody deleted the interface.
+    static let interfaceCheckInterval: DispatchTimeInterval = .seconds(1)
 
     public let reactor: Reactor
     public let tun: TunDevice
@@ -50,6 +52,9 @@ public final class TunnelInterface: DeviceOutput {
         reactor.addReader(fd: udp.fd) { [unowned self] in self.drainUDP() }
         reactor.addRepeatingTimer(interval: TunnelInterface.timerInterval) { [unowned self] in
             self.device.tick(now: SystemClock.monotonicNanoseconds())
+        }
+        reactor.addRepeatingTimer(interval: TunnelInterface.interfaceCheckInterval) { [unowned self] in
+            if !self.tun.isAttached { self.tunGone() }
         }
     }
 

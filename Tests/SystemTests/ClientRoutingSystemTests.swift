@@ -69,7 +69,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let index = try nl.link(.name(tun.name)).index
             let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0", dns: true),
                                              interfaceName: tun.name, interfaceIndex: index)
@@ -91,7 +91,7 @@ final class ClientRoutingSystemTests: XCTestCase {
 
             try setup.revert()
             XCTAssertEqual(setup.changes, [], "everything undone")
-            assertSameState(try dump(topo), before, "addresses, routes, rules, sysctl as before")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "addresses, routes, rules, sysctl as before")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored")
             XCTAssertNil(try states.load(for: tun.name), "state file removed on a clean revert")
             XCTAssertEqual(states.recordedInterfaces(), [])
@@ -130,7 +130,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let index = try nl.link(.name(tun.name)).index
             let plan = try ClientNetworkPlan(config: config(allowed: "100.64.0.0/10, 203.0.113.0/24, 2001:db8:100::/48",
                                                             dns: false),
@@ -151,7 +151,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: states.resolvConfBackupPath(for: tun.name)))
 
             try setup.revert()
-            assertSameState(try dump(topo), before, "as before")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "as before")
         }
     }
 
@@ -163,7 +163,7 @@ final class ClientRoutingSystemTests: XCTestCase {
         let (states, resolv) = try scratch()
         try topo.enter("client") {
             let nl = try NetlinkSocket()
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
             let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
@@ -181,7 +181,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
             XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
             XCTAssertEqual(report.filter { $0.hasPrefix("remove rule") }.count, 4, "\(report)")
-            assertSameState(try dump(topo), before, "the namespace is exactly as before the run")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "the namespace is exactly as before the run")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
             XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
             XCTAssertEqual(try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
@@ -257,7 +257,7 @@ final class ClientRoutingSystemTests: XCTestCase {
         let (states, resolv) = try scratch()
         try topo.enter("client") {
             let nl = try NetlinkSocket()
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
             let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
@@ -266,7 +266,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             try nl.deleteLink(.index(index))
             tun.close()
             XCTAssertNoThrow(try setup.revert(), "routes and addresses vanished with the link; that is fine")
-            assertSameState(try dump(topo), before, "as before")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "as before")
             XCTAssertEqual(try resolv.read(), originalResolvConf)
             XCTAssertEqual(states.recordedInterfaces(), [])
         }
@@ -285,12 +285,12 @@ final class ClientRoutingSystemTests: XCTestCase {
                                              interfaceName: tun.name, interfaceIndex: index)
             // An identical rule already there makes the second rule fail after routes, sysctl and one rule.
             try nl.addRule(plan.rules[1])
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertEqual("\(error)", "cannot add rule \(plan.rules[1]): File exists")
             }
-            assertSameState(try dump(topo), before, "the partial setup was undone")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "the partial setup was undone")
             XCTAssertEqual(try resolv.read(), originalResolvConf)
             XCTAssertEqual(states.recordedInterfaces(), [], "no state left")
             try nl.removeRule(plan.rules[1])
@@ -306,41 +306,17 @@ final class ClientRoutingSystemTests: XCTestCase {
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             try states.save(ClientSetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))
-            let before = try dump(topo)
+            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
                                              interfaceIndex: try nl.link(.name(tun.name)).index)
             XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertTrue("\(error)".contains("run `tunnel client --cleanup --interface \(tunName)` first"), "\(error)")
             }
-            assertSameState(try dump(topo), before, "nothing changed")
+            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "nothing changed")
             XCTAssertNotNil(try states.load(for: tunName), "the earlier state is kept for cleanup")
         }
     }
 
     // MARK: helpers
-
-    /// What `ip` shows of the client namespace's links, addresses, routes and
-    /// rules in both families, and the sysctl the client may change, by view.
-    /// Link qdiscs are left out: bringing a link up attaches the default qdisc,
-    /// which the kernel keeps after it goes down again (the TUN goes at exit).
-    private func dump(_ topo: Topology) throws -> [String: String] {
-        let views = [["link"], ["addr"], ["route", "show", "table", "all"], ["-6", "route", "show", "table", "all"],
-                     ["-d", "rule"], ["-6", "-d", "rule"]]
-        var result: [String: String] = [:]
-        for view in views {
-            var text = try topo.run("client", ["ip", "-j"] + view)
-            text = text.replacingOccurrences(of: #""qdisc":"[a-z_]+","#, with: "", options: .regularExpression)
-            result["ip " + view.joined(separator: " ")] = text
-        }
-        result["src_valid_mark"] = try topo.run("client", "cat", "/proc/sys/net/ipv4/conf/all/src_valid_mark")
-        return result
-    }
-
-    private func assertSameState(_ now: [String: String], _ before: [String: String], _ message: String,
-                                 line: UInt = #line) {
-        for (view, text) in before.sorted(by: { $0.key < $1.key }) {
-            XCTAssertEqual(now[view], text, "\(message): \(view)", line: line)
-        }
-    }
 }

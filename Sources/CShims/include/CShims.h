@@ -11,6 +11,10 @@
 /// `actual_name` (at least 16 bytes). Returns the fd, or -errno.
 int tunnel_tun_open(const char *name, char *actual_name, size_t actual_name_len);
 
+/// Whether the TUN fd is still attached to its interface (it is not once someone
+/// deleted the interface). Returns 1, 0, or -errno for other failures.
+int tunnel_tun_is_attached(int fd);
+
 /// Moves the calling thread into the network namespace open on `fd`.
 /// Returns 0 or -errno.
 int tunnel_setns_net(int fd);

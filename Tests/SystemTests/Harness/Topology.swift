@@ -84,6 +84,10 @@ final class Topology {
         try Command.check(["ip", "netns", "add", real])
         namespaces[logical] = real
         order.append(logical)
+        // No duplicate address detection: addresses are usable, and dumps stable, at once.
+        for scope in ["all", "default"] {
+            try run(logical, ["sysctl", "-qw", "net.ipv6.conf.\(scope).accept_dad=0"])
+        }
         try run(logical, ["ip", "link", "set", "lo", "up"])
     }
 
@@ -158,6 +162,19 @@ final class Topology {
         return try body()
     }
 
+    /// Gives a namespace its own resolv.conf: `ip netns exec` bind-mounts
+    /// /etc/netns/NAME/resolv.conf over /etc/resolv.conf, so the host's file is never
+    /// touched. Returns the host path of that file; it is removed at teardown.
+    @discardableResult
+    func giveResolvConf(_ logical: String, _ content: String) throws -> String {
+        let dir = "/etc/netns/\(ns(logical))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/resolv.conf"
+        try content.write(toFile: path, atomically: false, encoding: .utf8)
+        onTeardown { try? FileManager.default.removeItem(atPath: dir) }
+        return path
+    }
+
     /// Registers extra cleanup (closing fds, stopping reactors) to run before namespaces go.
     func onTeardown(_ body: @escaping () -> Void) { cleanups.append(body) }
 
@@ -176,8 +193,8 @@ final class Topology {
     func teardown() {
         guard !tornDown else { return }
         tornDown = true
-        for c in cleanups.reversed() { c() }
         for p in processes.reversed() { p.stop(grace: 3) }
+        for c in cleanups.reversed() { c() }
         for logical in order.reversed() {
             if let real = namespaces[logical] { Topology.deleteNamespace(real) }
         }

@@ -1,0 +1,234 @@
+import Foundation
+import XCTest
+
+/// `tunnel client` against a wireguard-go server that routes to an "internet" host:
+/// full and split tunnels, DNS, exact restoration after SIGTERM and after SIGKILL plus
+/// --cleanup, a server restart, and one-line errors for bad configs.
+final class ClientSystemTests: XCTestCase {
+    static let tools = ["wg", "wireguard-go", "ping", "curl", "tcpdump", "python3", "sha256sum"]
+
+    struct Setup {
+        let topo: Topology
+        let server: WireGuardGoPeer
+        let clientKeys: WireGuardKeys
+        let resolvConf: String
+    }
+
+    /// client -- server (wireguard-go, forwarding) -- internet (HTTP on 198.51.100.2, a route back).
+    private func makeSetup() throws -> Setup {
+        let topo = try Topology("""
+            client eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24
+            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
+            route client default via 192.0.2.1
+            route internet 100.64.0.0/24 via 198.51.100.1
+            route internet 192.0.2.0/24 via 198.51.100.1
+            """, test: self)
+        try topo.run("server", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        let serverKeys = try WireGuardKeys.generate(), clientKeys = try WireGuardKeys.generate()
+        let server = try WireGuardGoPeer(in: topo, namespace: "server", keys: serverKeys, listenPort: 51820,
+                                         addresses: ["100.64.0.1/24"])
+        try server.addPeer(publicKey: clientKeys.publicKey, endpoint: nil, allowedIPs: ["100.64.0.2/32"])
+        let resolvConf = try topo.giveResolvConf("client", "nameserver 192.0.2.53\n")
+        return Setup(topo: topo, server: server, clientKeys: clientKeys, resolvConf: resolvConf)
+    }
+
+    private func clientConfig(_ s: Setup, allowedIPs: String, dns: String? = "198.51.100.53") -> String {
+        var text = """
+            [Interface]
+            PrivateKey = \(s.clientKeys.privateKey)
+            Address = 100.64.0.2/32
+
+            """
+        if let dns { text += "DNS = \(dns)\n" }
+        text += """
+
+            [Peer]
+            PublicKey = \(s.server.keys.publicKey)
+            Endpoint = 192.0.2.1:51820
+            AllowedIPs = \(allowedIPs)
+            PersistentKeepalive = 25
+
+            """
+        return text
+    }
+
+    private func startClient(_ s: Setup, allowedIPs: String, dns: String? = "198.51.100.53") throws -> TunnelProcess {
+        try TunnelProcess(in: s.topo, namespace: "client", keys: s.clientKeys, config: clientConfig(s, allowedIPs: allowedIPs, dns: dns))
+    }
+
+    private func serveFile(_ topo: Topology, megabytes: Int) throws -> String {
+        let dir = topo.logDirectory.appendingPathComponent("www").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Command.check(["dd", "if=/dev/urandom", "of=\(dir)/file.bin", "bs=1M", "count=\(megabytes)", "status=none"])
+        let web = try topo.spawn("internet", name: "http", ["python3", "-m", "http.server", "80", "--bind", "198.51.100.2",
+                                                           "--directory", dir])
+        XCTAssertTrue(topo.waitUntil(timeout: 10) {
+            (try? topo.attempt("internet", ["curl", "-s", "-o", "/dev/null", "http://198.51.100.2/"]).status) == 0
+        }, web.log)
+        return String(try Command.check(["sha256sum", "\(dir)/file.bin"]).prefix(64))
+    }
+
+    private func state(_ s: Setup) throws -> [String: String] {
+        try s.topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"], files: [s.resolvConf])
+    }
+
+    func testFullTunnelCarriesEverythingAndOnlyUDPCrossesTheUnderlay() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let digest = try serveFile(s.topo, megabytes: 5)
+        let before = try state(s)
+        let capturePath = s.topo.logDirectory.appendingPathComponent("underlay.pcap").path
+        let capture = try s.topo.spawn("server", name: "tcpdump", ["tcpdump", "-i", "eth0", "-n", "-U", "-w", capturePath])
+        XCTAssertTrue(s.topo.waitUntil { capture.log.contains("listening") })
+        let client = try startClient(s, allowedIPs: "0.0.0.0/0, ::/0")
+
+        try s.topo.run("client", "ping", "-c", "3", "-i", "0.2", "-W", "3", "198.51.100.2")
+        let fetched = try s.topo.run("client", ["sh", "-c", "curl -sS --max-time 60 http://198.51.100.2/file.bin | sha256sum"])
+        XCTAssertEqual(String(fetched.prefix(64)), digest, "the file arrives intact through the tunnel")
+        XCTAssertTrue(s.server.hasHandshake())
+        XCTAssertEqual(try String(contentsOfFile: s.resolvConf, encoding: .utf8).contains("nameserver 198.51.100.53"), true,
+                       "DNS from the config is in force")
+        let route = try s.topo.run("client", "ip", "route", "get", "198.51.100.2")
+        XCTAssertTrue(route.contains("dev \(client.interface)"), route)
+
+        capture.signal(SIGINT)
+        _ = capture.wait(timeout: 5)
+        let plain = try Command.check(["tcpdump", "-n", "-r", capturePath, "ip and not (udp and host 192.0.2.2 and host 192.0.2.1 and port 51820)"])
+        XCTAssertEqual(plain.trimmingCharacters(in: .whitespacesAndNewlines), "", "only the tunnel's UDP crosses the underlay")
+        let tunnelled = try Command.check(["tcpdump", "-n", "-r", capturePath, "udp port 51820"])
+        XCTAssertGreaterThan(tunnelled.split(separator: "\n").count, 100)
+
+        client.process.signal(SIGTERM)
+        XCTAssertEqual(client.process.wait(timeout: 10), 0, client.log)
+        assertSameNetworkState(try state(s), before, "after SIGTERM the namespace is as before")
+    }
+
+    func testSplitTunnelCarriesOnlyItsPrefixes() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let before = try state(s)
+        let client = try startClient(s, allowedIPs: "198.51.100.0/24", dns: nil)
+        try s.topo.run("client", "ping", "-c", "2", "-W", "3", "198.51.100.2")
+        XCTAssertTrue(try s.topo.run("client", "ip", "route", "get", "198.51.100.2").contains("dev \(client.interface)"))
+        let other = try s.topo.run("client", "ip", "route", "get", "203.0.113.5")
+        XCTAssertTrue(other.contains("dev eth0") && other.contains("via 192.0.2.1"), other)
+        XCTAssertEqual(try String(contentsOfFile: s.resolvConf, encoding: .utf8), "nameserver 192.0.2.53\n",
+                       "without DNS in the config resolv.conf is untouched")
+        XCTAssertEqual(try s.topo.run("client", "cat", "/proc/sys/net/ipv4/conf/all/src_valid_mark"), "0\n")
+        client.process.signal(SIGTERM)
+        XCTAssertEqual(client.process.wait(timeout: 10), 0, client.log)
+        assertSameNetworkState(try state(s), before, "after SIGTERM the namespace is as before")
+    }
+
+    func testAfterSIGKILLCleanupRestoresEverything() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let before = try state(s)
+        let client = try startClient(s, allowedIPs: "0.0.0.0/0")
+        try s.topo.run("client", "ping", "-c", "1", "-W", "3", "198.51.100.2")
+        client.process.signal(SIGKILL)
+        _ = client.process.wait(timeout: 5)
+        XCTAssertNotEqual(try String(contentsOfFile: s.resolvConf, encoding: .utf8), "nameserver 192.0.2.53\n",
+                          "a killed client leaves its resolv.conf behind")
+        let out = try s.topo.run("client", [SystemTestEnvironment.tunnelBinary!, "client", "--cleanup", "--interface", client.interface])
+        XCTAssertFalse(out.isEmpty, "--cleanup says what it removed")
+        assertSameNetworkState(try state(s), before, "after SIGKILL and --cleanup the namespace is as before")
+    }
+
+    func testInterfaceDeletedUnderTheClientRestoresAndExits() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let before = try state(s)
+        let client = try startClient(s, allowedIPs: "0.0.0.0/0")
+        try s.topo.run("client", "ip", "link", "del", client.interface)
+        XCTAssertNotNil(client.process.wait(timeout: 10), "the client exits when its interface is deleted")
+        assertSameNetworkState(try state(s), before, "everything restored")
+    }
+
+    func testServerRestartMidTransferResumes() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let client = try startClient(s, allowedIPs: "0.0.0.0/0")
+        try s.topo.run("client", "ping", "-c", "2", "-W", "3", "198.51.100.2")
+        let pinger = try s.topo.spawn("client", name: "ping", ["ping", "-i", "0.2", "-W", "1", "198.51.100.2"])
+        s.server.process.signal(SIGKILL)
+        _ = s.server.process.wait(timeout: 5)
+        let restarted = try WireGuardGoPeer(in: s.topo, namespace: "server", interface: s.server.interface, keys: s.server.keys,
+                                            listenPort: 51820, addresses: ["100.64.0.1/24"])
+        try restarted.addPeer(publicKey: s.clientKeys.publicKey, endpoint: nil, allowedIPs: ["100.64.0.2/32"])
+        // The client notices on its own (no reply for KEEPALIVE + REKEY_TIMEOUT) and handshakes again.
+        XCTAssertTrue(s.topo.waitUntil(timeout: 40) { restarted.hasHandshake() }, client.log)
+        let replies = pinger.log.components(separatedBy: "bytes from").count
+        XCTAssertTrue(s.topo.waitUntil(timeout: 10) { pinger.log.components(separatedBy: "bytes from").count > replies + 3 },
+                      "ping resumes without restarting the client")
+        XCTAssertTrue(client.process.isRunning)
+    }
+
+    func testBadConfigsGiveOneLineErrorsWithFileAndLine() throws {
+        try requireSystemTestPrerequisites(tools: [], needsTunnelBinary: true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tunnel-badconf-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = try WireGuardKeys.generate()
+        let good = ["[Interface]", "PrivateKey = \(key.privateKey)", "Address = 100.64.0.2/32", "",
+                    "[Peer]", "PublicKey = \(key.publicKey)", "AllowedIPs = 0.0.0.0/0", "Endpoint = 192.0.2.1:51820"]
+        let cases: [(String, [String], Int)] = [
+            ("missing key", good.filter { !$0.hasPrefix("PublicKey") }, 5),
+            ("bad base64", good.map { $0.hasPrefix("PrivateKey") ? "PrivateKey = not-a-key" : $0 }, 2),
+            ("AllowedIPs typo", good.map { $0.hasPrefix("AllowedIPs") ? "AllowedIPs = 0.0.0.0/33" : $0 }, 7),
+            ("duplicate section", good + ["[Interface]", "PrivateKey = \(key.privateKey)"], 9),
+        ]
+        for (label, lines, line) in cases {
+            let path = dir.appendingPathComponent("bad.conf").path
+            FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600])
+            let r = try Command.run([SystemTestEnvironment.tunnelBinary!, "client", "--config", path])
+            XCTAssertEqual(r.status, 1, label)
+            let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(message.split(separator: "\n").count, 1, "\(label): one line: \(message)")
+            XCTAssertTrue(message.contains("bad.conf:\(line):"), "\(label): names file and line: \(message)")
+        }
+    }
+}
+
+extension ClientSystemTests {
+    private func writeConfig(_ topo: Topology, endpoint: String) throws -> String {
+        let key = try WireGuardKeys.generate()
+        let path = topo.logDirectory.appendingPathComponent("err.conf").path
+        let text = "[Interface]\nPrivateKey = \(key.privateKey)\nAddress = 100.64.0.2/32\n\n[Peer]\nPublicKey = \(key.publicKey)\nAllowedIPs = 0.0.0.0/0\nEndpoint = \(endpoint)\n"
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
+    private func assertOneLineFailure(_ r: CommandResult, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(message.split(separator: "\n").count, 1, message, file: file, line: line)
+        XCTAssertTrue(message.contains(mentions), message, file: file, line: line)
+    }
+
+    func testStartupErrorsAreOneLineAndLeaveNothingBehind() throws {
+        try requireSystemTestPrerequisites(tools: ["setpriv"], needsTunnelBinary: true)
+        let topo = try Topology("ns lonely", test: self)
+        let before = try topo.networkState("lonely")
+        let bin = SystemTestEnvironment.tunnelBinary!
+
+        let unresolvable = try writeConfig(topo, endpoint: "vpn.nowhere.invalid:51820")
+        assertOneLineFailure(try topo.attempt("lonely", [bin, "client", "--config", unresolvable]),
+                             mentions: "cannot resolve endpoint host 'vpn.nowhere.invalid'")
+
+        let good = try writeConfig(topo, endpoint: "192.0.2.1:51820")
+        try topo.run("lonely", "ip", "link", "add", "taken0", "type", "veth", "peer", "name", "taken1")
+        let withDummy = try topo.networkState("lonely")
+        assertOneLineFailure(try topo.attempt("lonely", [bin, "client", "--config", good, "--interface", "taken0"]),
+                             mentions: "interface name 'taken0' is already taken")
+        assertSameNetworkState(try topo.networkState("lonely"), withDummy, "a taken name leaves everything alone")
+        try topo.run("lonely", "ip", "link", "del", "taken0")
+
+        try Command.check(["chown", "nobody", good])
+        assertOneLineFailure(try topo.attempt("lonely", ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                                         "--inh-caps=-all", bin, "client", "--config", good]),
+                             mentions: "not permitted")
+        assertSameNetworkState(try topo.networkState("lonely"), before, "nothing left behind")
+    }
+}
