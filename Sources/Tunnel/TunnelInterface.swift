@@ -26,6 +26,8 @@ public final class TunnelInterface: DeviceOutput {
     let logger: Logger
     private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
     private let tunBuffer: UnsafeMutableRawBufferPointer
+    /// A server's forwarding between peers, the TUN and the NAT; nil for a client.
+    public var router: PacketRouter?
     /// Called on the queue when the TUN interface disappears (deleted by someone).
     public var onInterfaceGone: (() -> Void)?
     /// Called on the queue for every protocol event, after it is logged.
@@ -80,7 +82,11 @@ public final class TunnelInterface: DeviceOutput {
                 tunGone()
                 return
             }
-            device.sendPacket(in: tunBuffer, length: length, now: now)
+            if let router {
+                router.routeFromTun(tunBuffer, length: length, now: now)
+            } else {
+                device.sendPacket(in: tunBuffer, length: length, now: now)
+            }
         }
     }
 
@@ -103,7 +109,16 @@ public final class TunnelInterface: DeviceOutput {
         if !udp.send(datagram, to: SocketAddress(endpoint)) { udpSendFailures &+= 1 }
     }
 
-    public func deliver(packet: UnsafeRawBufferPointer) {
+    public func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) {
+        if let router {
+            router.routeFromPeer(packet, peer: peer)
+        } else {
+            writeToTun(packet)
+        }
+    }
+
+    @inline(__always)
+    public func writeToTun(_ packet: UnsafeRawBufferPointer) {
         if (try? tun.write(packet)) != true { tunWriteFailures &+= 1 }
     }
 

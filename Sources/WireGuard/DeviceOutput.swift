@@ -6,8 +6,9 @@ import Addresses
 public protocol DeviceOutput: AnyObject {
     /// Send one UDP datagram to a peer's endpoint.
     func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
-    /// Hand one decrypted, authenticated IP packet to the local network stack (the TUN).
-    func deliver(packet: UnsafeRawBufferPointer)
+    /// Hand one decrypted, authenticated IP packet from `peer` on: to the local network
+    /// stack (the TUN), or for a server, to another peer or its NAT.
+    func deliver(packet: UnsafeRawBufferPointer, from peer: Peer)
     /// Something a person may want in the log. Called off the per-packet path only.
     func record(_ event: DeviceEvent)
 }

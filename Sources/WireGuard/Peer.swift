@@ -4,6 +4,8 @@
 import Addresses
 
 public final class Peer {
+    /// Small and stable for the life of the peer: what a server's NAT knows the client by.
+    public let id: UInt32
     public let publicKey: Key
     public internal(set) var name: String?
     public internal(set) var endpoint: Endpoint?
@@ -33,8 +35,9 @@ public final class Peer {
     /// Wall-clock time of the latest completed handshake (for `wg show`), nil before any.
     public internal(set) var lastHandshake: TAI64N?
 
-    init(configuration: PeerConfiguration, timerConfiguration: TimerConfiguration,
+    init(id: UInt32, configuration: PeerConfiguration, timerConfiguration: TimerConfiguration,
          jitter: @escaping PeerTimers.JitterSource) {
+        self.id = id
         publicKey = configuration.publicKey
         name = configuration.name
         endpoint = configuration.endpoint

@@ -60,7 +60,7 @@ extension WireGuardDevice {
             return
         }
         peer.timers.dataReceived(now: now)
-        output.deliver(packet: UnsafeRawBufferPointer(rebasing: inner[0..<length]))
+        output.deliver(packet: UnsafeRawBufferPointer(rebasing: inner[0..<length]), from: peer)
     }
 
     /// The initiator of a session renews it shortly before it would expire, if the

@@ -64,6 +64,7 @@ public final class WireGuardDevice {
     /// it on by itself when handshake messages arrive faster than the threshold.
     public var forceUnderLoad = false
     var handshakeWindowStart: UInt64 = 0
+    private var nextPeerID: UInt32 = 0
     var handshakesInWindow = 0
 
     public init(privateKey: Key, configuration: DeviceConfiguration = DeviceConfiguration(), output: DeviceOutput,
@@ -101,7 +102,8 @@ public final class WireGuardDevice {
             peer.handshake.presharedKey = config.presharedKey ?? Key(bytes: [UInt8](repeating: 0, count: Key.byteCount))
             allowedIPs.removeAll(for: ObjectIdentifier(peer))
         } else {
-            peer = Peer(configuration: config, timerConfiguration: configuration.timers, jitter: jitter)
+            nextPeerID &+= 1
+            peer = Peer(id: nextPeerID, configuration: config, timerConfiguration: configuration.timers, jitter: jitter)
             peers.append(peer)
             peersByKey[config.publicKey] = peer
             peersByID[ObjectIdentifier(peer)] = peer

@@ -10,7 +10,7 @@ final class RecordingOutput: DeviceOutput {
     var events: [String] = []
 
     func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) { datagrams.append((Array(datagram), endpoint)) }
-    func deliver(packet: UnsafeRawBufferPointer) { delivered.append(Array(packet)) }
+    func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) { delivered.append(Array(packet)) }
     func record(_ event: DeviceEvent) { events.append(event.description) }
 }
 

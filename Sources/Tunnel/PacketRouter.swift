@@ -1,0 +1,11 @@
+// Where a server sends packets that are not simply "peer <-> TUN": the hooks the data
+// path calls instead of its client defaults.
+import WireGuard
+
+public protocol PacketRouter: AnyObject {
+    /// A decrypted packet from `peer` (client default: write it to the TUN).
+    func routeFromPeer(_ packet: UnsafeRawBufferPointer, peer: Peer)
+    /// A packet read from the TUN at `buffer[WireGuardDevice.headroom ..< + length]`
+    /// (client default: encrypt it to the peer its destination belongs to).
+    func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64)
+}
