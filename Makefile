@@ -35,5 +35,10 @@ unit-test: deps
 system-test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --filter SystemTests
 
+# Throughput and latency: veth alone, wireguard-go, tunnel (as root; never fails the
+# build). BENCH_SECONDS=3 for a quick run, BENCH_ONLY=veth,wireguard-go to pick halves.
+bench: build
+	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
+
 clean:
 	rm -rf .build .bench
