@@ -36,4 +36,19 @@ int tunnel_recv_batch(int fd, void *buffers, size_t buffer_size, unsigned count,
 int tunnel_send_batch(int fd, void *const *starts, const unsigned *lengths,
                       const struct sockaddr_in6 *addrs, unsigned count);
 
+/// Opens a raw socket for sending whole IP packets (IPPROTO_RAW: the header is ours).
+/// `family` is AF_INET or AF_INET6. Returns the fd or -errno.
+int tunnel_raw_send_socket(int family);
+
+/// Opens a raw ICMP (AF_INET) or ICMPv6 (AF_INET6) socket that receives only echo
+/// replies and the error messages a NAT must translate (unreachable, time exceeded,
+/// parameter problem, and for IPv6 packet too big). Non-blocking. Returns fd or -errno.
+int tunnel_raw_icmp_socket(int family);
+
+/// Receives one ICMPv6 message and rebuilds the IPv6 header in front of it (the kernel
+/// strips it for raw ICMPv6 sockets): `buffer` gets a 40-byte header (source from the
+/// sender, destination from IPV6_PKTINFO, hop limit from IPV6_HOPLIMIT) then the message.
+/// Returns the total length, 0 when nothing is waiting, or -errno.
+int tunnel_recv_icmp6_with_header(int fd, void *buffer, size_t capacity);
+
 #endif

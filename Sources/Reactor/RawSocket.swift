@@ -1,0 +1,74 @@
+// Raw IP sockets for a server's NAT: one sends whole translated packets out (the kernel
+// routes them like its own), one receives the ICMP replies and errors that belong to
+// translated flows (the kernel keeps its own copy and handles it as usual).
+import Addresses
+import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class RawSocket {
+    public enum Kind {
+        /// IPPROTO_RAW: send packets whose IP header we wrote.
+        case send
+        /// ICMP or ICMPv6, filtered to echo replies and errors.
+        case receiveICMP
+    }
+
+    public let family: Int32
+    public let kind: Kind
+    public private(set) var fd: Int32
+
+    public init(ipv6: Bool, kind: Kind) throws {
+        family = ipv6 ? AF_INET6 : AF_INET
+        self.kind = kind
+        let result = kind == .send ? tunnel_raw_send_socket(family) : tunnel_raw_icmp_socket(family)
+        guard result >= 0 else { throw SocketError.createFailed(errno: -result) }
+        fd = result
+    }
+
+    deinit { close() }
+
+    /// Sends a whole IP packet to its destination; false if the kernel refused it.
+    @inline(__always)
+    @discardableResult
+    public func send(_ packet: UnsafeRawBufferPointer, to destination: IPAddress) -> Bool {
+        switch destination {
+        case .v4(let a):
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_addr.s_addr = a.value.bigEndian
+            return withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, packet.baseAddress, packet.count, Int32(MSG_DONTWAIT), $0,
+                           socklen_t(MemoryLayout<sockaddr_in>.size)) == packet.count
+                }
+            }
+        case .v6(let a):
+            var sa = SocketAddress(Endpoint(address: .v6(a), port: 0)).storage
+            return withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, packet.baseAddress, packet.count, Int32(MSG_DONTWAIT), $0,
+                           socklen_t(MemoryLayout<sockaddr_in6>.size)) == packet.count
+                }
+            }
+        }
+    }
+
+    /// Receives one ICMP packet with its IP header into `buffer`; nil when none is waiting.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        if family == AF_INET6 {
+            let n = tunnel_recv_icmp6_with_header(fd, buffer.baseAddress, buffer.count)
+            return n > 0 ? Int(n) : nil
+        }
+        let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+        return n > 0 ? n : nil
+    }
+
+    public func close() {
+        if fd >= 0 {
+            _ = Glibc.close(fd)
+            fd = -1
+        }
+    }
+}
