@@ -6,16 +6,9 @@ import Config
 import Foundation
 
 public enum PeerManagement {
-    /// What `peer add` prints: the client config (and QR code) for standard output, and
-    /// a one-line summary for standard error.
-    public struct AddOutput: Sendable {
-        public var standardOutput: String
-        public var summary: String
-    }
-
     /// Adds the peer and returns what to print. The file is saved only when everything,
     /// the QR code included, succeeded.
-    public static func add(_ request: PeerAddRequest) throws -> AddOutput {
+    public static func add(_ request: PeerAddRequest) throws -> PeerAddOutput {
         let endpoint = try request.endpoint.map(parseEndpoint)
         let dns = try parseDNS(request.dns)
         let allowed = request.allowedIPs.isEmpty ? PeerRegistry.defaultClientAllowedIPs
@@ -27,7 +20,7 @@ public enum PeerManagement {
             if request.qrCode { output += "\n" + (try QRCode.render(output)) }
             config = registry.config
             let addresses = added.addresses.map(\.description).joined(separator: ", ")
-            return AddOutput(standardOutput: output,
+            return PeerAddOutput(standardOutput: output,
                              summary: "added peer '\(added.name)' (\(addresses)) to \(request.configPath)")
         }
     }
