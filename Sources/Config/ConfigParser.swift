@@ -39,7 +39,7 @@ struct ConfigParser {
     mutating func consume(_ line: Substring, number: Int) throws {
         let trimmed = line.trimmedSpaces
         if trimmed.hasPrefix("#") {
-            notePeerName(comment: trimmed.dropFirst())
+            noteComment(trimmed.dropFirst())
             return
         }
         // Like wg and wg-quick, a '#' anywhere starts a comment.
@@ -101,12 +101,18 @@ struct ConfigParser {
         return key
     }
 
-    /// `# Name = alice` inside a [Peer] section names that peer.
-    private mutating func notePeerName(comment: Substring) {
-        guard sections.last?.kind == .peer, let equals = comment.firstIndex(of: "=") else { return }
-        guard comment[..<equals].trimmedSpaces.lowercased() == "name" else { return }
-        let name = comment[comment.index(after: equals)...].trimmedSpaces
-        if !name.isEmpty { sections[sections.count - 1].name = String(name) }
+    /// `# Name = alice` inside a [Peer] section names that peer; `# Endpoint = host:port`
+    /// inside [Interface] is where clients reach this machine (see InterfaceSection).
+    private mutating func noteComment(_ comment: Substring) {
+        guard let kind = sections.last?.kind, let equals = comment.firstIndex(of: "=") else { return }
+        let key = comment[..<equals].trimmedSpaces.lowercased()
+        let value = comment[comment.index(after: equals)...].trimmedSpaces
+        guard !value.isEmpty else { return }
+        switch (kind, key) {
+        case (.peer, "name"): sections[sections.count - 1].name = String(value)
+        case (.interface, "endpoint"): sections[sections.count - 1].endpointComment = String(value)
+        default: break
+        }
     }
 }
 

@@ -22,11 +22,15 @@ public struct InterfaceSection: Equatable, Sendable {
     public var postDown: [String]
     /// Kept as written; `tunnel` never writes the file back on exit.
     public var saveConfig: String?
+    /// A server's public address for its clients, from a `# Endpoint = host:port` comment
+    /// (a comment, so wg-quick ignores it). `tunnel peer add` copies it into client configs.
+    public var publicEndpoint: PeerEndpoint?
 
     public init(privateKey: Key, addresses: [IPPrefix] = [], listenPort: UInt16? = nil,
                 dns: [IPAddress] = [], dnsSearch: [String] = [], mtu: Int? = nil, fwMark: UInt32? = nil,
                 table: String? = nil, preUp: [String] = [], postUp: [String] = [],
-                preDown: [String] = [], postDown: [String] = [], saveConfig: String? = nil) {
+                preDown: [String] = [], postDown: [String] = [], saveConfig: String? = nil,
+                publicEndpoint: PeerEndpoint? = nil) {
         self.privateKey = privateKey
         self.addresses = addresses
         self.listenPort = listenPort
@@ -40,6 +44,7 @@ public struct InterfaceSection: Equatable, Sendable {
         self.preDown = preDown
         self.postDown = postDown
         self.saveConfig = saveConfig
+        self.publicEndpoint = publicEndpoint
     }
 
     /// True when the section asks for shell hooks, which `tunnel` does not run.
@@ -63,6 +68,8 @@ public struct InterfaceSection: Equatable, Sendable {
                               "[Interface] has no PrivateKey (generate one with `tunnel genkey` or `wg genkey`)")
         }
         privateKey = key
+        // A comment that does not parse stays a plain comment rather than failing the file.
+        publicEndpoint = raw.endpointComment.flatMap { try? PeerEndpoint(parsing: $0) }
     }
 
     private mutating func apply(_ entry: RawSection.Entry, _ values: ConfigValues) throws {
@@ -86,7 +93,9 @@ public struct InterfaceSection: Equatable, Sendable {
     }
 
     func render(_ dialect: ConfigDialect) -> [String] {
-        var lines = ["[Interface]", "PrivateKey = \(privateKey.base64)"]
+        var lines = ["[Interface]"]
+        if let endpoint = publicEndpoint, dialect == .wgQuick { lines.append("# Endpoint = \(endpoint)") }
+        lines.append("PrivateKey = \(privateKey.base64)")
         if let port = listenPort { lines.append("ListenPort = \(port)") }
         if let mark = fwMark { lines.append("FwMark = 0x\(String(mark, radix: 16))") }
         guard dialect == .wgQuick else { return lines }

@@ -1,5 +1,6 @@
 // A section as read from the file, before its values are decoded: what kind it is,
-// where its header was, its `Key = Value` lines and a `# Name = ...` comment.
+// where its header was, its `Key = Value` lines and its `# Name = ...` or
+// `# Endpoint = ...` comment.
 
 struct RawSection {
     enum Kind: String {
@@ -20,6 +21,8 @@ struct RawSection {
     var entries: [Entry] = []
     /// From a `# Name = alice` comment inside the section.
     var name: String?
+    /// From a `# Endpoint = host:port` comment inside [Interface].
+    var endpointComment: String?
 
     init(kind: Kind, headerLine: Int) {
         self.kind = kind
