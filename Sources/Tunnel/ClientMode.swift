@@ -1,5 +1,5 @@
 // `tunnel client`: one interface, one peer (the server), from a wg-quick file. Sets up
-// addresses, routes, policy rules and DNS (ClientNetworkSetup), runs the data path in
+// addresses, routes, policy rules and DNS (NetworkSetup), runs the data path in
 // the foreground, and on SIGINT/SIGTERM or when the interface is deleted under it,
 // undoes everything it changed.
 import Addresses
@@ -18,10 +18,10 @@ public struct ClientOptions {
     public var connect: String?
     /// Test-only: a shorter REKEY_AFTER_TIME, in seconds.
     public var rekeyAfterSeconds: UInt64?
-    public var stateDirectory: ClientStateDirectory
+    public var stateDirectory: StateDirectory
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
-                rekeyAfterSeconds: UInt64? = nil, stateDirectory: ClientStateDirectory = ClientStateDirectory()) {
+                rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
         self.configPath = configPath
         self.interfaceName = interfaceName
         self.connect = connect
@@ -35,9 +35,9 @@ public enum ClientMode {
     static let retriesBeforeResolvingAgain = 3
 
     /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
-    public static func cleanup(interface: String?, stateDirectory: ClientStateDirectory = ClientStateDirectory()) throws -> [String] {
+    public static func cleanup(interface: String?, stateDirectory: StateDirectory = StateDirectory()) throws -> [String] {
         let netlink = try NetlinkSocket()
-        return try ClientLeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
+        return try LeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
     }
 
     /// Runs until stopped; returns normally after a clean shutdown.
@@ -56,16 +56,16 @@ public enum ClientMode {
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
-        for line in try ClientLeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory)
+        for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory)
             .removeLeftovers(interface: name) {
             logger.notice("cleaned up after an earlier run: \(line)")
         }
         let tun = try TunDevice(name: name)
         let index = try netlink.link(.name(name)).index
         let table = config.interface.table == nil
-            ? try RoutingTableSearch.firstUnusedTable(socket: netlink) : ClientNetworkPlan.defaultRoutingTable
-        let plan = try ClientNetworkPlan(config: config, interfaceName: name, interfaceIndex: index, routingTable: table)
-        let setup = try ClientNetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
+            ? try RoutingTableSearch.firstUnusedTable(socket: netlink) : NetworkPlan.defaultRoutingTable
+        let plan = try NetworkPlan(config: config, interfaceName: name, interfaceIndex: index, routingTable: table)
+        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
         let udp: UDPSocket
         do {
             udp = try UDPSocket(port: config.interface.listenPort ?? 0, fwmark: plan.socketMark)

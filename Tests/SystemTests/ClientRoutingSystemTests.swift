@@ -50,13 +50,13 @@ final class ClientRoutingSystemTests: XCTestCase {
     }
 
     /// A fresh state directory and a resolv.conf stand-in, removed after the test.
-    private func scratch() throws -> (ClientStateDirectory, ResolvConfFile) {
+    private func scratch() throws -> (StateDirectory, ResolvConfFile) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clientnet-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         let resolv = ResolvConfFile(path: dir.appendingPathComponent("resolv.conf").path)
         try resolv.overwrite(with: originalResolvConf)
-        return (ClientStateDirectory(path: dir.appendingPathComponent("state").path), resolv)
+        return (StateDirectory(path: dir.appendingPathComponent("state").path), resolv)
     }
 
     // MARK: full tunnel
@@ -71,9 +71,9 @@ final class ClientRoutingSystemTests: XCTestCase {
             defer { tun.close() }
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0", dns: true),
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0", dns: true),
                                              interfaceName: tun.name, interfaceIndex: index)
-            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
 
             try checkFullTunnelLookups(nl)
             XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "src_valid_mark set")
@@ -104,8 +104,8 @@ final class ClientRoutingSystemTests: XCTestCase {
     private func checkFullTunnelLookups(_ nl: NetlinkSocket) throws {
         let internet = try nl.lookupRoute(to: address("203.0.113.5"))
         XCTAssertEqual(internet.linkName, tunName, "unmarked internet traffic enters the tunnel: \(internet)")
-        XCTAssertEqual(internet.table, ClientNetworkPlan.defaultRoutingTable)
-        let marked = try nl.lookupRoute(to: address("203.0.113.5"), mark: ClientNetworkPlan.defaultRoutingTable)
+        XCTAssertEqual(internet.table, NetworkPlan.defaultRoutingTable)
+        let marked = try nl.lookupRoute(to: address("203.0.113.5"), mark: NetworkPlan.defaultRoutingTable)
         XCTAssertEqual(marked.linkName, "eth0", "the marked tunnel socket leaves by the underlay: \(marked)")
         XCTAssertEqual(marked.gateway, address("192.0.2.1"))
         let lan = try nl.lookupRoute(to: address("198.51.100.7"))
@@ -115,7 +115,7 @@ final class ClientRoutingSystemTests: XCTestCase {
 
         let internet6 = try nl.lookupRoute(to: address("2001:db8:ffff::5"))
         XCTAssertEqual(internet6.linkName, tunName, "IPv6 too: \(internet6)")
-        let marked6 = try nl.lookupRoute(to: address("2001:db8:ffff::5"), mark: ClientNetworkPlan.defaultRoutingTable)
+        let marked6 = try nl.lookupRoute(to: address("2001:db8:ffff::5"), mark: NetworkPlan.defaultRoutingTable)
         XCTAssertEqual(marked6.linkName, "eth0", "\(marked6)")
         XCTAssertEqual(marked6.gateway, address("2001:db8:1::1"))
     }
@@ -132,10 +132,10 @@ final class ClientRoutingSystemTests: XCTestCase {
             defer { tun.close() }
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "100.64.0.0/10, 203.0.113.0/24, 2001:db8:100::/48",
+            let plan = try NetworkPlan(config: config(allowed: "100.64.0.0/10, 203.0.113.0/24, 2001:db8:100::/48",
                                                             dns: false),
                                              interfaceName: tun.name, interfaceIndex: index)
-            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
 
             for inside in ["100.64.0.1", "203.0.113.5", "2001:db8:100::1"] {
                 XCTAssertEqual(try nl.lookupRoute(to: address(inside)).linkName, tunName, inside)
@@ -166,9 +166,9 @@ final class ClientRoutingSystemTests: XCTestCase {
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
                                              interfaceName: tun.name, interfaceIndex: index)
-            var setup: ClientNetworkSetup? = try ClientNetworkSetup(applying: plan, socket: nl,
+            var setup: NetworkSetup? = try NetworkSetup(applying: plan, socket: nl,
                                                                     stateDirectory: states, resolvConf: resolv)
             XCTAssertNotNil(setup)
             setup = nil   // SIGKILL: no revert
@@ -177,14 +177,14 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "left behind")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2, "left behind")
 
-            let report = try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            let report = try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
             XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
             XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
             XCTAssertEqual(report.filter { $0.hasPrefix("remove rule") }.count, 4, "\(report)")
             assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "the namespace is exactly as before the run")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
             XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
-            XCTAssertEqual(try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
+            XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
                            [], "a second cleanup finds nothing")
         }
     }
@@ -198,11 +198,11 @@ final class ClientRoutingSystemTests: XCTestCase {
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, 10.0.0.0/8", dns: false),
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, 10.0.0.0/8", dns: false),
                                              interfaceName: tun.name, interfaceIndex: index, routingTable: 4242)
-            _ = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            _ = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             states.remove(for: tun.name)   // a state directory lost (e.g. /run cleared)
-            try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil)
+            try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil)
             XCTAssertEqual(try nl.routes(table: nil, protocolID: TunnelRouteProtocol.id), [], "no tagged route")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "no tagged rule")
             XCTAssertEqual(try nl.lookupRoute(to: address("203.0.113.5")).linkName, "eth0", "traffic back on eth0")
@@ -217,19 +217,19 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let other = try TunDevice(name: "ctun1")
             defer { other.close() }
-            let otherPlan = try ClientNetworkPlan(config: config(allowed: "10.0.0.0/8", dns: false),
+            let otherPlan = try NetworkPlan(config: config(allowed: "10.0.0.0/8", dns: false),
                                                   interfaceName: other.name,
                                                   interfaceIndex: try nl.link(.name(other.name)).index)
-            let otherSetup = try ClientNetworkSetup(applying: otherPlan, socket: nl, stateDirectory: states,
+            let otherSetup = try NetworkSetup(applying: otherPlan, socket: nl, stateDirectory: states,
                                                     resolvConf: resolv)
             let tun = try TunDevice(name: tunName)
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true), interfaceName: tun.name,
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true), interfaceName: tun.name,
                                              interfaceIndex: try nl.link(.name(tun.name)).index)
-            _ = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            _ = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             tun.close()
             XCTAssertTrue(try topo.waitUntil { try !nl.links().contains { $0.name == tunName } })
 
-            try ClientLeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "full-tunnel rules gone")
             XCTAssertEqual(try nl.lookupRoute(to: address("10.1.2.3")).linkName, "ctun1", "the other run's route stays")
             XCTAssertEqual(states.recordedInterfaces(), ["ctun1"], "the other run's state stays")
@@ -260,9 +260,9 @@ final class ClientRoutingSystemTests: XCTestCase {
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
                                              interfaceName: tun.name, interfaceIndex: index)
-            let setup = try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             try nl.deleteLink(.index(index))
             tun.close()
             XCTAssertNoThrow(try setup.revert(), "routes and addresses vanished with the link; that is fine")
@@ -281,12 +281,12 @@ final class ClientRoutingSystemTests: XCTestCase {
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let index = try nl.link(.name(tun.name)).index
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true),
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true),
                                              interfaceName: tun.name, interfaceIndex: index)
             // An identical rule already there makes the second rule fail after routes, sysctl and one rule.
             try nl.addRule(plan.rules[1])
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
-            XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
+            XCTAssertThrowsError(try NetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertEqual("\(error)", "cannot add rule \(plan.rules[1]): File exists")
             }
@@ -305,11 +305,11 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
-            try states.save(ClientSetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))
+            try states.save(SetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))
             let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
-            let plan = try ClientNetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
                                              interfaceIndex: try nl.link(.name(tun.name)).index)
-            XCTAssertThrowsError(try ClientNetworkSetup(applying: plan, socket: nl, stateDirectory: states,
+            XCTAssertThrowsError(try NetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertTrue("\(error)".contains("run `tunnel client --cleanup --interface \(tunName)` first"), "\(error)")
             }

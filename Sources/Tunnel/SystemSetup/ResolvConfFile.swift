@@ -20,7 +20,7 @@ public struct ResolvConfFile: Equatable, Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw ClientNetworkError.failed("read \(path)", FileAccessError(errno: errno))
+            throw NetworkSetupError.failed("read \(path)", FileAccessError(errno: errno))
         }
         defer { close(fd) }
         var content: [UInt8] = []
@@ -29,7 +29,7 @@ public struct ResolvConfFile: Equatable, Sendable {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ClientNetworkError.failed("read \(path)", FileAccessError(errno: errno))
+                throw NetworkSetupError.failed("read \(path)", FileAccessError(errno: errno))
             }
             if count == 0 { break }
             content += chunk.prefix(count)
@@ -41,7 +41,7 @@ public struct ResolvConfFile: Equatable, Sendable {
     public func overwrite(with text: String) throws {
         let action = "write \(path)"
         let fd = open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, ResolvConfFile.createMode)
-        if fd < 0 { throw ClientNetworkError.failed(action, FileAccessError(errno: errno)) }
+        if fd < 0 { throw NetworkSetupError.failed(action, FileAccessError(errno: errno)) }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         var offset = 0
@@ -49,7 +49,7 @@ public struct ResolvConfFile: Equatable, Sendable {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw ClientNetworkError.failed(action, FileAccessError(errno: errno))
+                throw NetworkSetupError.failed(action, FileAccessError(errno: errno))
             }
             offset += written
         }
@@ -58,7 +58,7 @@ public struct ResolvConfFile: Equatable, Sendable {
     /// Removes the file; used only when it did not exist before the client wrote it.
     public func remove() throws {
         if unlink(path) != 0 && errno != ENOENT {
-            throw ClientNetworkError.failed("remove \(path)", FileAccessError(errno: errno))
+            throw NetworkSetupError.failed("remove \(path)", FileAccessError(errno: errno))
         }
     }
 }

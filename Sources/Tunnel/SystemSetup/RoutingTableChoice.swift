@@ -31,7 +31,7 @@ public enum RoutingTableChoice: Equatable, Sendable {
         } else if let id = UInt32(raw), id != 0, id != RouteTable.local {
             self = .table(id)
         } else {
-            throw ClientNetworkError.invalidTable(raw)
+            throw NetworkSetupError.invalidTable(raw)
         }
     }
 }

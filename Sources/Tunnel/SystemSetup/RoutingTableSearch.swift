@@ -7,17 +7,17 @@ public enum RoutingTableSearch {
     /// How far to look before giving up; wg-quick has no limit.
     static let attempts: UInt32 = 1024
 
-    public static func firstUnusedTable(startingAt first: UInt32 = ClientNetworkPlan.defaultRoutingTable,
+    public static func firstUnusedTable(startingAt first: UInt32 = NetworkPlan.defaultRoutingTable,
                                         socket: NetlinkSocket) throws -> UInt32 {
         let used: Set<UInt32>
         do {
             used = Set(try socket.routes(table: nil).map(\.table))
         } catch {
-            throw ClientNetworkError.failed("list routes to find a free table", error)
+            throw NetworkSetupError.failed("list routes to find a free table", error)
         }
         let end = first &+ attempts
         guard let free = (first..<max(first, end)).first(where: { !used.contains($0) }) else {
-            throw ClientNetworkError.changeFailed(action: "find a free routing table from \(first)",
+            throw NetworkSetupError.changeFailed(action: "find a free routing table from \(first)",
                                                   reason: "\(attempts) tables in a row are in use")
         }
         return free

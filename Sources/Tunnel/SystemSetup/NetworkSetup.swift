@@ -1,21 +1,21 @@
-// Applies a ClientNetworkPlan through netlink and /proc/sys, records each change,
+// Applies a NetworkPlan through netlink and /proc/sys, records each change,
 // and undoes exactly those. Not thread-safe: one owner (the client's control
 // queue) applies and reverts. Dropping it without `revert()` leaves everything
-// in place on purpose, as a SIGKILL would; ClientLeftoverCleanup handles that.
+// in place on purpose, as a SIGKILL would; LeftoverCleanup handles that.
 import Addresses
 import Netlink
 
-public final class ClientNetworkSetup {
-    public let plan: ClientNetworkPlan
+public final class NetworkSetup {
+    public let plan: NetworkPlan
     /// In the order made; `revert()` undoes them backwards.
-    public private(set) var changes: [ClientNetworkChange] = []
+    public private(set) var changes: [NetworkChange] = []
     private let socket: NetlinkSocket
-    private let stateDirectory: ClientStateDirectory
+    private let stateDirectory: StateDirectory
     private let resolvConf: ResolvConfFile
 
     /// Applies `plan`. On failure, undoes what it did and rethrows the failure.
-    public init(applying plan: ClientNetworkPlan, socket: NetlinkSocket,
-                stateDirectory: ClientStateDirectory = ClientStateDirectory(),
+    public init(applying plan: NetworkPlan, socket: NetlinkSocket,
+                stateDirectory: StateDirectory = StateDirectory(),
                 resolvConf: ResolvConfFile = ResolvConfFile()) throws {
         self.plan = plan
         self.socket = socket
@@ -34,7 +34,7 @@ public final class ClientNetworkSetup {
     /// What could not be undone stays recorded, so a second call retries it.
     public func revert() throws {
         var failures: [String] = []
-        var kept: [ClientNetworkChange] = []
+        var kept: [NetworkChange] = []
         for change in changes.reversed() {
             if case .savedState = change, !failures.isEmpty {
                 kept.append(change)   // keep the record for --cleanup
@@ -43,12 +43,12 @@ public final class ClientNetworkSetup {
             do {
                 try undo(change)
             } catch {
-                failures.append(ClientNetworkError.reason(error))
+                failures.append(NetworkSetupError.reason(error))
                 kept.append(change)
             }
         }
         changes = kept.reversed()
-        if !failures.isEmpty { throw ClientNetworkError.incompleteRevert(failures) }
+        if !failures.isEmpty { throw NetworkSetupError.incompleteRevert(failures) }
     }
 
     // MARK: applying
@@ -68,11 +68,11 @@ public final class ClientNetworkSetup {
     private func saveState() throws -> String? {
         let name = plan.interfaceName
         if try stateDirectory.load(for: name) != nil {
-            throw ClientNetworkError.changeFailed(
+            throw NetworkSetupError.changeFailed(
                 action: "record state in \(stateDirectory.statePath(for: name))",
                 reason: "an earlier run left it; run `tunnel client --cleanup --interface \(name)` first")
         }
-        var state = ClientSetupState(interfaceName: name,
+        var state = SetupState(interfaceName: name,
                                      tables: Array(Set(plan.routes.map(\.table))).filter { $0 != RouteTable.main }.sorted())
         for setting in plan.sysctls {
             let current = try perform("read \(setting.sysctl)") { try setting.sysctl.read() }
@@ -118,13 +118,13 @@ public final class ClientNetworkSetup {
             // Like wg-quick: the kernel's own prefix route for an interface
             // address already sends this prefix into the interface; leave it be.
         } catch {
-            throw ClientNetworkError.failed("add route \(plan.describe(route))", error)
+            throw NetworkSetupError.failed("add route \(plan.describe(route))", error)
         }
     }
 
     /// Whether a route to the same prefix through the same interface exists in that table.
     private func isPresent(_ route: Route) throws -> Bool {
-        try socket.routes(family: ClientNetworkPlan.family(of: route.destination), table: route.table).contains {
+        try socket.routes(family: NetworkPlan.family(of: route.destination), table: route.table).contains {
             $0.destination == route.destination.network && $0.outputLinkIndex == route.outputLinkIndex
         }
     }
@@ -147,7 +147,7 @@ public final class ClientNetworkSetup {
 
     // MARK: undoing
 
-    private func undo(_ change: ClientNetworkChange) throws {
+    private func undo(_ change: NetworkChange) throws {
         let name = plan.interfaceName
         switch change {
         case .savedState(let interface):
@@ -178,7 +178,7 @@ public final class ClientNetworkSetup {
         do {
             return try body()
         } catch {
-            throw ClientNetworkError.failed(action, error)
+            throw NetworkSetupError.failed(action, error)
         }
     }
 }

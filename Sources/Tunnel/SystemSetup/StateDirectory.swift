@@ -1,9 +1,9 @@
-// Where client runs keep their ClientSetupState (IFACE.state, JSON) and the
+// Where client runs keep their SetupState (IFACE.state, JSON) and the
 // backup of resolv.conf (IFACE.resolv.conf). The directory is the client's own,
 // so files in it are replaced by rename (unlike resolv.conf itself).
 import Foundation
 
-public struct ClientStateDirectory: Equatable, Sendable {
+public struct StateDirectory: Equatable, Sendable {
     /// Under /run: cleared at boot, when everything it describes is gone anyway.
     public static let defaultPath = "/run/tunnel"
     static let stateSuffix = ".state"
@@ -11,7 +11,7 @@ public struct ClientStateDirectory: Equatable, Sendable {
 
     public let path: String
 
-    public init(path: String = ClientStateDirectory.defaultPath) { self.path = path }
+    public init(path: String = StateDirectory.defaultPath) { self.path = path }
 
     public func statePath(for interface: String) -> String { "\(path)/\(interface)\(Self.stateSuffix)" }
 
@@ -20,7 +20,7 @@ public struct ClientStateDirectory: Equatable, Sendable {
     }
 
     /// Writes the state (replacing any older one) before the run changes anything.
-    func save(_ state: ClientSetupState) throws {
+    func save(_ state: SetupState) throws {
         let file = statePath(for: state.interfaceName)
         do {
             try createIfMissing()
@@ -28,7 +28,7 @@ public struct ClientStateDirectory: Equatable, Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(state).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
-            throw ClientNetworkError.failed("write \(file)", error)
+            throw NetworkSetupError.failed("write \(file)", error)
         }
     }
 
@@ -38,19 +38,19 @@ public struct ClientStateDirectory: Equatable, Sendable {
             try createIfMissing()
             try Data(content.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
-            throw ClientNetworkError.failed("write \(file)", error)
+            throw NetworkSetupError.failed("write \(file)", error)
         }
         return file
     }
 
     /// The state a run on `interface` left; nil when there is none.
-    func load(for interface: String) throws -> ClientSetupState? {
+    func load(for interface: String) throws -> SetupState? {
         let file = statePath(for: interface)
         guard FileManager.default.fileExists(atPath: file) else { return nil }
         do {
-            return try JSONDecoder().decode(ClientSetupState.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            return try JSONDecoder().decode(SetupState.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
         } catch {
-            throw ClientNetworkError.unreadableState(path: file, reason: "\(error)")
+            throw NetworkSetupError.unreadableState(path: file, reason: "\(error)")
         }
     }
 

@@ -11,7 +11,7 @@ import Addresses
 import Config
 import Netlink
 
-public struct ClientNetworkPlan: Equatable, Sendable {
+public struct NetworkPlan: Equatable, Sendable {
     /// wg-quick's first choice of table and mark.
     public static let defaultRoutingTable: UInt32 = 51820
     /// wg-quick's MTU for an IPv6 underlay (1500 minus 80 bytes of headers).
@@ -38,12 +38,12 @@ public struct ClientNetworkPlan: Equatable, Sendable {
     /// - Parameter routingTable: table and mark for full-tunnel mode when the
     ///   config has no FwMark (a caller may pick a free one, as wg-quick does).
     public init(config: WireGuardConfig, interfaceName: String, interfaceIndex: Int32,
-                routingTable: UInt32 = ClientNetworkPlan.defaultRoutingTable) throws {
+                routingTable: UInt32 = NetworkPlan.defaultRoutingTable) throws {
         let section = config.interface
         self.interfaceName = interfaceName
         self.interfaceIndex = interfaceIndex
-        addresses = ClientNetworkPlan.unique(section.addresses)
-        mtu = section.mtu.map { UInt32($0) } ?? ClientNetworkPlan.defaultMTU
+        addresses = NetworkPlan.unique(section.addresses)
+        mtu = section.mtu.map { UInt32($0) } ?? NetworkPlan.defaultMTU
         resolver = section.dns.isEmpty ? nil
             : ResolverConfiguration(servers: section.dns, searchDomains: section.dnsSearch)
         routes = []
@@ -53,7 +53,7 @@ public struct ClientNetworkPlan: Equatable, Sendable {
         fullTunnelFamilies = []
         fullTunnelTable = nil
 
-        let allowed = ClientNetworkPlan.unique(config.peers.flatMap(\.allowedIPs).map(\.network))
+        let allowed = NetworkPlan.unique(config.peers.flatMap(\.allowedIPs).map(\.network))
         switch try RoutingTableChoice(parsing: section.table) {
         case .off:
             break
@@ -67,11 +67,11 @@ public struct ClientNetworkPlan: Equatable, Sendable {
     private mutating func planAutomatic(_ allowed: [IPPrefix], fullTable: UInt32) {
         // `allowed` is unique, so this holds at most one /0 per family; IPv4 first.
         let defaults = allowed.filter { $0.length == 0 }.sorted { $0.address.isIPv4 && !$1.address.isIPv4 }
-        let full = defaults.map(ClientNetworkPlan.family(of:))
+        let full = defaults.map(NetworkPlan.family(of:))
         // Under a full-tunnel default every other prefix of that family is
         // already covered; a route in `main` for it would also catch the marked
         // UDP packets (the suppress rule lets it through) and loop them.
-        routes = allowed.filter { !full.contains(ClientNetworkPlan.family(of: $0)) }
+        routes = allowed.filter { !full.contains(NetworkPlan.family(of: $0)) }
             .map { route(to: $0, table: RouteTable.main) }
         guard !full.isEmpty else { return }
         fullTunnelFamilies = full
@@ -80,7 +80,7 @@ public struct ClientNetworkPlan: Equatable, Sendable {
         socketMark = mark
         for everything in defaults {
             routes.append(route(to: everything, table: fullTable))
-            rules += ClientNetworkPlan.fullTunnelRules(family: ClientNetworkPlan.family(of: everything),
+            rules += NetworkPlan.fullTunnelRules(family: NetworkPlan.family(of: everything),
                                                        table: fullTable, mark: mark)
         }
         if full.contains(.ipv4) { sysctls.append(.sourceValidMark) }

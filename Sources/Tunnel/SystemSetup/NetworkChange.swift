@@ -1,8 +1,8 @@
-// One change a ClientNetworkSetup made to the system, with what undoing it needs.
+// One change a NetworkSetup made to the system, with what undoing it needs.
 import Addresses
 import Netlink
 
-public enum ClientNetworkChange: Equatable, Sendable {
+public enum NetworkChange: Equatable, Sendable {
     /// The state file (and resolv.conf backup) for this interface were written.
     case savedState(interface: String)
     case mtu(linkIndex: Int32, previous: UInt32)

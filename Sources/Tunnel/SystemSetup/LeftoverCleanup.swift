@@ -6,11 +6,11 @@
 import Foundation
 import Netlink
 
-public struct ClientLeftoverCleanup {
+public struct LeftoverCleanup {
     private let socket: NetlinkSocket
-    private let stateDirectory: ClientStateDirectory
+    private let stateDirectory: StateDirectory
 
-    public init(socket: NetlinkSocket, stateDirectory: ClientStateDirectory = ClientStateDirectory()) {
+    public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory()) {
         self.socket = socket
         self.stateDirectory = stateDirectory
     }
@@ -42,7 +42,7 @@ public struct ClientLeftoverCleanup {
         for family in [AddressFamily.ipv4, .ipv6] {
             try removeRules(family: family, everything: interface == nil, tables: tables, into: &report)
         }
-        if !report.failures.isEmpty { throw ClientNetworkError.incompleteRevert(report.failures) }
+        if !report.failures.isEmpty { throw NetworkSetupError.incompleteRevert(report.failures) }
         return report.done
     }
 
@@ -55,14 +55,14 @@ public struct ClientLeftoverCleanup {
                 try body()
                 done.append(action)
             } catch {
-                failures.append(ClientNetworkError.failed(action, error).description)
+                failures.append(NetworkSetupError.failed(action, error).description)
             }
         }
     }
 
     /// Puts back the recorded sysctl values and resolv.conf; forgets the state
     /// only when all of that worked, so a later cleanup can retry.
-    private func restore(_ state: ClientSetupState, into report: inout Report) {
+    private func restore(_ state: SetupState, into report: inout Report) {
         let failuresBefore = report.failures.count
         for (name, value) in state.originalSysctls.sorted(by: { $0.key < $1.key }) {
             report.attempt("restore \(name)=\(value)") { try Sysctl(name).write(value) }
@@ -73,12 +73,12 @@ public struct ClientLeftoverCleanup {
         if report.failures.count == failuresBefore { stateDirectory.remove(for: state.interfaceName) }
     }
 
-    private func restoreResolvConf(path: String, state: ClientSetupState) throws {
+    private func restoreResolvConf(path: String, state: SetupState) throws {
         let file = ResolvConfFile(path: path)
         guard state.resolvConfExisted else { return try file.remove() }
         guard let backup = state.resolvConfBackupPath,
               let original = try ResolvConfFile(path: backup).read() else {
-            throw ClientNetworkError.changeFailed(action: "restore \(path)",
+            throw NetworkSetupError.changeFailed(action: "restore \(path)",
                                                   reason: "the backup of the original is missing")
         }
         try file.overwrite(with: original)
@@ -128,7 +128,7 @@ public struct ClientLeftoverCleanup {
         do {
             return try body()
         } catch {
-            throw ClientNetworkError.failed(action, error)
+            throw NetworkSetupError.failed(action, error)
         }
     }
 }

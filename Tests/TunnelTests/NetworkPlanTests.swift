@@ -10,7 +10,7 @@ final class ClientNetworkPlanTests: XCTestCase {
     let index: Int32 = 7
     let tunnelID = TunnelRouteProtocol.id
 
-    private func plan(allowed: String, extra: String = "", table: UInt32 = 51820) throws -> ClientNetworkPlan {
+    private func plan(allowed: String, extra: String = "", table: UInt32 = 51820) throws -> NetworkPlan {
         let text = """
             [Interface]
             PrivateKey = AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
@@ -23,7 +23,7 @@ final class ClientNetworkPlanTests: XCTestCase {
             AllowedIPs = \(allowed)
             """
         let config = try WireGuardConfig(parsing: text, fileName: "test.conf")
-        return try ClientNetworkPlan(config: config, interfaceName: "tunnel0", interfaceIndex: index,
+        return try NetworkPlan(config: config, interfaceName: "tunnel0", interfaceIndex: index,
                                      routingTable: table)
     }
 
@@ -117,7 +117,7 @@ final class ClientNetworkPlanTests: XCTestCase {
     func testBadTableIsAOneLineError() throws {
         for value in ["nosuchtable", "0", "255", "-1"] {
             XCTAssertThrowsError(try plan(allowed: "0.0.0.0/0", extra: "Table = \(value)")) { error in
-                XCTAssertEqual(error as? ClientNetworkError, .invalidTable(value))
+                XCTAssertEqual(error as? NetworkSetupError, .invalidTable(value))
                 XCTAssertTrue("\(error)".hasPrefix("Table = \(value): expected off, auto"), "\(error)")
                 XCTAssertFalse("\(error)".contains("\n"))
             }
@@ -152,7 +152,7 @@ final class ClientNetworkPlanTests: XCTestCase {
             PublicKey = AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=
             AllowedIPs = 172.16.0.0/12, 10.0.0.0/8
             """
-        let p = try ClientNetworkPlan(config: try WireGuardConfig(parsing: text, fileName: "t.conf"),
+        let p = try NetworkPlan(config: try WireGuardConfig(parsing: text, fileName: "t.conf"),
                                       interfaceName: "tunnel0", interfaceIndex: index)
         XCTAssertEqual(p.routes, [route("10.0.0.0/8"), route("172.16.0.0/12")])
         XCTAssertEqual(p.mtu, 1380, "the config's MTU wins")
@@ -163,7 +163,7 @@ final class ClientNetworkPlanTests: XCTestCase {
     func testRouteDescriptionNamesTheInterface() throws {
         let p = try plan(allowed: "0.0.0.0/0")
         XCTAssertEqual(p.describe(p.routes[0]), "0.0.0.0/0 dev tunnel0 table 51820")
-        let error = ClientNetworkError.changeFailed(action: "add route \(p.describe(p.routes[0]))", reason: "File exists")
+        let error = NetworkSetupError.changeFailed(action: "add route \(p.describe(p.routes[0]))", reason: "File exists")
         XCTAssertEqual(error.description, "cannot add route 0.0.0.0/0 dev tunnel0 table 51820: File exists")
     }
 }

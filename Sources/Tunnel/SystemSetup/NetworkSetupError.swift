@@ -5,7 +5,7 @@ import Netlink
 import Glibc
 #endif
 
-public enum ClientNetworkError: Error, Equatable, CustomStringConvertible {
+public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
     /// The config's `Table =` is neither off, auto, main, default nor a table number.
     case invalidTable(String)
     /// A change was refused, e.g. action "add route 0.0.0.0/0 dev tunnel0 table 51820".
@@ -29,8 +29,8 @@ public enum ClientNetworkError: Error, Equatable, CustomStringConvertible {
     }
 
     /// Wraps an underlying failure with what was being done.
-    static func failed(_ action: String, _ error: Error) -> ClientNetworkError {
-        if let mine = error as? ClientNetworkError { return mine }
+    static func failed(_ action: String, _ error: Error) -> NetworkSetupError {
+        if let mine = error as? NetworkSetupError { return mine }
         return .changeFailed(action: action, reason: reason(error))
     }
 

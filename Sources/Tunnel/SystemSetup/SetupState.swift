@@ -2,7 +2,7 @@
 // can restore what a killed one changed: values that cannot be found again in
 // the kernel (old sysctl values, the original resolv.conf). Routes and rules
 // need no record: they carry TunnelRouteProtocol.id.
-public struct ClientSetupState: Codable, Equatable, Sendable {
+public struct SetupState: Codable, Equatable, Sendable {
     public var interfaceName: String
     /// Tables (other than main) the run put routes into; its rules look them up.
     public var tables: [UInt32]
