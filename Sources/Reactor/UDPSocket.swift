@@ -27,7 +27,13 @@ public final class UDPSocket {
     public private(set) var fd: Int32
 
     /// Binds [::]:port (0 picks a free port), accepting IPv4 too.
-    public init(port: UInt16, fwmark: UInt32? = nil) throws {
+    public convenience init(port: UInt16, fwmark: UInt32? = nil) throws {
+        try self.init(address: Endpoint(address: .v6(IPv6Address(high: 0, low: 0)), port: port), fwmark: fwmark)
+    }
+
+    /// Binds one address (IPv4 as ::ffff:a.b.c.d) or, for 0.0.0.0 and ::, all of them.
+    public init(address: Endpoint, fwmark: UInt32? = nil) throws {
+        let port = address.port
         fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.createFailed(errno: errno) }
         do {
@@ -36,9 +42,9 @@ public final class UDPSocket {
             // Large buffers absorb bursts between reactor wakeups.
             try? setOption(SOL_SOCKET, SO_RCVBUFFORCE, Int32(4 << 20), "SO_RCVBUFFORCE")
             try? setOption(SOL_SOCKET, SO_SNDBUFFORCE, Int32(4 << 20), "SO_SNDBUFFORCE")
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = port.bigEndian
+            var addr = UDPSocket.isUnspecified(address.address)
+                ? SocketAddress(Endpoint(address: .v6(IPv6Address(high: 0, low: 0)), port: port)).storage
+                : SocketAddress(address).storage
             let rc = withUnsafePointer(to: &addr) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
@@ -52,6 +58,13 @@ public final class UDPSocket {
     }
 
     deinit { close() }
+
+    static func isUnspecified(_ address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a): return a.value == 0
+        case .v6(let a): return a.high == 0 && a.low == 0
+        }
+    }
 
     public var localPort: UInt16 {
         var addr = sockaddr_in6()

@@ -1,13 +1,84 @@
+import Addresses
 import ArgumentParser
+import Tunnel
 
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
-        abstract: "Serve many clients and be their exit to the internet (not built yet)."
+        abstract: "Serve many clients and be their exit to the internet.",
+        discussion: """
+            The first run creates the config file (mode 0600, a new private key, addresses from \
+            --address or 100.64.0.1/24 plus an IPv6 ULA /64) and prints the public key. Add clients \
+            with `tunnel peer add NAME`; a running server picks added and removed peers up within \
+            a second. Clients reach the internet through the server's own userspace NAT (no \
+            iptables needed), or routed with --nat off. Runs until SIGINT or SIGTERM, then puts \
+            back every rule, route and sysctl it changed.
+            """
     )
 
-    @Option(help: "Address and UDP port to listen on, e.g. 0.0.0.0:51820.")
+    @Option(help: ArgumentHelp("Address and UDP port to listen on, e.g. 0.0.0.0:51820 or 192.0.2.1:51820.",
+                               valueName: "addr:port"))
     var listen: String
 
-    func run() throws { throw NotBuiltYet(command: "server") }
+    @Option(help: "The server's wg-quick file (created on first run).")
+    var config: String = ServerConfigFile.defaultPath
+
+    @Option(help: "Interface name (default: tunnel0, or the next free one).")
+    var interface: String?
+
+    @Option(help: ArgumentHelp("Tunnel address and subnet for a new config file; repeat for IPv4 and IPv6.",
+                               valueName: "cidr"))
+    var address: [String] = []
+
+    @Option(help: "userspace: the server's own NAT is the clients' exit (default). off: route, for networks that route the tunnel subnet back.")
+    var nat: String = NATMode.userspace.rawValue
+
+    @Option(help: "The internet-facing interface (default: the one of the default route).")
+    var egress: String?
+
+    @Option(help: ArgumentHelp("Ports (and ICMP ids) the NAT may use; keep them outside net.ipv4.ip_local_port_range.",
+                               valueName: "low-high"))
+    var natPorts: String?
+
+    @Flag(help: "Clients cannot reach each other's tunnel addresses.")
+    var isolateClients = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: .hidden)
+    var testNatTimeout: UInt64?
+
+    func run() throws {
+        guard let level = TunnelLogging.level(named: logLevel) else {
+            throw ValidationFailure("unknown log level '\(logLevel)' (use trace, debug, info, notice, warning, error or critical)")
+        }
+        guard let endpoint = Endpoint(listen) else {
+            throw ValidationFailure("--listen '\(listen)' is not ADDR:PORT (e.g. 0.0.0.0:51820 or [::]:51820)")
+        }
+        guard let mode = NATMode(rawValue: nat) else {
+            throw ValidationFailure("--nat must be userspace or off, not '\(nat)'")
+        }
+        var options = ServerOptions(listen: endpoint)
+        options.configPath = config
+        options.interfaceName = interface
+        options.addresses = try address.map { text in
+            do { return try IPPrefix(parsing: text) } catch { throw ValidationFailure("--address '\(text)': \(error)") }
+        }
+        options.nat = mode
+        options.egress = egress
+        options.natPorts = try natPorts.map(Self.parsePorts)
+        options.isolateClients = isolateClients
+        options.natTimeoutSeconds = testNatTimeout
+        TunnelLogging.bootstrap(level: level)
+        try ServerMode.run(options)
+    }
+
+    static func parsePorts(_ text: String) throws -> ClosedRange<UInt16> {
+        let parts = text.split(separator: "-").map { UInt16($0) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low >= 1024, low <= high else {
+            throw ValidationFailure("--nat-ports '\(text)' is not LOW-HIGH with 1024 <= LOW <= HIGH <= 65535")
+        }
+        return low...high
+    }
 }

@@ -9,10 +9,14 @@ import Netlink
 public struct LeftoverCleanup {
     private let socket: NetlinkSocket
     private let stateDirectory: StateDirectory
+    private let protocolID: UInt8
 
-    public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory()) {
+    /// - Parameter protocolID: whose leftovers: the client's (default) or the server's.
+    public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory(),
+                protocolID: UInt8 = TunnelRouteProtocol.id) {
         self.socket = socket
         self.stateDirectory = stateDirectory
+        self.protocolID = protocolID
     }
 
     /// With an interface: what a run on that interface left (its routes, the
@@ -85,7 +89,7 @@ public struct LeftoverCleanup {
     }
 
     private func removeRoutes(into report: inout Report, where matches: (Route) -> Bool) throws {
-        let routes = try listing("list routes") { try socket.routes(table: nil, protocolID: TunnelRouteProtocol.id) }
+        let routes = try listing("list routes") { try socket.routes(table: nil, protocolID: protocolID) }
         for route in routes where matches(route) {
             report.attempt("remove route \(route)") { try ignoringMissing { try socket.removeRoute(route) } }
         }
@@ -94,13 +98,19 @@ public struct LeftoverCleanup {
     private func removeRules(family: AddressFamily, everything: Bool, tables: Set<UInt32>,
                              into report: inout Report) throws {
         let rules = try listing("list \(family) rules") {
-            try socket.rules(family: family, protocolID: TunnelRouteProtocol.id)
+            try socket.rules(family: family, protocolID: protocolID)
         }
         let routedTables = Set(try listing("list \(family) routes") {
-            try socket.routes(family: family, table: nil, protocolID: TunnelRouteProtocol.id)
+            try socket.routes(family: family, table: nil, protocolID: protocolID)
         }.map(\.table))
+        // A moved `lookup local` rule is never just removed: the kernel's goes back first.
+        for rule in rules where LocalRule.isMoved(rule) {
+            report.attempt("put back the local rule at priority 0 (was at \(rule.priority ?? 0))") {
+                try LocalRule.restore(family, movedTo: rule.priority ?? 0, protocolID: protocolID, socket: socket)
+            }
+        }
         var kept: [Rule] = []
-        for rule in rules where !isSuppressRule(rule) {
+        for rule in rules where !isSuppressRule(rule) && !LocalRule.isMoved(rule) {
             guard everything || isStale(rule, tables: tables, routedTables: routedTables) else {
                 kept.append(rule)
                 continue

@@ -11,6 +11,9 @@ public enum NetworkChange: Equatable, Sendable {
     case route(Route)
     case rule(Rule)
     case sysctl(Sysctl, previous: String)
+    /// The kernel's `lookup local` rule was moved from priority 0 to `to` (so the
+    /// server's diversion rules can come first).
+    case localRuleMoved(family: AddressFamily, to: UInt32, protocolID: UInt8)
     /// `original` nil: the file did not exist before.
     case resolvConf(path: String, original: String?)
 }

@@ -34,6 +34,12 @@ public struct NetworkPlan: Equatable, Sendable {
     public var fullTunnelTable: UInt32?
     /// nil when the config has no DNS servers: resolv.conf is not touched.
     public var resolver: ResolverConfiguration?
+    /// Families whose `lookup local` rule moves from priority 0 to `movedLocalRulePriority`
+    /// (a server's NAT diversion rules go in front of it).
+    public var movedLocalRules: [AddressFamily] = []
+    public var movedLocalRulePriority: UInt32 = 0
+    /// The routing-protocol id the plan's routes and rules carry.
+    public var protocolID: UInt8 = TunnelRouteProtocol.id
 
     /// - Parameter routingTable: table and mark for full-tunnel mode when the
     ///   config has no FwMark (a caller may pick a free one, as wg-quick does).

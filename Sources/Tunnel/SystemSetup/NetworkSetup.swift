@@ -60,6 +60,7 @@ public final class NetworkSetup {
         for route in plan.routes { try add(route) }
         for setting in plan.sysctls { try set(setting) }
         for rule in plan.rules { try add(rule) }
+        for family in plan.movedLocalRules { try moveLocalRule(family) }
         if let resolver = plan.resolver { try write(resolver, replacing: originalResolvConf) }
     }
 
@@ -139,6 +140,16 @@ public final class NetworkSetup {
         changes.append(.rule(rule))
     }
 
+    /// Adds `lookup local` at the plan's priority, then removes the kernel's at 0:
+    /// local delivery never stops working in between.
+    private func moveLocalRule(_ family: AddressFamily) throws {
+        let moved = LocalRule.moved(family, priority: plan.movedLocalRulePriority, protocolID: plan.protocolID)
+        try perform("add rule \(moved)") { try socket.addRule(moved) }
+        changes.append(.localRuleMoved(family: family, to: plan.movedLocalRulePriority, protocolID: plan.protocolID))
+        let original = LocalRule.original(family)
+        try perform("remove rule \(original)") { try ignoringMissing { try socket.removeRule(original) } }
+    }
+
     private func write(_ resolver: ResolverConfiguration, replacing original: String?) throws {
         let text = resolver.render(interfaceName: plan.interfaceName)
         changes.append(.resolvConf(path: resolvConf.path, original: original))
@@ -166,6 +177,8 @@ public final class NetworkSetup {
             try perform("remove route \(plan.describe(route))") { try ignoringMissing { try socket.removeRoute(route) } }
         case .rule(let rule):
             try perform("remove rule \(rule)") { try ignoringMissing { try socket.removeRule(rule) } }
+        case .localRuleMoved(let family, let priority, let protocolID):
+            try LocalRule.restore(family, movedTo: priority, protocolID: protocolID, socket: socket)
         case .sysctl(let sysctl, let previous):
             try perform("restore \(sysctl)=\(previous)") { try sysctl.write(previous) }
         case .resolvConf(let path, let original):

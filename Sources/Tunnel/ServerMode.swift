@@ -1,0 +1,175 @@
+// `tunnel server`: one UDP socket, one TUN, many clients, and the clients' exit to the
+// internet through the userspace NAT (or routed, with --nat off). Creates its config on
+// first run, follows `tunnel peer add/remove` while running, and puts the system back
+// as it found it on exit (and on the next start after a kill).
+import Addresses
+import Config
+import Dispatch
+import Foundation
+import Logging
+import NAT
+import Netlink
+import Reactor
+import WireGuard
+
+public enum NATMode: String, CaseIterable, Sendable {
+    case userspace
+    case off
+}
+
+public struct ServerOptions {
+    public var listen: Endpoint
+    public var configPath: String = ServerConfigFile.defaultPath
+    public var interfaceName: String?
+    /// Used only when the config file is created.
+    public var addresses: [IPPrefix] = []
+    public var nat: NATMode = .userspace
+    public var egress: String?
+    public var natPorts: ClosedRange<UInt16>?
+    public var isolateClients = false
+    /// Test-only: every NAT timeout shortened to this many seconds.
+    public var natTimeoutSeconds: UInt64?
+    public var stateDirectory = StateDirectory()
+
+    public init(listen: Endpoint) { self.listen = listen }
+}
+
+public enum ServerMode {
+    static let garbageCollectionInterval: DispatchTimeInterval = .seconds(1)
+    static let configCheckInterval: DispatchTimeInterval = .seconds(1)
+    /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
+    static let tcpIPv6HeaderOverhead = 60
+
+    public static func run(_ options: ServerOptions) throws {
+        let logger = TunnelLogging.logger("tunnel.server")
+        let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
+                                                            addresses: options.addresses)
+        if creation.created {
+            logger.notice("created \(options.configPath) with a new key; public key: \(creation.publicKey.base64)")
+            print("server public key: \(creation.publicKey.base64)")
+        }
+        let config = try ServerConfigFile.load(path: options.configPath)
+        let netlink = try NetlinkSocket()
+        let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
+        let egress = options.nat == .userspace ? try EgressInterface.find(named: options.egress, netlink: netlink) : nil
+        if egress != nil { try checkOutsideEphemeralRange(natPorts) }
+
+        let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
+        for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory,
+                                        protocolID: TunnelRouteProtocol.server).removeLeftovers(interface: name) {
+            logger.notice("cleaned up after an earlier run: \(line)")
+        }
+        let tun = try TunDevice(name: name)
+        let index = try netlink.link(.name(name)).index
+        let mtu = UInt32(config.interface.mtu ?? Int(NetworkPlan.defaultMTU))
+        let hasIPv6 = config.interface.addresses.contains { !$0.address.isIPv4 }
+        let natPlan = egress.map { e in
+            ServerNATPlan(egressInterface: e.name, families: e.ipv6 != nil && hasIPv6 ? [.ipv4, .ipv6] : [.ipv4],
+                          ports: natPorts, table: NetworkPlan.serverNATTable)
+        }
+        let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
+                               nat: natPlan, forwardIPv6: hasIPv6, extraRoutes: [])
+        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
+
+        let reactor = Reactor(label: "tunnel.\(name)")
+        let interface: TunnelInterface
+        let router: ServerRouter
+        do {
+            let udp = try UDPSocket(address: options.listen)
+            interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
+                                        configuration: DeviceConfiguration(mtu: Int(mtu)), logger: logger)
+            router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
+                                    tunnelPrefixes: config.interface.addresses)
+        } catch {
+            try? setup.revert()
+            throw error
+        }
+        interface.router = router
+        _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+        interface.start()
+        startRawICMPReaders(router, reactor: reactor)
+        startHousekeeping(options, interface: interface, router: router, logger: logger)
+        interface.onInterfaceGone = { [unowned reactor] in
+            logger.notice("interface \(name) was deleted; cleaning up and exiting")
+            reactor.stop()
+        }
+        reactor.stopOnTerminationSignals()
+        reactor.onStop {
+            do { try setup.revert() } catch { logger.error("\(error)") }
+            interface.tun.close()
+            interface.udp.close()
+        }
+        let mode = egress.map { "NAT through \($0.name) (\($0.ipv4.map { "\($0)" } ?? "")\($0.ipv6.map { ", \($0)" } ?? ""))" }
+            ?? "routed (--nat off)"
+        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(mode)")
+        reactor.run()
+        logger.info("interface \(name) removed, everything restored")
+    }
+
+    private static func makeRouter(_ options: ServerOptions, interface: TunnelInterface, egress: EgressInterface?,
+                                   ports: ClosedRange<UInt16>, mtu: Int, tunnelPrefixes: [IPPrefix]) throws -> ServerRouter {
+        guard let egress, let ipv4 = egress.ipv4 else {
+            return ServerRouter(interface: interface, nat: nil, rawIPv4: nil, rawIPv6: nil, egressIPv4: nil, egressIPv6: nil,
+                                tunnelPrefixes: tunnelPrefixes, isolateClients: options.isolateClients)
+        }
+        let hasIPv6 = tunnelPrefixes.contains { !$0.address.isIPv4 }
+        let ipv6 = hasIPv6 ? egress.ipv6 : nil
+        var natConfig = NATConfiguration(egressIPv4: ipv4, egressIPv6: ipv6, portRange: ports, icmpIdentifierRange: ports,
+                                         tcpMSSClamp: UInt16(mtu - tcpIPv6HeaderOverhead))
+        if let seconds = options.natTimeoutSeconds { natConfig.timeouts = .uniform(seconds: seconds) }
+        let nat = try NATTable(configuration: natConfig)
+        nat.startPortAllocation(at: Int(SecureRandom.uint32() % UInt32(ports.count)))
+        return ServerRouter(interface: interface, nat: nat,
+                            rawIPv4: try RawSocket(ipv6: false, kind: .send),
+                            rawIPv6: ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
+                            egressIPv4: ipv4, egressIPv6: ipv6, tunnelPrefixes: tunnelPrefixes,
+                            isolateClients: options.isolateClients)
+    }
+
+    /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.
+    private static func startRawICMPReaders(_ router: ServerRouter, reactor: Reactor) {
+        guard router.nat != nil else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom,
+                                                            alignment: 16)
+        let families = [false] + (router.egressIPv6 != nil ? [true] : [])
+        for ipv6 in families {
+            guard let socket = try? RawSocket(ipv6: ipv6, kind: .receiveICMP) else { continue }
+            reactor.addReader(fd: socket.fd) {
+                let start = WireGuardDevice.headroom
+                let room = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(buffer.count - WireGuardDevice.tailroom)])
+                while let n = socket.receive(into: room) {
+                    router.routeFromRawICMP(buffer, length: n, now: SystemClock.monotonicNanoseconds())
+                }
+            }
+            reactor.onStop { socket.close() }
+        }
+        reactor.onStop { buffer.deallocate() }
+    }
+
+    /// NAT garbage collection, and peers added or removed in the config file.
+    private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
+                                          logger: Logger) {
+        if let nat = router.nat {
+            interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
+                nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
+            }
+        }
+        let sync = ServerPeerSync(path: options.configPath, logger: logger)
+        interface.reactor.addRepeatingTimer(interval: configCheckInterval) { [unowned interface] in
+            guard let config = sync.changedConfig() else { return }
+            let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                               logger: logger)
+            for id in removed { router.nat?.removeClient(ClientID(id)) }
+        }
+    }
+
+    /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.
+    static func checkOutsideEphemeralRange(_ ports: ClosedRange<UInt16>) throws {
+        guard let text = try? Sysctl("net.ipv4.ip_local_port_range").read() else { return }
+        let bounds = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt16($0) }
+        guard bounds.count == 2, bounds[0] <= bounds[1] else { return }
+        if ports.overlaps(bounds[0]...bounds[1]) {
+            throw TunnelError.invalidOption("NAT ports \(ports.lowerBound)-\(ports.upperBound) overlap the kernel's ephemeral range \(bounds[0])-\(bounds[1]) (net.ipv4.ip_local_port_range): choose others with --nat-ports")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+// A server's forwarding decisions, on the reactor's queue:
+//   from a client: to another client (unless isolated), to the server itself (the
+//     tunnel subnet), or out to the internet through the userspace NAT and a raw socket
+//     (routed mode: the TUN, and the kernel forwards);
+//   from the TUN or the raw ICMP sockets: replies to the NAT's address go back through
+//     the NAT to their client; anything else is cryptokey-routed to a client.
+// Like a router it decrements TTL and answers an expired one with ICMP time exceeded.
+import Addresses
+import NAT
+import Packet
+import Reactor
+import WireGuard
+
+public final class ServerRouter: PacketRouter {
+    public struct Counters {
+        public var isolatedDrops: UInt64 = 0
+        public var ttlExpired: UInt64 = 0
+        public var malformed: UInt64 = 0
+        public var rawSendFailures: UInt64 = 0
+    }
+
+    unowned let interface: TunnelInterface
+    let nat: NATTable?
+    let rawIPv4: RawSocket?
+    let rawIPv6: RawSocket?
+    let egressIPv4: IPv4Address?
+    let egressIPv6: IPv6Address?
+    /// The server's own tunnel addresses: sources of the ICMP errors it generates, and
+    /// (with their prefixes) what counts as "inside the tunnel".
+    let tunnelPrefixes: [IPPrefix]
+    let isolateClients: Bool
+    public private(set) var counters = Counters()
+    /// Holds packets the router builds or forwards between clients (with headroom).
+    private let scratch: UnsafeMutableRawBufferPointer
+
+    public init(interface: TunnelInterface, nat: NATTable?, rawIPv4: RawSocket?, rawIPv6: RawSocket?,
+                egressIPv4: IPv4Address?, egressIPv6: IPv6Address?, tunnelPrefixes: [IPPrefix], isolateClients: Bool) {
+        self.interface = interface
+        self.nat = nat
+        self.rawIPv4 = rawIPv4
+        self.rawIPv6 = rawIPv6
+        self.egressIPv4 = egressIPv4
+        self.egressIPv6 = egressIPv6
+        self.tunnelPrefixes = tunnelPrefixes
+        self.isolateClients = isolateClients
+        scratch = .allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    var device: WireGuardDevice { interface.device }
+
+    // MARK: from a client
+
+    public func routeFromPeer(_ packet: UnsafeRawBufferPointer, peer: Peer) {
+        let now = SystemClock.monotonicNanoseconds()
+        // The packet sits in the data path's own receive buffer: rewriting it in place is safe.
+        let bytes = UnsafeMutableRawBufferPointer(mutating: packet)
+        guard let ip = IPPacket(buffer: bytes, length: bytes.count) else {
+            counters.malformed &+= 1
+            return
+        }
+        let destination = ip.destination
+        if let target = device.peer(routing: destination) {
+            guard target !== peer, !isolateClients else {
+                counters.isolatedDrops &+= 1
+                return
+            }
+            forward(ip, now: now)
+        } else if nat == nil || isInsideTunnel(destination) {
+            interface.writeToTun(packet)
+        } else {
+            sendThroughNAT(ip, from: peer, now: now)
+        }
+    }
+
+    private func isInsideTunnel(_ address: IPAddress) -> Bool {
+        tunnelPrefixes.contains { $0.contains(address) }
+    }
+
+    /// Client to client: copied into the scratch buffer, whose headroom the encryption needs.
+    private func forward(_ ip: IPPacket, now: UInt64) {
+        guard decrementTTL(ip, now: now) else { return }
+        let start = WireGuardDevice.headroom
+        UnsafeMutableRawBufferPointer(rebasing: scratch[start..<(start + ip.length)])
+            .copyMemory(from: UnsafeRawBufferPointer(ip.bytes))
+        device.sendPacket(in: scratch, length: ip.length, now: now)
+    }
+
+    private func sendThroughNAT(_ ip: IPPacket, from peer: Peer, now: UInt64) {
+        guard let nat, decrementTTL(ip, now: now) else { return }
+        guard case .forward = nat.translateOutbound(ip, from: ClientID(peer.id), now: now) else { return }
+        let raw = ip.version == .v4 ? rawIPv4 : rawIPv6
+        if raw?.send(UnsafeRawBufferPointer(ip.bytes), to: ip.destination) != true { counters.rawSendFailures &+= 1 }
+    }
+
+    /// A router hop: TTL 1 or 0 ends here with an ICMP time exceeded to the sender.
+    private func decrementTTL(_ ip: IPPacket, now: UInt64) -> Bool {
+        let ttl = ip.hopLimit
+        if ttl > 1 {
+            ip.rewriteHopLimit(ttl - 1)
+            return true
+        }
+        counters.ttlExpired &+= 1
+        guard let source = tunnelPrefixes.first(where: { $0.address.isIPv4 == (ip.version == .v4) })?.address else {
+            return false
+        }
+        let start = WireGuardDevice.headroom
+        let room = UnsafeMutableRawBufferPointer(rebasing: scratch[start..<(scratch.count - WireGuardDevice.tailroom)])
+        if let length = ICMPTimeExceeded.build(for: ip, from: source, into: room) {
+            device.sendPacket(in: scratch, length: length, now: now)
+        }
+        return false
+    }
+
+    // MARK: towards a client
+
+    public func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
+        if nat != nil, let ip = packet(in: buffer, length: length), isForEgress(ip.destination) {
+            translateBack(ip, buffer: buffer, now: now)
+        } else {
+            device.sendPacket(in: buffer, length: length, now: now)
+        }
+    }
+
+    /// An ICMP message from a raw socket, at `buffer[headroom...]`.
+    public func routeFromRawICMP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
+        guard let ip = packet(in: buffer, length: length), isForEgress(ip.destination) else { return }
+        translateBack(ip, buffer: buffer, now: now)
+    }
+
+    private func packet(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> IPPacket? {
+        let start = WireGuardDevice.headroom
+        return IPPacket(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + length)]), length: length)
+    }
+
+    private func isForEgress(_ address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a): return a == egressIPv4
+        case .v6(let a): return a == egressIPv6
+        }
+    }
+
+    private func translateBack(_ ip: IPPacket, buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
+        guard let nat, case .deliver = nat.translateInbound(ip, now: now) else { return }
+        device.sendPacket(in: buffer, length: ip.length, now: now)
+    }
+}

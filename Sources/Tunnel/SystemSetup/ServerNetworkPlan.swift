@@ -1,0 +1,63 @@
+// What the server changes around its tunnel interface (pure, like the client's plan).
+//
+// Userspace NAT: replies to the NAT's ports must reach the program, not the kernel's
+// TCP/UDP (which would answer with RST or port unreachable). So, per family with an
+// egress address: a table holding one default route into the tunnel interface; rules
+// `iif EGRESS ipproto tcp|udp dport LOW-HIGH lookup TABLE` at priority 1; and the
+// kernel's `lookup local` rule moved from 0 to 2, behind them. Forwarding is turned on
+// (the diverted replies are forwarded into the interface). Routed mode (`--nat off`)
+// only turns on forwarding.
+import Addresses
+import Netlink
+import Packet
+
+public enum ServerRulePriority {
+    /// The NAT diversion rules: the very first thing the kernel looks at.
+    public static let natDiversion: UInt32 = 1
+    /// Where the kernel's `lookup local` rule goes while the server runs.
+    public static let movedLocal: UInt32 = 2
+}
+
+public struct ServerNATPlan: Equatable, Sendable {
+    public var egressInterface: String
+    public var families: [AddressFamily]
+    public var ports: ClosedRange<UInt16>
+    public var table: UInt32
+}
+
+extension NetworkPlan {
+    /// The server's table for diverted NAT replies (wg-quick's 51820 + 1, so both fit).
+    public static let serverNATTable: UInt32 = 51821
+
+    public init(serverInterface name: String, index: Int32, addresses: [IPPrefix], mtu: UInt32,
+                nat: ServerNATPlan?, forwardIPv6: Bool, extraRoutes: [IPPrefix]) {
+        interfaceName = name
+        interfaceIndex = index
+        self.addresses = NetworkPlan.unique(addresses)
+        self.mtu = mtu
+        protocolID = TunnelRouteProtocol.server
+        routes = extraRoutes.map { Route(destination: $0, outputLinkIndex: index, protocolID: TunnelRouteProtocol.server) }
+        rules = []
+        sysctls = [SysctlSetting(Sysctl("net.ipv4.ip_forward"), "1")]
+        if forwardIPv6 { sysctls.append(SysctlSetting(Sysctl("net.ipv6.conf.all.forwarding"), "1")) }
+        socketMark = nil
+        fullTunnelFamilies = []
+        fullTunnelTable = nil
+        resolver = nil
+        guard let nat else { return }
+        for family in nat.families {
+            let everything = IPPrefix(address: family == .ipv4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0)),
+                                      length: 0)
+            routes.append(Route(destination: everything, table: nat.table, outputLinkIndex: index,
+                                protocolID: TunnelRouteProtocol.server))
+            for proto in [IPProtocol.tcp, IPProtocol.udp] {
+                rules.append(Rule(family: family, priority: ServerRulePriority.natDiversion, action: .lookup(table: nat.table),
+                                  inputInterface: nat.egressInterface, ipProtocol: proto, destinationPorts: nat.ports,
+                                  protocolID: TunnelRouteProtocol.server))
+            }
+        }
+        movedLocalRules = nat.families
+        movedLocalRulePriority = ServerRulePriority.movedLocal
+    }
+}
+
