@@ -39,6 +39,7 @@ public enum ServerMode {
     static let configCheckInterval: DispatchTimeInterval = .seconds(1)
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
+    static let looseReversePathFilter = "2"
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
@@ -70,6 +71,9 @@ public enum ServerMode {
         let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
                                nat: natPlan, forwardIPv6: hasIPv6, extraRoutes: [])
         let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
+        // Fragments handed back to the kernel come in through the TUN with an internet
+        // source: loose reverse-path filtering lets them in. (The TUN goes away on exit.)
+        if egress != nil { _ = try? Sysctl.interface("ipv4", name, "rp_filter").write(ServerMode.looseReversePathFilter) }
 
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
@@ -110,7 +114,7 @@ public enum ServerMode {
                                    ports: ClosedRange<UInt16>, mtu: Int, tunnelPrefixes: [IPPrefix]) throws -> ServerRouter {
         guard let egress, let ipv4 = egress.ipv4 else {
             return ServerRouter(interface: interface, nat: nil, rawIPv4: nil, rawIPv6: nil, egressIPv4: nil, egressIPv6: nil,
-                                tunnelPrefixes: tunnelPrefixes, isolateClients: options.isolateClients)
+                                tunnelPrefixes: tunnelPrefixes, isolateClients: options.isolateClients, natPorts: nil)
         }
         let hasIPv6 = tunnelPrefixes.contains { !$0.address.isIPv4 }
         let ipv6 = hasIPv6 ? egress.ipv6 : nil
@@ -123,7 +127,7 @@ public enum ServerMode {
                             rawIPv4: try RawSocket(ipv6: false, kind: .send),
                             rawIPv6: ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
                             egressIPv4: ipv4, egressIPv6: ipv6, tunnelPrefixes: tunnelPrefixes,
-                            isolateClients: options.isolateClients)
+                            isolateClients: options.isolateClients, natPorts: ports)
     }
 
     /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.

@@ -17,6 +17,8 @@ public final class ServerRouter: PacketRouter {
         public var ttlExpired: UInt64 = 0
         public var malformed: UInt64 = 0
         public var rawSendFailures: UInt64 = 0
+        /// Diverted packets that were not the NAT's, handed back to the kernel.
+        public var returnedToKernel: UInt64 = 0
     }
 
     unowned let interface: TunnelInterface
@@ -29,12 +31,15 @@ public final class ServerRouter: PacketRouter {
     /// (with their prefixes) what counts as "inside the tunnel".
     let tunnelPrefixes: [IPPrefix]
     let isolateClients: Bool
+    let natPorts: ClosedRange<UInt16>?
     public private(set) var counters = Counters()
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer
 
     public init(interface: TunnelInterface, nat: NATTable?, rawIPv4: RawSocket?, rawIPv6: RawSocket?,
-                egressIPv4: IPv4Address?, egressIPv6: IPv6Address?, tunnelPrefixes: [IPPrefix], isolateClients: Bool) {
+                egressIPv4: IPv4Address?, egressIPv6: IPv6Address?, tunnelPrefixes: [IPPrefix], isolateClients: Bool,
+                natPorts: ClosedRange<UInt16>?) {
+        self.natPorts = natPorts
         self.interface = interface
         self.nat = nat
         self.rawIPv4 = rawIPv4
@@ -142,7 +147,23 @@ public final class ServerRouter: PacketRouter {
     }
 
     private func translateBack(_ ip: IPPacket, buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
-        guard let nat, case .deliver = nat.translateInbound(ip, now: now) else { return }
-        device.sendPacket(in: buffer, length: ip.length, now: now)
+        guard let nat else { return }
+        switch nat.translateInbound(ip, now: now) {
+        case .deliver:
+            device.sendPacket(in: buffer, length: ip.length, now: now)
+        case .drop:
+            // Fragments of the host's own UDP were diverted with ours (the rules cannot
+            // tell them apart): give them back to the kernel to reassemble. Packets to NAT
+            // ports stay dropped, silently, as a NAT must.
+            if ip.hasTransportHeader == false || !isNATPort(ip.destinationPort) {
+                counters.returnedToKernel &+= 1
+                interface.writeToTun(UnsafeRawBufferPointer(ip.bytes))
+            }
+        }
+    }
+
+    private func isNATPort(_ port: UInt16?) -> Bool {
+        guard let port, let range = natPorts else { return false }
+        return range.contains(port)
     }
 }

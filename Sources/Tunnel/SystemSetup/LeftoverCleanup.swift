@@ -124,9 +124,10 @@ public struct LeftoverCleanup {
         }
     }
 
-    /// A rule of the run being cleaned up, or one whose table holds no tunnel route any more.
+    /// A rule of the run being cleaned up, or one whose table holds no tunnel route any
+    /// more. Rules that look up no table (the server's `goto`) belong to no one else.
     private func isStale(_ rule: Rule, tables: Set<UInt32>, routedTables: Set<UInt32>) -> Bool {
-        guard case .lookup(let table) = rule.action else { return false }
+        guard case .lookup(let table) = rule.action else { return true }
         return tables.contains(table) || !routedTables.contains(table)
     }
 

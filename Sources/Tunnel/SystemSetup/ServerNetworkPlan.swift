@@ -4,18 +4,32 @@
 // TCP/UDP (which would answer with RST or port unreachable). So, per family with an
 // egress address: a table holding one default route into the tunnel interface; rules
 // `iif EGRESS ipproto tcp|udp dport LOW-HIGH lookup TABLE` at priority 1; and the
-// kernel's `lookup local` rule moved from 0 to 2, behind them. Forwarding is turned on
+// kernel's `lookup local` rule moved from 0 to 4, behind them. Forwarding is turned on
 // (the diverted replies are forwarded into the interface). Routed mode (`--nat off`)
 // only turns on forwarding.
+//
+// Fragments: a UDP reply too big for one packet arrives as fragments, and only the
+// first carries ports; the rules see port 0 for the others. So two more UDP rules:
+// every real port (1-65534) goes on to the local rule (`goto 4`), and what is left (port
+// 0: non-first fragments) is diverted too. The program translates the fragments of its
+// own flows and hands the rest back to the kernel through the tunnel interface, where
+// they meet their first fragment in the kernel's reassembly.
 import Addresses
 import Netlink
 import Packet
 
+/// Each rule has a priority of its own, so removing one can never match another.
 public enum ServerRulePriority {
-    /// The NAT diversion rules: the very first thing the kernel looks at.
+    /// TCP and UDP to the NAT's ports: the very first thing the kernel looks at.
     public static let natDiversion: UInt32 = 1
+    /// UDP to any other real port: on to the local rule.
+    public static let otherUDPPorts: UInt32 = 2
+    /// UDP left over, port 0: fragments after the first.
+    public static let udpFragments: UInt32 = 3
     /// Where the kernel's `lookup local` rule goes while the server runs.
-    public static let movedLocal: UInt32 = 2
+    public static let movedLocal: UInt32 = 4
+    /// The widest port range a rule may hold (the kernel refuses 0 and 65535 in one).
+    static let everyRulePort: ClosedRange<UInt16> = 1...65534
 }
 
 public struct ServerNATPlan: Equatable, Sendable {
@@ -55,6 +69,13 @@ extension NetworkPlan {
                                   inputInterface: nat.egressInterface, ipProtocol: proto, destinationPorts: nat.ports,
                                   protocolID: TunnelRouteProtocol.server))
             }
+            rules.append(Rule(family: family, priority: ServerRulePriority.otherUDPPorts,
+                              action: .goto(priority: ServerRulePriority.movedLocal), inputInterface: nat.egressInterface,
+                              ipProtocol: IPProtocol.udp, destinationPorts: ServerRulePriority.everyRulePort,
+                              protocolID: TunnelRouteProtocol.server))
+            rules.append(Rule(family: family, priority: ServerRulePriority.udpFragments, action: .lookup(table: nat.table),
+                              inputInterface: nat.egressInterface, ipProtocol: IPProtocol.udp,
+                              protocolID: TunnelRouteProtocol.server))
         }
         movedLocalRules = nat.families
         movedLocalRulePriority = ServerRulePriority.movedLocal

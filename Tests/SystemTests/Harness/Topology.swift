@@ -76,6 +76,20 @@ final class Topology {
                 throw MissingPrerequisite(description: "bad topology line: \(line)")
             }
         }
+        settle()
+    }
+
+    /// Waits until every link has carrier and its IPv6 link-local address, so what tests
+    /// snapshot at the start does not change under them a moment later.
+    private func settle() {
+        for logical in order {
+            _ = waitUntil(timeout: 5) {
+                guard let links = try? run(logical, "ip", "-o", "link", "show"),
+                      let local = try? run(logical, "ip", "-o", "-6", "addr", "show", "scope", "link") else { return false }
+                let veths = links.split(separator: "\n").filter { !$0.contains(" lo:") }
+                return !links.contains("NO-CARRIER") && local.split(separator: "\n").count >= veths.count
+            }
+        }
     }
 
     func addNamespace(_ logical: String) throws {

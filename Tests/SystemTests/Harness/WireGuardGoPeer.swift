@@ -42,7 +42,8 @@ final class WireGuardGoPeer {
         guard up else { throw CommandFailed(command: ["wireguard-go", interface], status: -1, output: process.log) }
         let keyFile = topo.logDirectory.appendingPathComponent("\(namespace)-\(interface).key")
         try keys.privateKey.write(to: keyFile, atomically: true, encoding: .utf8)
-        try topo.run(namespace, "wg", "set", interface, "private-key", keyFile.path, "listen-port", "\(listenPort)")
+        try topo.run(namespace, "wg", "set", interface, "private-key", keyFile.path)
+        if listenPort != 0 { try topo.run(namespace, "wg", "set", interface, "listen-port", "\(listenPort)") }
         for a in addresses { try topo.run(namespace, "ip", "addr", "add", a, "dev", interface) }
         try topo.run(namespace, "ip", "link", "set", interface, "mtu", "\(mtu)", "up")
     }

@@ -1,0 +1,246 @@
+import Foundation
+import XCTest
+
+/// `tunnel server` with two clients (a `tunnel client` and wireguard-go set up from the
+/// config `tunnel peer add` printed) and an internet host that has no route back to the
+/// tunnel: NAT for TCP, UDP and ICMP, fragments, TTL, peer changes while running,
+/// restarts, isolation, and exact restoration.
+final class ServerSystemTests: XCTestCase {
+    static let tools = ["wg", "wireguard-go", "ping", "curl", "tcpdump", "python3", "socat", "iperf3", "sha256sum"]
+
+    struct Lab {
+        let topo: Topology
+        let server: TunnelServerProcess
+        var alice: TunnelProcess?
+        var bob: WireGuardGoPeer?
+    }
+
+    /// client1 and client2 each on their own link to the server; the server's default
+    /// route goes to the internet host, which knows nothing of 100.64.0.0/24.
+    private func makeLab(serverArguments: [String] = [], bob: Bool = true) throws -> Lab {
+        let topo = try Topology("""
+            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
+            client2 eth0 192.0.2.130/25 -- server eth2 192.0.2.129/25
+            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
+            route client1 default via 192.0.2.1
+            route client2 default via 192.0.2.129
+            route server default via 198.51.100.2
+            """, test: self)
+        let server = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: serverArguments)
+        var lab = Lab(topo: topo, server: server)
+        lab.alice = try startAlice(lab)
+        if bob { lab.bob = try startBob(lab) }
+        return lab
+    }
+
+    private func startAlice(_ lab: Lab, name: String = "alice") throws -> TunnelProcess {
+        let config = try lab.server.addPeer(name, endpoint: "192.0.2.1:51820")
+        return try TunnelProcess(in: lab.topo, namespace: "client1", keys: try WireGuardKeys.generate(), config: config)
+    }
+
+    private func startBob(_ lab: Lab) throws -> WireGuardGoPeer {
+        let config = try lab.server.addPeer("bob", endpoint: "192.0.2.129:51820")
+        return try WireGuardGoPeer.fromClientConfig(config, in: lab.topo, namespace: "client2",
+                                                     routes: ["198.51.100.0/24", "100.64.0.0/24"])
+    }
+
+    private func ping(_ lab: Lab, _ ns: String, _ target: String, count: Int = 3, extra: [String] = []) -> Bool {
+        // The server picks new peers up within a second; the first handshake may take a retry.
+        lab.topo.waitUntil(timeout: 15) {
+            (try? lab.topo.attempt(ns, ["ping", "-c", "1", "-W", "1"] + extra + [target]).status) == 0
+        } && ((try? lab.topo.attempt(ns, ["ping", "-c", "\(count)", "-i", "0.2", "-W", "2"] + extra + [target]).status) == 0)
+    }
+
+    private func startInternetServices(_ topo: Topology, megabytes: Int = 20) throws -> String {
+        let dir = topo.logDirectory.appendingPathComponent("www").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Command.check(["dd", "if=/dev/urandom", "of=\(dir)/file.bin", "bs=1M", "count=\(megabytes)", "status=none"])
+        _ = try topo.spawn("internet", name: "http", ["python3", "-m", "http.server", "80", "--bind", "198.51.100.2",
+                                                     "--directory", dir])
+        _ = try topo.spawn("internet", name: "udp-echo", ["socat", "UDP4-RECVFROM:7777,bind=198.51.100.2,fork", "PIPE"])
+        XCTAssertTrue(topo.waitUntil(timeout: 10) {
+            (try? topo.attempt("internet", ["curl", "-s", "-o", "/dev/null", "http://198.51.100.2/"]).status) == 0
+        })
+        return String(try Command.check(["sha256sum", "\(dir)/file.bin"]).prefix(64))
+    }
+
+    private func udpEcho(_ topo: Topology, _ ns: String, _ text: String, sourcePort: Int? = nil) throws -> String {
+        let bind = sourcePort.map { ",sourceport=\($0)" } ?? ""
+        return try topo.run(ns, ["socat", "-T", "3", "-", "UDP4:198.51.100.2:7777\(bind)"], input: text)
+    }
+
+    private func capture(_ topo: Topology, _ ns: String, _ iface: String, _ name: String) throws -> (BackgroundProcess, String) {
+        let path = topo.logDirectory.appendingPathComponent("\(name).pcap").path
+        let p = try topo.spawn(ns, name: "tcpdump-\(name)", ["tcpdump", "-i", iface, "-n", "-U", "-w", path])
+        XCTAssertTrue(topo.waitUntil { p.log.contains("listening") })
+        return (p, path)
+    }
+
+    private func read(_ capture: (BackgroundProcess, String), filter: String) throws -> [Substring] {
+        capture.0.signal(SIGINT)
+        _ = capture.0.wait(timeout: 5)
+        return try Command.check(["tcpdump", "-n", "-r", capture.1, filter]).split(separator: "\n")
+    }
+
+    // MARK: tests
+
+    func testTwoClientsUseTheInternetAtOnceAndItSeesOnlyTheServer() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab()
+        let digest = try startInternetServices(lab.topo)
+        let seen = try capture(lab.topo, "internet", "eth0", "internet")
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"), lab.server.log)
+        XCTAssertTrue(ping(lab, "client2", "198.51.100.2"), lab.server.log)
+
+        let downloads = try ["client1", "client2"].map { ns in
+            try lab.topo.spawn(ns, name: "curl-\(ns)", ["sh", "-c", "curl -sS --max-time 60 http://198.51.100.2/file.bin | sha256sum"])
+        }
+        XCTAssertEqual(try udpEcho(lab.topo, "client1", "alice says hi\n"), "alice says hi\n")
+        XCTAssertEqual(try udpEcho(lab.topo, "client2", "bob says hi\n"), "bob says hi\n")
+        for d in downloads {
+            XCTAssertEqual(d.wait(timeout: 90), 0, d.log)
+            XCTAssertEqual(String(d.log.prefix(64)), digest, "20 MB arrive intact")
+        }
+        let foreign = try read(seen, filter: "ip and not src host 198.51.100.2 and not src host 198.51.100.1")
+        XCTAssertEqual(foreign, [], "the internet host sees only the server's address")
+        XCTAssertGreaterThan(try Command.check(["tcpdump", "-n", "-r", seen.1, "src host 198.51.100.1"]).count, 0)
+    }
+
+    func testSameSourcePortAndEchoIdFromTwoClients() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab()
+        _ = try startInternetServices(lab.topo, megabytes: 1)
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"))
+        XCTAssertTrue(ping(lab, "client2", "198.51.100.2"))
+        // Both at once, from the same port / with the same echo id.
+        let a = try lab.topo.spawn("client1", name: "udp-a", ["sh", "-c", "for i in 1 2 3 4 5; do echo alice-$i; sleep 0.2; done | socat -T 3 - UDP4:198.51.100.2:7777,sourceport=40000"])
+        let b = try lab.topo.spawn("client2", name: "udp-b", ["sh", "-c", "for i in 1 2 3 4 5; do echo bob-$i; sleep 0.2; done | socat -T 3 - UDP4:198.51.100.2:7777,sourceport=40000"])
+        let pa = try lab.topo.spawn("client1", name: "ping-a", ["ping", "-c", "5", "-i", "0.2", "-e", "4242", "198.51.100.2"])
+        let pb = try lab.topo.spawn("client2", name: "ping-b", ["ping", "-c", "5", "-i", "0.2", "-e", "4242", "198.51.100.2"])
+        for p in [a, b, pa, pb] { XCTAssertNotNil(p.wait(timeout: 20)) }
+        XCTAssertEqual(a.log, (1...5).map { "alice-\($0)\n" }.joined(), "alice gets her own echoes")
+        XCTAssertEqual(b.log, (1...5).map { "bob-\($0)\n" }.joined(), "bob gets his own echoes")
+        XCTAssertTrue(pa.log.contains("5 received"), pa.log)
+        XCTAssertTrue(pb.log.contains("5 received"), pb.log)
+    }
+
+    func testNoResetOrPortUnreachableLeavesTheServerForNATPorts() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab(bob: false)
+        _ = try startInternetServices(lab.topo, megabytes: 1)
+        let egress = try capture(lab.topo, "server", "eth1", "egress")
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"))
+        _ = try lab.topo.run("client1", ["curl", "-sS", "-o", "/dev/null", "http://198.51.100.2/file.bin"])
+        XCTAssertEqual(try udpEcho(lab.topo, "client1", "x\n"), "x\n")
+        // Strays from the internet to NAT ports that have no mapping.
+        _ = try lab.topo.attempt("internet", ["socat", "-T", "1", "-", "UDP4:198.51.100.1:62000,sourceport=7777"], timeout: 5)
+        _ = try lab.topo.attempt("internet", ["curl", "-s", "--max-time", "2", "http://198.51.100.1:62001/"], timeout: 5)
+        let refusals = try read(egress, filter: "src host 198.51.100.1 and ((tcp[tcpflags] & tcp-rst != 0) or icmp[icmptype] == icmp-unreach)")
+        XCTAssertEqual(refusals, [], "the kernel never answers for the NAT's ports")
+    }
+
+    func testFragmentsTTLAndIperfThroughTheNAT() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools + ["tracepath"], needsTunnelBinary: true)
+        let topo = try Topology("""
+            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
+            server eth1 198.51.100.1/24 -- router eth0 198.51.100.254/24
+            router eth1 203.0.113.254/24 -- internet eth0 203.0.113.9/24
+            route client1 default via 192.0.2.1
+            route server default via 198.51.100.254
+            route internet default via 203.0.113.254
+            """, test: self)
+        try topo.run("router", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        var lab = Lab(topo: topo, server: server)
+        lab.alice = try startAlice(lab)
+        _ = try topo.spawn("internet", name: "udp-echo", ["socat", "UDP4-RECVFROM:7777,bind=203.0.113.9,fork", "PIPE"])
+        _ = try topo.spawn("internet", name: "iperf3", ["iperf3", "-s", "--forceflush"])
+        XCTAssertTrue(ping(lab, "client1", "203.0.113.9"), server.log)
+
+        let big = String(repeating: "0123456789abcdef", count: 3000 / 16) + "\n"
+        let echoed = try topo.run("client1", ["socat", "-T", "3", "-b", "65536", "-", "UDP4:203.0.113.9:7777"], input: big)
+        XCTAssertEqual(echoed.count, big.count, "a fragmented 3000-byte datagram crosses the NAT both ways")
+        XCTAssertEqual(echoed, big)
+
+        let expired = try topo.attempt("client1", ["ping", "-c", "1", "-W", "2", "-t", "2", "203.0.113.9"])
+        XCTAssertTrue(expired.stdout.contains("From 198.51.100.254") && expired.stdout.contains("Time to live exceeded"),
+                      "the router's time exceeded comes back translated: \(expired.stdout)")
+        let atServer = try topo.attempt("client1", ["ping", "-c", "1", "-W", "2", "-t", "1", "203.0.113.9"])
+        XCTAssertTrue(atServer.stdout.contains("From 100.64.0.1") && atServer.stdout.contains("Time to live exceeded"),
+                      "the server is a hop: \(atServer.stdout)")
+        let trace = try topo.run("client1", ["tracepath", "-n", "-m", "4", "203.0.113.9"], timeout: 30)
+        XCTAssertTrue(trace.contains("198.51.100.254") && trace.contains("203.0.113.9"), trace)
+
+        let out = try topo.run("client1", ["iperf3", "-c", "203.0.113.9", "-t", "3", "-J"], timeout: 30)
+        let json = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        let received = ((json?["end"] as? [String: Any])?["sum_received"] as? [String: Any])?["bytes"] as? Double ?? 0
+        XCTAssertGreaterThan(received, 0, "iperf3 over the NAT completes")
+    }
+
+    func testPeersAddedAndRemovedWhileRunning() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        var lab = try makeLab(bob: false)
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        let steady = try lab.topo.spawn("client1", name: "steady-ping", ["ping", "-i", "0.1", "-W", "1", "100.64.0.1"])
+        lab.bob = try startBob(lab)
+        XCTAssertTrue(ping(lab, "client2", "100.64.0.1"), "a peer added while running connects without a restart")
+        try lab.server.removePeer("bob")
+        XCTAssertTrue(lab.topo.waitUntil(timeout: 5) { lab.server.log.contains("peer bob removed") }, lab.server.log)
+        // A fresh handshake from the removed peer must fail.
+        try lab.topo.run("client2", "ip", "link", "set", lab.bob!.interface, "down")
+        try lab.topo.run("client2", "ip", "link", "set", lab.bob!.interface, "up")
+        try lab.topo.run("client2", ["ip", "route", "replace", "100.64.0.0/24", "dev", lab.bob!.interface])
+        let handshakesBefore = try lab.topo.run("client2", "wg", "show", lab.bob!.interface, "latest-handshakes")
+        sleep(7)
+        _ = try lab.topo.attempt("client2", ["ping", "-c", "2", "-W", "1", "100.64.0.1"])
+        XCTAssertEqual(try lab.topo.run("client2", "wg", "show", lab.bob!.interface, "latest-handshakes"), handshakesBefore,
+                       "the removed peer cannot handshake")
+        steady.signal(SIGINT)
+        _ = steady.wait(timeout: 5)
+        XCTAssertTrue(steady.log.contains(" 0% packet loss"), "alice was never interrupted: \(steady.log.suffix(300))")
+    }
+
+    func testKilledServerCleansUpOnRestartAndCleanExitRestoresEverything() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try Topology("""
+            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
+            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
+            route client1 default via 192.0.2.1
+            route server default via 198.51.100.2
+            """, test: self)
+        let sysctls = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]
+        let before = try topo.networkState("server", sysctls: sysctls)
+        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        var lab = Lab(topo: topo, server: server)
+        lab.alice = try startAlice(lab)
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"), server.log)
+
+        server.process.signal(SIGKILL)
+        _ = server.process.wait(timeout: 5)
+        try server.restart()
+        XCTAssertTrue(server.log.contains("cleaned up after an earlier run"), server.log)
+        let rules = try topo.run("server", "ip", "rule")
+        XCTAssertEqual(rules.components(separatedBy: "lookup local").count - 1, 1, "one local rule: \(rules)")
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"), "the client reconnects on its own:\n\(server.log)")
+
+        server.process.signal(SIGTERM)
+        XCTAssertEqual(server.process.wait(timeout: 10), 0, server.log)
+        assertSameNetworkState(try topo.networkState("server", sysctls: sysctls), before,
+                               "after a clean exit the server namespace is as before")
+    }
+
+    func testClientToClientAndIsolation() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        do {
+            let lab = try makeLab()
+            XCTAssertTrue(ping(lab, "client2", "100.64.0.1"))
+            XCTAssertTrue(ping(lab, "client1", "100.64.0.3"), "alice reaches bob through the server")
+            lab.topo.teardown()
+        }
+        let lab = try makeLab(serverArguments: ["--isolate-clients"])
+        XCTAssertTrue(ping(lab, "client2", "100.64.0.1"))
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        XCTAssertNotEqual(try lab.topo.attempt("client1", ["ping", "-c", "2", "-W", "1", "100.64.0.3"]).status, 0,
+                          "with --isolate-clients alice cannot reach bob")
+    }
+}
