@@ -78,7 +78,7 @@ final class ClientSystemTests: XCTestCase {
         let digest = try serveFile(s.topo, megabytes: 5)
         let before = try state(s)
         let capturePath = s.topo.logDirectory.appendingPathComponent("underlay.pcap").path
-        let capture = try s.topo.spawn("server", name: "tcpdump", ["tcpdump", "-i", "eth0", "-n", "-U", "-w", capturePath])
+        let capture = try s.topo.spawn("server", name: "tcpdump", ["tcpdump", "-i", "eth0", "-n", "-U", "--immediate-mode", "-w", capturePath])
         XCTAssertTrue(s.topo.waitUntil { capture.log.contains("listening") })
         let client = try startClient(s, allowedIPs: "0.0.0.0/0, ::/0")
 

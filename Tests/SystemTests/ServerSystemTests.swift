@@ -71,7 +71,7 @@ final class ServerSystemTests: XCTestCase {
 
     private func capture(_ topo: Topology, _ ns: String, _ iface: String, _ name: String) throws -> (BackgroundProcess, String) {
         let path = topo.logDirectory.appendingPathComponent("\(name).pcap").path
-        let p = try topo.spawn(ns, name: "tcpdump-\(name)", ["tcpdump", "-i", iface, "-n", "-U", "-w", path])
+        let p = try topo.spawn(ns, name: "tcpdump-\(name)", ["tcpdump", "-i", iface, "-n", "-U", "--immediate-mode", "-w", path])
         XCTAssertTrue(topo.waitUntil { p.log.contains("listening") })
         return (p, path)
     }
@@ -137,6 +137,8 @@ final class ServerSystemTests: XCTestCase {
         _ = try lab.topo.attempt("internet", ["curl", "-s", "--max-time", "2", "http://198.51.100.1:62001/"], timeout: 5)
         let refusals = try read(egress, filter: "src host 198.51.100.1 and ((tcp[tcpflags] & tcp-rst != 0) or icmp[icmptype] == icmp-unreach)")
         XCTAssertEqual(refusals, [], "the kernel never answers for the NAT's ports")
+        XCTAssertGreaterThan(try Command.check(["tcpdump", "-n", "-r", egress.1, "tcp and src host 198.51.100.1"]).count, 0,
+                             "the capture saw the NAT'd connection")
     }
 
     func testFragmentsTTLAndIperfThroughTheNAT() throws {
@@ -242,5 +244,46 @@ final class ServerSystemTests: XCTestCase {
         XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
         XCTAssertNotEqual(try lab.topo.attempt("client1", ["ping", "-c", "2", "-W", "1", "100.64.0.3"]).status, 0,
                           "with --isolate-clients alice cannot reach bob")
+    }
+}
+
+extension ServerSystemTests {
+    func testIPv6LeavesThroughNAT66() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try Topology("""
+            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
+            server eth1 198.51.100.1/24 2001:db8:200::1/64 -- internet eth0 198.51.100.2/24 2001:db8:200::2/64
+            route client1 default via 192.0.2.1
+            route server default via 198.51.100.2
+            """, test: self)
+        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        var lab = Lab(topo: topo, server: server)
+        lab.alice = try startAlice(lab)
+        XCTAssertTrue(ping(lab, "client1", "2001:db8:200::2"), server.log)
+        _ = try topo.spawn("internet", name: "udp6-echo", ["socat", "UDP6-RECVFROM:7777,bind=[2001:db8:200::2],fork", "PIPE"])
+        let seen = try capture(topo, "internet", "eth0", "internet6")
+        XCTAssertTrue(topo.waitUntil(timeout: 5) {
+            (try? topo.run("client1", ["socat", "-T", "2", "-", "UDP6:[2001:db8:200::2]:7777"], input: "over ipv6\n")) == "over ipv6\n"
+        })
+        let foreign = try read(seen, filter: "ip6 and not icmp6 and not src host 2001:db8:200::1 and not src host 2001:db8:200::2")
+        XCTAssertEqual(foreign, [], "the internet host sees only the server's IPv6 address")
+    }
+
+    func testRoutedModeWithoutNAT() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try Topology("""
+            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
+            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
+            route client1 default via 192.0.2.1
+            route internet 100.64.0.0/24 via 198.51.100.1
+            """, test: self)
+        let server = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: ["--nat", "off"])
+        var lab = Lab(topo: topo, server: server)
+        lab.alice = try startAlice(lab)
+        let seen = try capture(topo, "internet", "eth0", "routed")
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"), server.log)
+        let fromClient = try read(seen, filter: "icmp and src host 100.64.0.2")
+        XCTAssertFalse(fromClient.isEmpty, "routed: the internet host sees the client's tunnel address")
+        XCTAssertEqual(try topo.run("server", "cat", "/proc/sys/net/ipv4/ip_forward"), "1\n")
     }
 }
