@@ -90,6 +90,15 @@ public enum ClientMode {
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
         }
+        do {
+            // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
+            try UAPIBridge.serve(interface: interface, fwmark: plan.socketMark ?? 0) {
+                TunnelStatusInfo(name: name, role: .client, addresses: plan.addresses)
+            }
+        } catch {
+            try? setup.revert()
+            throw error
+        }
         interface.start()
         reactor.stopOnTerminationSignals()
         reactor.onStop {

@@ -1,0 +1,91 @@
+// The names of the `tunnel_counter_<name>` values on the control socket, named once: the
+// bridge writes them, StatusReport reads them back. Only [a-z0-9_]; the protocol would
+// rewrite anything else.
+import Control
+import NAT
+import WireGuard
+
+public enum StatusCounterName {
+    // Device level.
+    public static let peers = "peers"
+    public static let sessions = "sessions"
+    public static let dropPrefix = "drop_"
+    public static let natMappingsPrefix = "nat_mappings_"
+    public static let natPortsInUse = "nat_ports_in_use"
+    public static let natPortRangeSize = "nat_port_range_size"
+    public static let natDropPrefix = "nat_drop_"
+    // Peer level (drops use dropPrefix too).
+    public static let handshakesSent = "handshakes_sent"
+    public static let handshakesReceived = "handshakes_received"
+    public static let handshakesFailed = "handshakes_failed"
+
+    public static func drop(_ reason: DropReason) -> String { dropPrefix + reason.counterSuffix }
+
+    public static func natDrop(_ reason: NATDropReason) -> String { natDropPrefix + reason.counterSuffix }
+
+    public static func natMappings(_ proto: NATProtocol) -> String { natMappingsPrefix + proto.description }
+
+    /// Every counter a server's NAT contributes, for TunnelStatusInfo.counters.
+    public static func nat(_ s: NATStatistics) -> [UAPICounter] {
+        var out = NATProtocol.allCases.map { UAPICounter(natMappings($0), UInt64(max(0, s.mappings(of: $0)))) }
+        out.append(UAPICounter(natPortsInUse, UInt64(max(0, s.portsInUse))))
+        out.append(UAPICounter(natPortRangeSize, UInt64(max(0, s.portRangeSize))))
+        out += NATDropReason.allCases.map { UAPICounter(natDrop($0), s.drops[$0]) }
+        return out
+    }
+
+    /// Every drop reason, zero or not, so the set of keys is the same on every answer.
+    static func drops(_ counters: DropCounters) -> [UAPICounter] {
+        DropReason.allCases.map { UAPICounter(drop($0), counters[$0]) }
+    }
+
+    /// A person's words for a drop counter's suffix; unknown suffixes (a newer tunnel)
+    /// are shown with spaces for underscores.
+    static func dropLabel(_ suffix: String) -> String {
+        DropReason.allCases.first { $0.counterSuffix == suffix }?.description ?? suffix.replacingUnderscores
+    }
+
+    static func natDropLabel(_ suffix: String) -> String {
+        NATDropReason.allCases.first { $0.counterSuffix == suffix }?.description ?? suffix.replacingUnderscores
+    }
+}
+
+extension DropReason {
+    /// The wire name of the reason, stable across versions (not derived from the Swift name).
+    var counterSuffix: String {
+        switch self {
+        case .malformedDatagram: return "malformed_datagram"
+        case .unknownMessageType: return "unknown_message_type"
+        case .invalidMAC: return "bad_mac"
+        case .handshakeFailed: return "handshake_failed"
+        case .unknownReceiverIndex: return "unknown_index"
+        case .replayed: return "replay"
+        case .decryptionFailed: return "decryption_failed"
+        case .expiredKeypair: return "expired_keypair"
+        case .sourceNotAllowed: return "source_not_allowed"
+        case .malformedInnerPacket: return "malformed_inner_packet"
+        case .noPeerForDestination: return "no_peer_for_destination"
+        case .noEndpoint: return "no_endpoint"
+        case .stagingQueueFull: return "staging_queue_full"
+        case .bufferTooSmall: return "buffer_too_small"
+        }
+    }
+}
+
+extension NATDropReason {
+    var counterSuffix: String {
+        switch self {
+        case .tableFull: return "table_full"
+        case .perClientLimit: return "per_client_limit"
+        case .noMapping: return "no_mapping"
+        case .filtered: return "filtered"
+        case .unsupportedProtocol: return "unsupported_protocol"
+        case .malformed: return "malformed"
+        case .noEgressAddress: return "no_egress_address"
+        }
+    }
+}
+
+private extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}

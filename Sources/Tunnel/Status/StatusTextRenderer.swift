@@ -1,0 +1,79 @@
+// `tunnel status` for a person, laid out like `wg show`: an interface block, then one
+// block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops)
+// are left out. Pure: the report carries the time "ago" counts from.
+public struct StatusTextRenderer: Sendable {
+    public var style: StatusStyle
+
+    public init(style: StatusStyle = .plain) { self.style = style }
+
+    /// The whole report; interfaces separated by a blank line, ending with a newline.
+    public func render(_ report: StatusReport) -> String {
+        report.interfaces.map { render($0, now: report.time) }.joined(separator: "\n")
+    }
+
+    func render(_ i: InterfaceStatus, now: Int64) -> String {
+        var lines = [style.interfaceHeading(i.role.map { "\(i.name) (\($0))" } ?? i.name)]
+        lines += interfaceFields(i)
+        for peer in i.peers {
+            lines.append("")
+            lines.append(style.peerHeading(peer.publicKey))
+            lines += peerFields(peer, now: now)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func interfaceFields(_ i: InterfaceStatus) -> [String] {
+        var out: [String] = []
+        if let key = i.publicKey { out.append(style.field("public key", key)) }
+        if let port = i.listenPort { out.append(style.field("listening port", "\(port)")) }
+        if let mark = i.fwmark { out.append(style.field("fwmark", "0x" + String(mark, radix: 16))) }
+        if !i.addresses.isEmpty { out.append(style.field("addresses", i.addresses.map(\.description).joined(separator: ", "))) }
+        if let peers = i.peerCount, let sessions = i.sessions {
+            out.append(style.field("peers", "\(peers), \(sessions) with a session"))
+        }
+        if let nat = i.nat { out += natFields(nat) }
+        if let drops = dropList(i.drops) { out.append(style.field("drops", drops, alarming: true)) }
+        for c in i.otherCounters { out.append(style.field(c.name, "\(c.value)")) }
+        return out
+    }
+
+    private func natFields(_ nat: NATStatus) -> [String] {
+        var out: [String] = []
+        let mappings = nat.mappings.map { "\($0.count) \($0.proto)" }.joined(separator: ", ")
+        out.append(style.field("nat mappings", mappings.isEmpty ? "none" : mappings))
+        if let used = nat.portsInUse {
+            let range = nat.portRangeSize.map { " of \($0)" } ?? ""
+            out.append(style.field("nat ports", "\(used)\(range) in use"))
+        }
+        if let drops = dropList(nat.drops) { out.append(style.field("nat drops", drops, alarming: true)) }
+        return out
+    }
+
+    private func peerFields(_ p: PeerStatus, now: Int64) -> [String] {
+        var out: [String] = []
+        if let name = p.name { out.append(style.field("name", name)) }
+        if p.hasPresharedKey { out.append(style.field("preshared key", "(hidden)")) }
+        if let endpoint = p.endpoint { out.append(style.field("endpoint", endpoint.description)) }
+        let allowed = p.allowedIPs.map(\.description).joined(separator: ", ")
+        out.append(style.field("allowed ips", allowed.isEmpty ? "(none)" : allowed))
+        if let t = p.latestHandshake { out.append(style.field("latest handshake", HumanUnits.ago(t, now: now))) }
+        if p.rxBytes != 0 || p.txBytes != 0 {
+            out.append(style.field("transfer", "\(HumanUnits.bytes(p.rxBytes)) received, \(HumanUnits.bytes(p.txBytes)) sent"))
+        }
+        if p.persistentKeepalive != 0 {
+            out.append(style.field("persistent keepalive", "every " + HumanUnits.duration(UInt64(p.persistentKeepalive))))
+        }
+        if let h = p.handshakes, !h.isZero {
+            out.append(style.field("handshakes", "\(h.sent) sent, \(h.received) received, \(h.failed) failed",
+                                   alarming: h.failed > 0))
+        }
+        if let drops = dropList(p.drops) { out.append(style.field("drops", drops, alarming: true)) }
+        return out
+    }
+
+    /// "bad MAC 3, replay 1"; nil when every count is zero.
+    private func dropList(_ drops: [DropCount]) -> String? {
+        let nonZero = drops.filter { $0.count > 0 }
+        return nonZero.isEmpty ? nil : nonZero.map { "\($0.label) \($0.count)" }.joined(separator: ", ")
+    }
+}

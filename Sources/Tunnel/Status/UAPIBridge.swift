@@ -1,0 +1,114 @@
+// The control socket's view of a running tunnel: answers `get` from the WireGuardDevice
+// plus what the mode reports (TunnelStatusInfo), and applies `set` requests to the device
+// atomically (UAPIBridge+Apply). The same bridge serves a client and a server; the mode
+// hears of peer changes through `onPeersChanged`.
+//
+// Ownership: the reactor's queue. UAPIServer calls `snapshot` and `apply` on it, and every
+// hook below is called on it.
+import Addresses
+import Control
+import Dispatch
+import Reactor
+import WireGuard
+
+public final class UAPIBridge: UAPIHandler {
+    public let device: WireGuardDevice
+    /// The control server when started with `serve`; the bridge keeps it open.
+    public private(set) var server: UAPIServer?
+    /// Called after a `set` request added, changed or removed peers (never with an empty list).
+    public var onPeersChanged: (([PeerChange]) -> Void)?
+    /// Rebinds the UDP socket to a port (0: any) and returns the bound port. Unset, a
+    /// request for another port is refused with EOPNOTSUPP.
+    public var changeListenPort: ((UInt16) throws -> UInt16)?
+    /// Marks the UDP socket (SO_MARK). Unset, a request for another mark is refused with
+    /// EOPNOTSUPP (a client's full-tunnel policy rule depends on its mark).
+    public var changeFwmark: ((UInt32) throws -> Void)?
+
+    let listenPort: () -> UInt16
+    public internal(set) var fwmark: UInt32
+    let info: () -> TunnelStatusInfo
+    let now: () -> UInt64
+
+    /// `listenPort` reads the bound UDP port; `info` describes the mode; `now` is the
+    /// monotonic clock in nanoseconds (for keepalive timers of changed peers).
+    public init(device: WireGuardDevice, listenPort: @escaping () -> UInt16, fwmark: UInt32 = 0,
+                info: @escaping () -> TunnelStatusInfo,
+                now: @escaping () -> UInt64 = SystemClock.monotonicNanoseconds) {
+        self.device = device
+        self.listenPort = listenPort
+        self.fwmark = fwmark
+        self.info = info
+        self.now = now
+    }
+
+    /// Opens /var/run/wireguard/IFACE.sock for a running interface and serves it on the
+    /// interface's reactor. Deleting the socket file stops the reactor (the spec's way to
+    /// ask a userspace WireGuard to exit). The reactor keeps the bridge until it stops;
+    /// call before `reactor.run()`.
+    @discardableResult
+    public static func serve(interface: TunnelInterface, fwmark: UInt32 = 0, info: @escaping () -> TunnelStatusInfo,
+                             directory: String = UAPISocketPath.defaultDirectory) throws -> UAPIBridge {
+        let udp = interface.udp
+        let bridge = UAPIBridge(device: interface.device, listenPort: { udp.localPort }, fwmark: fwmark, info: info)
+        let reactor = interface.reactor
+        let logger = interface.logger
+        let server = try UAPIServer(interface: interface.tun.name, directory: directory, reactor: reactor, handler: bridge)
+        server.log = { logger.notice("\($0)") }
+        let path = server.socketPath
+        server.onSocketRemoved = { [unowned reactor] in
+            logger.notice("control socket \(path) was deleted; shutting down")
+            reactor.stop()
+        }
+        bridge.server = server
+        reactor.onStop { bridge.close() }
+        return bridge
+    }
+
+    /// Closes the control server; on the reactor's queue.
+    public func close() {
+        server?.close()
+        server = nil
+    }
+
+    // MARK: get
+
+    public func snapshot() -> UAPIDeviceSnapshot {
+        UAPIDeviceSnapshot(privateKey: UAPIKey(device.identity.privateKey), listenPort: listenPort(), fwmark: fwmark,
+                           peers: device.peers.map(peerSnapshot), tunnel: tunnelInfo())
+    }
+
+    private func peerSnapshot(_ peer: Peer) -> UAPIPeerSnapshot {
+        let handshake = peer.lastHandshake.map(UAPIBridge.unixTime) ?? (seconds: 0, nanoseconds: 0)
+        let psk = peer.presharedKey
+        return UAPIPeerSnapshot(publicKey: UAPIKey(peer.publicKey), presharedKey: psk.isZero ? nil : UAPIKey(psk),
+                                endpoint: peer.endpoint, allowedIPs: device.allowedIPs(of: peer),
+                                lastHandshakeTimeSec: handshake.seconds, lastHandshakeTimeNsec: handshake.nanoseconds,
+                                rxBytes: peer.receivedBytes, txBytes: peer.sentBytes,
+                                persistentKeepaliveInterval: peer.persistentKeepalive, name: peer.name,
+                                counters: UAPIBridge.counters(of: peer))
+    }
+
+    static func counters(of peer: Peer) -> [UAPICounter] {
+        [UAPICounter(StatusCounterName.handshakesSent, peer.handshakesSent),
+         UAPICounter(StatusCounterName.handshakesReceived, peer.handshakesReceived),
+         UAPICounter(StatusCounterName.handshakesFailed, peer.handshakesFailed)]
+            + StatusCounterName.drops(peer.drops)
+    }
+
+    private func tunnelInfo() -> UAPITunnelInfo {
+        let mode = info()
+        let sessions = device.peers.reduce(UInt64(0)) { $0 + ($1.hasSession ? 1 : 0) }
+        let counters = [UAPICounter(StatusCounterName.peers, UInt64(device.peers.count)),
+                        UAPICounter(StatusCounterName.sessions, sessions)]
+            + StatusCounterName.drops(device.drops) + mode.counters
+        return UAPITunnelInfo(name: mode.name, role: mode.role.rawValue, addresses: mode.addresses, counters: counters)
+    }
+
+    /// TAI64N (as the handshake records it) to Unix seconds and nanoseconds; a label
+    /// before the Unix epoch (never produced by a sane clock) reads as "never".
+    static func unixTime(_ t: TAI64N) -> (seconds: Int64, nanoseconds: Int64) {
+        guard t.seconds >= TAI64N.epochOffset else { return (0, 0) }
+        let seconds = t.seconds - TAI64N.epochOffset
+        return (Int64(clamping: seconds), Int64(t.nanoseconds))
+    }
+}
