@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
         .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),
-        .testTarget(name: "TunnelTests", dependencies: ["Tunnel", "Config", "WireGuard", "Addresses", "Netlink"]),
+        .testTarget(name: "TunnelTests", dependencies: ["Tunnel", "Config", "WireGuard", "Addresses", "Netlink", "Control", "Reactor", "NAT"]),
         .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel", "Addresses", "Config", "WireGuard", "Control", "NAT"]),
     ],
     swiftLanguageModes: [.v5]

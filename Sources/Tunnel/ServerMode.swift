@@ -90,6 +90,19 @@ public enum ServerMode {
         }
         interface.router = router
         _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+        do {
+            // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
+            let bridge = try UAPIBridge.serve(interface: interface) {
+                TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
+                                 counters: router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
+            }
+            bridge.onPeersChanged = { changes in
+                for change in changes where change.wasRemoved { router.nat?.removeClient(ClientID(change.id)) }
+            }
+        } catch {
+            try? setup.revert()
+            throw error
+        }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
         startHousekeeping(options, interface: interface, router: router, logger: logger)

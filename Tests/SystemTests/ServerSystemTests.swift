@@ -287,3 +287,72 @@ extension ServerSystemTests {
         XCTAssertEqual(try topo.run("server", "cat", "/proc/sys/net/ipv4/ip_forward"), "1\n")
     }
 }
+
+extension ServerSystemTests {
+    private func status(_ lab: Lab) throws -> [String: Any] {
+        let out = try Command.check([SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface, "--json"])
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        return try XCTUnwrap((doc["interfaces"] as? [[String: Any]])?.first)
+    }
+
+    private func natNumbers(_ lab: Lab) throws -> (mappings: Int, portsInUse: Int, tableFull: Int) {
+        let nat = try XCTUnwrap(try status(lab)["nat"] as? [String: Any])
+        let mappings = (nat["mappings"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        let drops = nat["drops"] as? [String: Int] ?? [:]
+        return (mappings, nat["ports_in_use"] as? Int ?? -1, drops["table_full"] ?? 0)
+    }
+
+    func testMappingsExpirePortsAreReusedAndStatusShowsTheTable() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        // Two ports only, and every timeout 3 s: the table fills, empties, and fills again.
+        let lab = try makeLab(serverArguments: ["--nat-ports", "61000-61001", "--test-nat-timeout", "3"], bob: false)
+        _ = try startInternetServices(lab.topo, megabytes: 1)
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        for port in [40001, 40002] {
+            XCTAssertEqual(try udpEcho(lab.topo, "client1", "p\(port)\n", sourcePort: port), "p\(port)\n")
+        }
+        let full = try natNumbers(lab)
+        XCTAssertEqual(full.mappings, 2, "tunnel status shows both mappings")
+        XCTAssertEqual(full.portsInUse, 2)
+        XCTAssertEqual(try udpEcho(lab.topo, "client1", "third\n", sourcePort: 40003), "", "no port left for a third")
+        XCTAssertGreaterThan(try natNumbers(lab).tableFull, 0, "the refusal is counted")
+
+        XCTAssertTrue(lab.topo.waitUntil(timeout: 15) { (try? self.natNumbers(lab).mappings) == 0 },
+                      "mappings expire and the table is back to zero")
+        XCTAssertEqual(try natNumbers(lab).portsInUse, 0)
+        for port in [40004, 40005] {
+            XCTAssertEqual(try udpEcho(lab.topo, "client1", "again\(port)\n", sourcePort: port), "again\(port)\n",
+                           "freed ports are used again")
+        }
+        let text = try Command.check([SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface])
+        XCTAssertTrue(text.contains("(server)") && text.contains("nat ports: 2 of 2 in use"), text)
+    }
+
+    func testWgShowAndSetOnARunningServerWithTwoClients() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab()
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        XCTAssertTrue(ping(lab, "client2", "100.64.0.1"))
+        let show = try lab.topo.run("server", "wg", "show", lab.server.interface)
+        XCTAssertEqual(show.components(separatedBy: "peer: ").count - 1, 2, show)
+        XCTAssertTrue(show.contains("endpoint: 192.0.2.2:") && show.contains("endpoint: 192.0.2.130:"), show)
+        XCTAssertTrue(show.contains("allowed ips: 100.64.0.2/32") && show.contains("latest handshake:")
+                      && show.contains("transfer:"), show)
+        let status = try status(lab)
+        XCTAssertEqual((status["peers"] as? [Any])?.count, 2)
+        XCTAssertEqual(status["role"] as? String, "server")
+
+        // The same change as editing the config: bob's address no longer belongs to him.
+        let bobKey = try lab.topo.run("client2", "wg", "show", lab.bob!.interface, "public-key")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try lab.topo.run("server", "wg", "set", lab.server.interface, "peer", bobKey, "allowed-ips", "100.64.0.99/32")
+        XCTAssertNotEqual(try lab.topo.attempt("client2", ["ping", "-c", "2", "-W", "1", "100.64.0.1"]).status, 0,
+                          "bob's packets from 100.64.0.3 are no longer accepted")
+        try lab.topo.run("server", "wg", "set", lab.server.interface, "peer", bobKey, "allowed-ips", "100.64.0.3/32,2001:db8:100::3/128")
+        XCTAssertTrue(ping(lab, "client2", "100.64.0.1"))
+        try lab.topo.run("server", "wg", "set", lab.server.interface, "peer", bobKey, "remove")
+        XCTAssertEqual(try lab.topo.run("server", "wg", "show", lab.server.interface, "peers")
+            .split(separator: "\n").count, 1)
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"), "alice is unaffected")
+    }
+}
