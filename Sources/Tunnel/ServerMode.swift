@@ -48,6 +48,7 @@ public enum ServerMode {
         if creation.created {
             logger.notice("created \(options.configPath) with a new key; public key: \(creation.publicKey.base64)")
             print("server public key: \(creation.publicKey.base64)")
+            fflush(stdout)
         }
         let config = try ServerConfigFile.load(path: options.configPath)
         let netlink = try NetlinkSocket()

@@ -31,6 +31,7 @@ final class Topology {
         Topology.removeLeftovers()
         Topology.counter += 1
         runID = "\(Topology.namePrefix)\(getpid())x\(Topology.counter)"
+        interfacePrefix = "t" + String(getpid(), radix: 36) + String(Topology.counter, radix: 36)
         logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(runID)
         try? FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         test?.addTeardownBlock { [weak self] in self?.teardown() }
@@ -48,9 +49,14 @@ final class Topology {
     /// Needed where names share a global space even across namespaces, such as
     /// /var/run/wireguard/NAME.sock.
     func uniqueInterfaceName(_ tag: String) -> String {
-        let id = String(getpid(), radix: 36) + String(Topology.counter, radix: 36)
-        return String(("t" + id + tag).prefix(15))
+        String((interfacePrefix + tag).prefix(15))
     }
+
+    /// "t", the process id and this topology's number, in base 36 to leave room for a tag.
+    private let interfacePrefix: String
+
+    /// Directories where programs under test keep files named after their interfaces.
+    static let perInterfaceDirectories = ["/run/tunnel", "/var/run/wireguard"]
 
     /// The real name of a namespace of this topology.
     func ns(_ logical: String) -> String {
@@ -211,6 +217,12 @@ final class Topology {
         for c in cleanups.reversed() { c() }
         for logical in order.reversed() {
             if let real = namespaces[logical] { Topology.deleteNamespace(real) }
+        }
+        // A process killed on purpose (SIGKILL tests) leaves its state file and socket.
+        for dir in Topology.perInterfaceDirectories {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasPrefix(interfacePrefix) {
+                try? FileManager.default.removeItem(atPath: dir + "/" + file)
+            }
         }
         try? FileManager.default.removeItem(at: logDirectory)
     }
