@@ -6,7 +6,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench clean
+.PHONY: all deps build test unit-test system-test bench demo clean
 
 all: build
 
@@ -39,6 +39,11 @@ system-test: build
 # build). BENCH_SECONDS=3 for a quick run, BENCH_ONLY=veth,wireguard-go to pick halves.
 bench: build
 	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
+
+# The README's first command (as root): a server, two clients and a web server in
+# network namespaces, a ping and downloads through the tunnel; removes it all after.
+demo: build
+	@TUNNEL_BIN=$(RELEASE_BIN) bash demo/demo.sh
 
 clean:
 	rm -rf .build .bench
