@@ -38,6 +38,15 @@ final class HotPathAllocationTests: XCTestCase {
         }
     }
 
+    /// The counter itself sees allocations (malloc really is interposed in this binary).
+    func testCounterSeesAnAllocation() {
+        tunnel_allocation_count_start()
+        let array = [UInt8](repeating: 1, count: Int.random(in: 100...200))
+        let allocations = tunnel_allocation_count_stop()
+        XCTAssertGreaterThan(array.count, 0)
+        XCTAssertGreaterThan(allocations, 0)
+    }
+
     func testSteadyStateSendAndReceiveAllocateNothing() throws {
         let outA = FixedQueueOutput(), outB = FixedQueueOutput()
         let endpointA = Endpoint("192.0.2.1:51820")!, endpointB = Endpoint("192.0.2.2:51820")!
