@@ -376,28 +376,13 @@ story_internet_view() {
     good "every packet and every request came from $SERVER_WAN_IP: the server's NAT rewrote each source address and port"
 }
 
-# `tunnel status`; where it is missing or fails, `wg show` on the same UAPI socket, then
-# the peer list from server.conf.
+# `tunnel status`: the server's peers, their traffic, and its NAT table.
 story_status() {
-    step "The server's view: which clients it has, and what it knows about each."
+    step "The server's view: which clients it has, what each sent, and the NAT table."
     show server "$TUNNEL_BIN" status "$IF_SERVER"
-    if ip netns exec "$NS_SERVER" "$TUNNEL_BIN" status "$IF_SERVER" >"$WORK/status.log" 2>&1; then
-        indent <"$WORK/status.log"
-        return
-    fi
-    if grep -q "not built yet" "$WORK/status.log"; then
-        say "${DIM}(tunnel status is not built yet in this version)${R}"
-    else
-        indent <"$WORK/status.log"
-    fi
-    if command -v wg >/dev/null && [ -S "$UAPI_DIR/$IF_SERVER.sock" ] &&
-        ip netns exec "$NS_SERVER" wg show "$IF_SERVER" >"$WORK/wg.log" 2>&1; then
-        show server wg show "$IF_SERVER"
-        indent <"$WORK/wg.log"
-        return
-    fi
-    show server "$TUNNEL_BIN" peer list --config server.conf
-    ip netns exec "$NS_SERVER" "$TUNNEL_BIN" peer list --config server.conf 2>&1 | indent
+    ip netns exec "$NS_SERVER" "$TUNNEL_BIN" status "$IF_SERVER" >"$WORK/status.log" 2>&1 ||
+        fail "tunnel status failed" "$WORK/status.log"
+    indent <"$WORK/status.log"
 }
 
 pause_if_asked() {

@@ -20,9 +20,3 @@ struct TunnelCommand: ParsableCommand {
         ]
     )
 }
-
-/// A subcommand whose issue has not landed yet says so and exits non-zero.
-struct NotBuiltYet: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "`tunnel \(command)` is not built yet in this version" }
-}

@@ -180,7 +180,7 @@ public final class NetworkSetup {
         case .localRuleMoved(let family, let priority, let protocolID):
             try LocalRule.restore(family, movedTo: priority, protocolID: protocolID, socket: socket)
         case .sysctl(let sysctl, let previous):
-            try perform("restore \(sysctl)=\(previous)") { try sysctl.write(previous) }
+            _ = try perform("restore \(sysctl)=\(previous)") { try sysctl.write(previous) }
         case .resolvConf(let path, let original):
             let file = ResolvConfFile(path: path)
             if let original { try file.overwrite(with: original) } else { try file.remove() }
