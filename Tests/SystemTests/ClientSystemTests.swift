@@ -232,3 +232,24 @@ extension ClientSystemTests {
         assertSameNetworkState(try topo.networkState("lonely"), before, "nothing left behind")
     }
 }
+
+extension ClientSystemTests {
+    func testRoamingWhenTheClientsAddressChanges() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        let client = try startClient(s, allowedIPs: "0.0.0.0/0")
+        try s.topo.run("client", "ping", "-c", "2", "-W", "3", "198.51.100.2")
+        XCTAssertTrue(try s.topo.run("server", "wg", "show", s.server.interface, "endpoints").contains("192.0.2.2:"))
+        // The laptop moves: a new address on the same network.
+        // (Removing a primary address takes its secondaries with it: remove first, then add.)
+        try s.topo.run("client", "ip", "addr", "del", "192.0.2.2/24", "dev", "eth0")
+        try s.topo.run("client", "ip", "addr", "add", "192.0.2.3/24", "dev", "eth0")
+        try s.topo.run("client", "ip", "route", "replace", "default", "via", "192.0.2.1")
+        XCTAssertTrue(s.topo.waitUntil(timeout: 20) {
+            (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
+        }, "traffic resumes from the new address:\n\(client.log.suffix(2000))")
+        XCTAssertTrue(try s.topo.run("server", "wg", "show", s.server.interface, "endpoints").contains("192.0.2.3:"),
+                      "the server follows the client to its new address")
+        XCTAssertTrue(client.process.isRunning)
+    }
+}

@@ -149,6 +149,8 @@ final class WireGuardDeviceTests: XCTestCase {
         XCTAssertLessThanOrEqual(attempts, 22, "retries stop after about 90 s")
         for _ in 0..<420 { pair.advance(seconds: 1) }
         XCTAssertFalse(pair.peerOfA.hasSession, "keys zeroed after 3 x REJECT_AFTER_TIME")
+        XCTAssertEqual(pair.a.indexTable.count, 0, "no index left behind: the peer's state is back to nothing")
+        XCTAssertTrue(pair.peerOfA.staged.isEmpty)
         XCTAssertTrue(pair.outA.events.contains { $0.contains("keys zeroed") })
     }
 
