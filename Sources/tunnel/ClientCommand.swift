@@ -26,17 +26,13 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Interface name (default: tunnel0, or the next free one).")
     var interface: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     @Option(help: .hidden)
     var testRekeyAfter: UInt64?
 
     func run() throws {
-        guard let level = TunnelLogging.level(named: logLevel) else {
-            throw ValidationFailure("unknown log level '\(logLevel)' (use trace, debug, info, notice, warning, error or critical)")
-        }
-        TunnelLogging.bootstrap(level: level)
+        logging.bootstrap()
         if cleanup {
             for line in try ClientMode.cleanup(interface: interface) { print(line) }
             return

@@ -43,16 +43,12 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Clients cannot reach each other's tunnel addresses.")
     var isolateClients = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
 
     func run() throws {
-        guard let level = TunnelLogging.level(named: logLevel) else {
-            throw ValidationFailure("unknown log level '\(logLevel)' (use trace, debug, info, notice, warning, error or critical)")
-        }
         guard let endpoint = Endpoint(listen) else {
             throw ValidationFailure("--listen '\(listen)' is not ADDR:PORT (e.g. 0.0.0.0:51820 or [::]:51820)")
         }
@@ -70,7 +66,7 @@ struct ServerCommand: ParsableCommand {
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
         options.natTimeoutSeconds = testNatTimeout
-        TunnelLogging.bootstrap(level: level)
+        logging.bootstrap()
         try ServerMode.run(options)
     }
 
