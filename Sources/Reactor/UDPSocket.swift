@@ -99,6 +99,10 @@ public final class UDPSocket {
         return n == bytes.count
     }
 
+    /// Sends the queued datagrams with one sendmmsg; returns how many were dropped.
+    @discardableResult
+    public func send(_ batch: SendBatch) -> Int { batch.flush(through: fd) }
+
     public func close() {
         if fd >= 0 {
             _ = Glibc.close(fd)

@@ -25,7 +25,10 @@ public final class TunnelInterface: DeviceOutput {
     public private(set) var device: WireGuardDevice!
     let logger: Logger
     private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
-    private let tunBuffer: UnsafeMutableRawBufferPointer
+    /// Packets read from the TUN are sealed in these slots and leave in one sendmmsg.
+    private let outgoing = SendBatch(capacity: 32, slotSize: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom)
+    /// True while draining the TUN: datagrams built in the next slot are queued, not sent.
+    private var batchingSends = false
     /// A server's forwarding between peers, the TUN and the NAT; nil for a client.
     public var router: PacketRouter?
     /// Called on the queue when the TUN interface disappears (deleted by someone).
@@ -41,12 +44,9 @@ public final class TunnelInterface: DeviceOutput {
         self.tun = tun
         self.udp = udp
         self.logger = logger
-        tunBuffer = .allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom, alignment: 16)
         device = WireGuardDevice(privateKey: privateKey, configuration: configuration, output: self,
                                  wallClock: TunnelInterface.wallClock)
     }
-
-    deinit { tunBuffer.deallocate() }
 
     /// Starts reading; call once, before `reactor.run()`.
     public func start() {
@@ -69,9 +69,15 @@ public final class TunnelInterface: DeviceOutput {
 
     private func drainTun() {
         let now = SystemClock.monotonicNanoseconds()
-        let space = UnsafeMutableRawBufferPointer(
-            rebasing: tunBuffer[WireGuardDevice.headroom..<(tunBuffer.count - WireGuardDevice.tailroom)])
+        batchingSends = true
+        defer {
+            batchingSends = false
+            flushOutgoing()
+        }
         for _ in 0..<TunnelInterface.tunBatch {
+            let slot = outgoing.nextSlot
+            let space = UnsafeMutableRawBufferPointer(
+                rebasing: slot[WireGuardDevice.headroom..<(slot.count - WireGuardDevice.tailroom)])
             let length: Int
             do {
                 guard let n = try tun.read(into: space) else { return }
@@ -83,11 +89,16 @@ public final class TunnelInterface: DeviceOutput {
                 return
             }
             if let router {
-                router.routeFromTun(tunBuffer, length: length, now: now)
+                router.routeFromTun(slot, length: length, now: now)
             } else {
-                device.sendPacket(in: tunBuffer, length: length, now: now)
+                device.sendPacket(in: slot, length: length, now: now)
             }
+            if outgoing.isFull { flushOutgoing() }
         }
+    }
+
+    private func flushOutgoing() {
+        udpSendFailures &+= UInt64(udp.send(outgoing))
     }
 
     private func drainUDP() {
@@ -106,7 +117,11 @@ public final class TunnelInterface: DeviceOutput {
     // MARK: DeviceOutput
 
     public func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
-        if !udp.send(datagram, to: SocketAddress(endpoint)) { udpSendFailures &+= 1 }
+        if batchingSends && outgoing.isInNextSlot(datagram) {
+            outgoing.append(datagram, to: SocketAddress(endpoint))
+        } else if !udp.send(datagram, to: SocketAddress(endpoint)) {
+            udpSendFailures &+= 1
+        }
     }
 
     public func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) {
