@@ -91,14 +91,19 @@ public enum ServerMode {
         }
         interface.router = router
         _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+        // From here on the netlink socket belongs to the reactor's queue.
+        let peerRoutes = ServerPeerRoutes(netlink: netlink, interfaceIndex: index,
+                                          tunnelPrefixes: config.interface.addresses, logger: logger)
+        peerRoutes.sync(with: interface.device)
         do {
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
             }
-            bridge.onPeersChanged = { changes in
+            bridge.onPeersChanged = { [unowned interface] changes in
                 for change in changes where change.wasRemoved { router.nat?.removeClient(ClientID(change.id)) }
+                peerRoutes.sync(with: interface.device)
             }
         } catch {
             try? setup.revert()
@@ -106,7 +111,7 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, interface: interface, router: router, logger: logger)
+        startHousekeeping(options, interface: interface, router: router, peerRoutes: peerRoutes, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -166,7 +171,7 @@ public enum ServerMode {
 
     /// NAT garbage collection, and peers added or removed in the config file.
     private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
-                                          logger: Logger) {
+                                          peerRoutes: ServerPeerRoutes, logger: Logger) {
         if let nat = router.nat {
             interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
@@ -178,6 +183,7 @@ public enum ServerMode {
             let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
                                                logger: logger)
             for id in removed { router.nat?.removeClient(ClientID(id)) }
+            peerRoutes.sync(with: interface.device)
         }
     }
 

@@ -356,3 +356,23 @@ extension ServerSystemTests {
         XCTAssertTrue(ping(lab, "client1", "100.64.0.1"), "alice is unaffected")
     }
 }
+
+extension ServerSystemTests {
+    func testANetworkBehindAClientGetsARouteWhileItIsAllowed() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab(bob: false)
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        let aliceKey = try lab.topo.run("client1", "wg", "show", lab.alice!.interface, "public-key")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try lab.topo.run("server", "wg", "set", lab.server.interface, "peer", aliceKey,
+                         "allowed-ips", "100.64.0.2/32,2001:db8:100::2/128,203.0.113.0/24")
+        XCTAssertTrue(lab.topo.waitUntil(timeout: 5) {
+            (try? lab.topo.run("server", "ip", "route", "get", "203.0.113.5"))?.contains("dev \(lab.server.interface)") == true
+        }, "alice's network is routed into the tunnel")
+        try lab.topo.run("server", "wg", "set", lab.server.interface, "peer", aliceKey,
+                         "allowed-ips", "100.64.0.2/32,2001:db8:100::2/128")
+        XCTAssertTrue(lab.topo.waitUntil(timeout: 5) {
+            (try? lab.topo.run("server", "ip", "route", "show", "203.0.113.0/24")) == ""
+        }, "and no longer once she may not use it")
+    }
+}
