@@ -253,3 +253,29 @@ extension ClientSystemTests {
         XCTAssertTrue(client.process.isRunning)
     }
 }
+
+extension ClientSystemTests {
+    func testHostNameEndpointAndConnectOverride() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let s = try makeSetup()
+        // The namespace's own /etc/hosts names the server.
+        try s.topo.giveEtcFile("client", "hosts", "127.0.0.1 localhost\n192.0.2.1 vpn.example.test\n")
+        let named = clientConfig(s, allowedIPs: "198.51.100.0/24", dns: nil)
+            .replacingOccurrences(of: "Endpoint = 192.0.2.1:51820", with: "Endpoint = vpn.example.test:51820")
+        let byName = try TunnelProcess(in: s.topo, namespace: "client", keys: s.clientKeys, config: named)
+        XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
+            (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
+        }, "a host name endpoint is resolved:\n\(byName.log)")
+        byName.process.signal(SIGTERM)
+        XCTAssertEqual(byName.process.wait(timeout: 10), 0)
+
+        // A wrong Endpoint in the file, overridden on the command line.
+        let wrong = clientConfig(s, allowedIPs: "198.51.100.0/24", dns: nil)
+            .replacingOccurrences(of: "Endpoint = 192.0.2.1:51820", with: "Endpoint = 192.0.2.99:1")
+        let overridden = try TunnelProcess(in: s.topo, namespace: "client", keys: s.clientKeys, config: wrong,
+                                           extraArguments: ["--connect", "vpn.example.test:51820"])
+        XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
+            (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
+        }, "--connect wins over the file's Endpoint:\n\(overridden.log)")
+    }
+}

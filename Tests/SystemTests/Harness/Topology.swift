@@ -187,11 +187,19 @@ final class Topology {
     /// touched. Returns the host path of that file; it is removed at teardown.
     @discardableResult
     func giveResolvConf(_ logical: String, _ content: String) throws -> String {
+        try giveEtcFile(logical, "resolv.conf", content)
+    }
+
+    /// Any /etc file of a namespace's own (hosts, resolv.conf), bind-mounted the same way.
+    @discardableResult
+    func giveEtcFile(_ logical: String, _ name: String, _ content: String) throws -> String {
         let dir = "/etc/netns/\(ns(logical))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let path = dir + "/resolv.conf"
+        if !FileManager.default.fileExists(atPath: dir) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            onTeardown { try? FileManager.default.removeItem(atPath: dir) }
+        }
+        let path = dir + "/" + name
         try content.write(toFile: path, atomically: false, encoding: .utf8)
-        onTeardown { try? FileManager.default.removeItem(atPath: dir) }
         return path
     }
 
