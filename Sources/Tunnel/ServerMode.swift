@@ -70,7 +70,7 @@ public enum ServerMode {
                           ports: natPorts, table: NetworkPlan.serverNATTable)
         }
         let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
-                               nat: natPlan, forwardIPv6: hasIPv6, extraRoutes: [])
+                               nat: natPlan, forwardIPv6: hasIPv6)
         let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
         // Fragments handed back to the kernel come in through the TUN with an internet
         // source: loose reverse-path filtering lets them in. (The TUN goes away on exit.)

@@ -44,13 +44,13 @@ extension NetworkPlan {
     public static let serverNATTable: UInt32 = 51821
 
     public init(serverInterface name: String, index: Int32, addresses: [IPPrefix], mtu: UInt32,
-                nat: ServerNATPlan?, forwardIPv6: Bool, extraRoutes: [IPPrefix]) {
+                nat: ServerNATPlan?, forwardIPv6: Bool) {
         interfaceName = name
         interfaceIndex = index
         self.addresses = NetworkPlan.unique(addresses)
         self.mtu = mtu
         protocolID = TunnelRouteProtocol.server
-        routes = extraRoutes.map { Route(destination: $0, outputLinkIndex: index, protocolID: TunnelRouteProtocol.server) }
+        routes = []
         rules = []
         sysctls = [SysctlSetting(Sysctl("net.ipv4.ip_forward"), "1")]
         if forwardIPv6 { sysctls.append(SysctlSetting(Sysctl("net.ipv6.conf.all.forwarding"), "1")) }
