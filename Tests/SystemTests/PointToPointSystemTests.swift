@@ -136,3 +136,23 @@ final class PointToPointSystemTests: XCTestCase {
         XCTAssertNotEqual(try topo.attempt("a", ["ip", "link", "show", tunnel.interface]).status, 0, "interface removed")
     }
 }
+
+extension PointToPointSystemTests {
+    /// The underlay may be IPv6 too: the socket is dual-stack and endpoints keep their family.
+    func testTunnelAgainstWireGuardGoOverAnIPv6Underlay() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let topo = try Topology("a eth0 2001:db8:1::1/64 -- b eth0 2001:db8:1::2/64", test: self)
+        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
+        let go = try WireGuardGoPeer(in: topo, namespace: "b", keys: kb, listenPort: 51820, addresses: ["100.64.0.2/24"])
+        try go.addPeer(publicKey: ka.publicKey, endpoint: nil, allowedIPs: ["100.64.0.1/32"])
+        let tunnel = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: TunnelProcess.config(
+            privateKey: ka.privateKey, addresses: ["100.64.0.1/24"], listenPort: 51820, peerPublicKey: kb.publicKey,
+            endpoint: "[2001:db8:1::2]:51820", allowedIPs: ["100.64.0.2/32"]))
+        assertPings(topo, "a", ["100.64.0.2"])
+        // Full-size packets with DF set fit: 1420 - 28 bytes of ICMP and IPv4 header.
+        let big = try topo.attempt("a", ["ping", "-c", "2", "-W", "2", "-M", "do", "-s", "1392", "100.64.0.2"])
+        XCTAssertEqual(big.status, 0, big.stdout + big.stderr)
+        XCTAssertTrue(try topo.run("b", "wg", "show", go.interface, "endpoints").contains("[2001:db8:1::1]:51820"),
+                      tunnel.log)
+    }
+}

@@ -219,3 +219,19 @@ private enum SocketProbe {
         return String(decoding: answer, as: UTF8.self)
     }
 }
+
+extension StatusSystemTests {
+    func testWatchPrintsAgainEverySecond() throws {
+        try requireSystemTestPrerequisites(tools: ["wg", "wireguard-go"], needsTunnelBinary: true)
+        let topo = try Topology("a eth0 192.0.2.1/24 -- b eth0 192.0.2.2/24", test: self)
+        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
+        let tunnel = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: TunnelProcess.config(
+            privateKey: ka.privateKey, addresses: ["100.64.0.1/24"], listenPort: 51820, peerPublicKey: kb.publicKey,
+            endpoint: "192.0.2.2:51820", allowedIPs: ["100.64.0.2/32"]))
+        let r = try Command.run(["timeout", "--preserve-status", "-s", "INT", "3.5", SystemTestEnvironment.tunnelBinary!, "status",
+                                 tunnel.interface, "--watch"], timeout: 20)
+        let pages = r.stdout.components(separatedBy: "interface: \(tunnel.interface)").count - 1
+        XCTAssertGreaterThanOrEqual(pages, 2, "--watch printed the status again: \(r.stdout)")
+        XCTAssertEqual(r.status, 0, "Ctrl-C ends --watch cleanly")
+    }
+}
