@@ -107,7 +107,9 @@ public final class ServerRouter: PacketRouter {
             return true
         }
         counters.ttlExpired &+= 1
-        guard let source = tunnelPrefixes.first(where: { $0.address.isIPv4 == (ip.version == .v4) })?.address else {
+        // RFC 1812 4.3.2.7: no ICMP error about an ICMP error, nor about a later fragment.
+        guard ip.icmpv4?.isError != true, ip.icmpv6?.isError != true, !ip.isFragment || ip.isFirstFragment,
+              let source = tunnelPrefixes.first(where: { $0.address.isIPv4 == (ip.version == .v4) })?.address else {
             return false
         }
         let start = WireGuardDevice.headroom
