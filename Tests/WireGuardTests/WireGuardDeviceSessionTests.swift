@@ -44,4 +44,19 @@ final class WireGuardDeviceSessionTests: XCTestCase {
         pair.send(pair.b, toA)
         XCTAssertEqual(pair.outB.datagrams.map(\.bytes.count), [HandshakeInitiation.length])
     }
+
+    /// The transport message that confirms B's keypair also moves A's endpoint (roaming);
+    /// the packets B kept waiting must go to where A is now, as the kernel sets the endpoint
+    /// before it sends what was staged.
+    func testWaitingPacketsGoToTheEndpointThatConfirmed() {
+        let pair = responderWithWaitingPacket()
+        pair.receive(pair.a, pair.outB.datagrams.removeFirst().bytes, from: DevicePair.endpointB)
+        XCTAssertTrue(pair.outB.datagrams.isEmpty)
+        let firstData = pair.outA.datagrams.removeFirst().bytes
+        let moved = Endpoint("198.51.100.7:40000")!
+        pair.receive(pair.b, firstData, from: moved)
+        XCTAssertEqual(pair.outB.delivered, [toB])
+        XCTAssertEqual(pair.outB.datagrams.map(\.to), [moved], "B's waiting packet follows A to its new address")
+        XCTAssertEqual(pair.peerOfB.endpoint, moved)
+    }
 }
