@@ -13,6 +13,11 @@ extension WireGuardDevice {
             drops.count(.bufferTooSmall)
             return
         }
+        // Longer than any IP packet: it would not fit the scratch buffer if staged.
+        guard length <= InnerPacket.maximumLength else {
+            drops.count(.malformedInnerPacket)
+            return
+        }
         let packet = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)])
         guard let peer = routePeer(for: packet) else {
             drops.count(.noPeerForDestination)
