@@ -29,7 +29,6 @@ extension WireGuardDevice {
         }
         if let keypair = usableSendingKeypair(of: peer, now: now) {
             seal(buffer, payloadLength: length, keypair: keypair, peer: peer, now: now)
-            keepKeyFreshAfterSending(peer, keypair, now: now)
         } else {
             if !peer.staged.append(packet) { count(.stagingQueueFull, peer) }
             requestHandshake(with: peer, now: now)
@@ -82,7 +81,7 @@ extension WireGuardDevice {
     }
 
     /// Encrypts `buffer[headroom ..< headroom + payloadLength]` into a transport message at
-    /// the start of `buffer` and sends it to the peer's endpoint.
+    /// the start of `buffer`, sends it to the peer's endpoint and starts a rekey if due.
     @inline(__always)
     func seal(_ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int, keypair: Keypair, peer: Peer, now: UInt64) {
         guard let endpoint = peer.endpoint else {
@@ -101,6 +100,8 @@ extension WireGuardDevice {
         peer.timers.anyAuthenticatedPacketTraversal(now: now)
         peer.timers.anyAuthenticatedPacketSent(now: now)
         if payloadLength > 0 { peer.timers.dataSent(now: now) }
+        // After every message, keepalives too: a link that carries only those still rekeys.
+        keepKeyFreshAfterSending(peer, keypair, now: now)
     }
 
     /// The initiator of a session renews it before it grows old (time or messages).

@@ -59,4 +59,19 @@ final class WireGuardDeviceSessionTests: XCTestCase {
         XCTAssertEqual(pair.outB.datagrams.map(\.to), [moved], "B's waiting packet follows A to its new address")
         XCTAssertEqual(pair.peerOfB.endpoint, moved)
     }
+
+    /// A link that carries only persistent keepalives still rekeys at REKEY_AFTER_TIME, as
+    /// the kernel checks key freshness after every transport message it sends; otherwise
+    /// the session would run out at REJECT_AFTER_TIME and leave a gap until a new one.
+    func testKeepalivesAloneRekeyBeforeTheSessionExpires() {
+        let pair = DevicePair(keepaliveA: 25)
+        pair.advance(seconds: 0.1)
+        let first = pair.peerOfA.current
+        XCTAssertNotNil(first)
+        XCTAssertEqual(pair.peerOfA.handshakesSent, 1)
+        for _ in 0..<150 { pair.advance(seconds: 1) }
+        XCTAssertEqual(pair.peerOfA.handshakesSent, 2, "the keepalive past 120 s started a rekey")
+        XCTAssertFalse(pair.peerOfA.current === first)
+        XCTAssertTrue(pair.outB.delivered.isEmpty)
+    }
 }
