@@ -74,4 +74,58 @@ final class WireGuardDeviceSessionTests: XCTestCase {
         XCTAssertFalse(pair.peerOfA.current === first)
         XCTAssertTrue(pair.outB.delivered.isEmpty)
     }
+
+    // MARK: configuration changes mid-session
+
+    private func establishedPair() -> DevicePair {
+        let pair = DevicePair()
+        pair.send(pair.a, toB)
+        pair.pump()
+        XCTAssertTrue(pair.peerOfA.hasSession && pair.peerOfB.hasSession)
+        return pair
+    }
+
+    func testRemovingAPeerMidSessionWipesItsKeysAndForgetsItsIndices() {
+        let pair = establishedPair()
+        let peer = pair.peerOfB
+        let keypair = peer.current
+        pair.b.removePeer(pair.a.publicKey)
+        XCTAssertEqual(keypair?.isWiped, true)
+        XCTAssertFalse(peer.hasSession)
+        XCTAssertEqual(pair.b.indexTable.count, 0)
+        XCTAssertNil(pair.b.peer(routing: IPAddress(DevicePair.tunnelA)!))
+        pair.send(pair.a, toB)
+        pair.pump()
+        XCTAssertEqual(pair.outB.delivered, [toB], "nothing after the removal")
+        XCTAssertEqual(pair.b.drops[.unknownReceiverIndex], 1)
+    }
+
+    func testNewPrivateKeyEndsEverySessionAndTheOldPeerCannotReachIt() {
+        let pair = establishedPair()
+        let keypair = pair.peerOfA.current
+        pair.a.setPrivateKey(X25519.generatePrivateKey())
+        XCTAssertEqual(keypair?.isWiped, true)
+        XCTAssertFalse(pair.peerOfA.hasSession)
+        XCTAssertEqual(pair.a.indexTable.count, 0)
+        pair.send(pair.b, toA)
+        pair.pump()
+        XCTAssertTrue(pair.outA.delivered.isEmpty, "the old session is gone")
+        XCTAssertEqual(pair.a.drops[.unknownReceiverIndex], 1)
+        pair.now += ProtocolConstants.rekeyTimeout  // past the limit on initiations
+        pair.send(pair.a, toB)
+        pair.pump()
+        XCTAssertGreaterThan(pair.b.drops[.handshakeFailed], 0, "B does not know A's new key")
+        XCTAssertFalse(pair.peerOfA.hasSession)
+    }
+
+    func testTakingAPeersKeyAsOurOwnRemovesThatPeer() {
+        let pair = establishedPair()
+        let other = X25519.generatePrivateKey()
+        let peer = pair.a.setPeer(PeerConfiguration(publicKey: X25519.publicKey(for: other)), now: pair.now)
+        XCTAssertNotNil(peer)
+        XCTAssertEqual(pair.a.peers.count, 2)
+        pair.a.setPrivateKey(other)
+        XCTAssertEqual(pair.a.peers.map(\.publicKey), [pair.b.publicKey], "no peer with our own key")
+        XCTAssertNil(pair.a.setPeer(PeerConfiguration(publicKey: pair.a.publicKey), now: pair.now))
+    }
 }
