@@ -52,6 +52,9 @@ public final class CookieChecker {
         message.withUnsafeBytes { makeReply(to: $0, source: source, now: now) }
     }
 
+    /// Test hook: the current secret, to check it never reaches text.
+    var secretForTesting: [UInt8] { secret }
+
     /// cookie = MAC(secret, source); the secret is replaced every COOKIE_SECRET_MAX_AGE so
     /// a cookie stops working at most that long after it was issued.
     private func makeCookie(source: [UInt8], now: UInt64) -> [UInt8] {
@@ -62,4 +65,9 @@ public final class CookieChecker {
         }
         return Blake2s.mac(key: secret, source)
     }
+}
+
+/// The secret (and the keys beside it) stay out of `dump` and debuggers.
+extension CookieChecker: CustomReflectable {
+    public var customMirror: Mirror { Mirror(self, children: EmptyCollection<Mirror.Child>()) }
 }

@@ -184,6 +184,9 @@ public struct Handshake {
         state = .zeroed
     }
 
+    /// Test hook: the transcript state, to check it never reaches text.
+    var symmetricForTesting: NoiseSymmetricState? { symmetric }
+
     private func dh(_ privateKey: Key, _ publicKey: Key) throws -> [UInt8] {
         try Self.dh(privateKey, publicKey)
     }

@@ -4,6 +4,8 @@
 enum InnerPacket {
     static let ipv4HeaderLength = 20
     static let ipv6HeaderLength = 40
+    /// The longest IPv4 or (non-jumbo) IPv6 packet: what the device's scratch buffer holds.
+    static let maximumLength = 65535
 
     /// The packet's own length from its header, or nil if the header is not a plausible
     /// IPv4/IPv6 header within `available` bytes.

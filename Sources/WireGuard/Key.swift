@@ -2,7 +2,7 @@
 // the same form `wg genkey`, `wg pubkey` and wg-quick files use.
 import Foundation
 
-public struct Key: Hashable, Sendable, CustomStringConvertible {
+public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectable {
     public static let byteCount = 32
     /// Base64 of 32 bytes is always 44 characters ending in one '='.
     public static let base64Length = 44
@@ -51,6 +51,10 @@ public struct Key: Hashable, Sendable, CustomStringConvertible {
 
     /// Never the key itself: descriptions end up in logs.
     public var description: String { "Key(…)" }
+
+    /// No children either, so `dump` and debuggers (which reflect stored properties)
+    /// show no bytes.
+    public var customMirror: Mirror { Mirror(self, children: EmptyCollection<Mirror.Child>()) }
 
     /// Overwrites the bytes with zeros (for retiring secrets).
     public mutating func wipe() {

@@ -63,3 +63,9 @@ struct NoiseSymmetricState {
         SecureMemory.wipe(&hash)
     }
 }
+
+/// The chaining key and hash are secrets: a handshake printed or dumped shows neither.
+extension NoiseSymmetricState: CustomStringConvertible, CustomReflectable {
+    var description: String { "NoiseSymmetricState(…)" }
+    var customMirror: Mirror { Mirror(self, children: EmptyCollection<Mirror.Child>()) }
+}

@@ -57,7 +57,9 @@ public struct PeerTimers {
     public private(set) var handshakeAttempts = 0
     /// Seconds; 0 means off.
     public private(set) var persistentKeepaliveInterval: UInt16 = 0
-    public private(set) var lastInitiationSent: UInt64?
+    /// Our latest initiation or response: either starts REKEY_TIMEOUT before we may
+    /// initiate again (a response means a session is about to be confirmed).
+    public private(set) var lastHandshakeSent: UInt64?
     public private(set) var lastHandshakeCompleted: UInt64?
     /// More data arrived while a keepalive was already pending.
     private var needAnotherKeepalive = false
@@ -105,8 +107,13 @@ public struct PeerTimers {
 
     /// A handshake initiation was sent (first try or retry).
     public mutating func handshakeInitiated(now: UInt64) {
-        lastInitiationSent = now
+        lastHandshakeSent = now
         retransmitHandshakeDeadline = PeerTimers.add(now, configuration.rekeyTimeout + randomJitter())
+    }
+
+    /// We answered the peer's initiation (no retransmit: the initiator retries).
+    public mutating func handshakeResponseSent(now: UInt64) {
+        lastHandshakeSent = now
     }
 
     /// A handshake completed: as initiator, a response was processed; as responder, the
@@ -138,11 +145,12 @@ public struct PeerTimers {
 
     /// The peer wants a fresh (non-retry) handshake: data waits without a session, a
     /// rekey rule fired, or `.newHandshake` came due. Restarts the retry count; returns
-    /// whether an initiation may go out now (at most one per REKEY_TIMEOUT). If true,
+    /// whether an initiation may go out now (at most one per REKEY_TIMEOUT after our last
+    /// initiation or response). If true,
     /// send it and report `handshakeInitiated`.
     public mutating func requestHandshake(now: UInt64) -> Bool {
         handshakeAttempts = 0
-        guard let last = lastInitiationSent else { return true }
+        guard let last = lastHandshakeSent else { return true }
         return TimerConfiguration.elapsed(since: last, now: now, atLeast: configuration.rekeyTimeout)
     }
 

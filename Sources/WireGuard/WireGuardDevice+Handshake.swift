@@ -83,6 +83,7 @@ extension WireGuardDevice {
             peer.timers.sessionDerived(now: now)
             peer.timers.anyAuthenticatedPacketTraversal(now: now)
             peer.timers.anyAuthenticatedPacketSent(now: now)
+            peer.timers.handshakeResponseSent(now: now)
             bytes.withUnsafeBytes { output.send(datagram: $0, to: endpoint) }
             output.record(.handshakeResponseSent(peer: peer.displayName))
         } catch {

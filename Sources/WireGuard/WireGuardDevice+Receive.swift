@@ -39,8 +39,9 @@ extension WireGuardDevice {
             count(WireGuardDevice.dropReason(for: error), peer)
             return
         }
-        if keypair === peer.next { confirmNextKeypair(of: peer, now: now) }
+        // Endpoint first: confirming sends staged packets, and they go where the peer is now.
         updateEndpoint(of: peer, to: source)
+        if keypair === peer.next { confirmNextKeypair(of: peer, now: now) }
         peer.receivedBytes &+= UInt64(message.count)
         peer.timers.anyAuthenticatedPacketReceived(now: now)
         peer.timers.anyAuthenticatedPacketTraversal(now: now)

@@ -13,6 +13,11 @@ extension WireGuardDevice {
             drops.count(.bufferTooSmall)
             return
         }
+        // Longer than any IP packet: it would not fit the scratch buffer if staged.
+        guard length <= InnerPacket.maximumLength else {
+            drops.count(.malformedInnerPacket)
+            return
+        }
         let packet = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)])
         guard let peer = routePeer(for: packet) else {
             drops.count(.noPeerForDestination)
@@ -24,7 +29,6 @@ extension WireGuardDevice {
         }
         if let keypair = usableSendingKeypair(of: peer, now: now) {
             seal(buffer, payloadLength: length, keypair: keypair, peer: peer, now: now)
-            keepKeyFreshAfterSending(peer, keypair, now: now)
         } else {
             if !peer.staged.append(packet) { count(.stagingQueueFull, peer) }
             requestHandshake(with: peer, now: now)
@@ -77,7 +81,7 @@ extension WireGuardDevice {
     }
 
     /// Encrypts `buffer[headroom ..< headroom + payloadLength]` into a transport message at
-    /// the start of `buffer` and sends it to the peer's endpoint.
+    /// the start of `buffer`, sends it to the peer's endpoint and starts a rekey if due.
     @inline(__always)
     func seal(_ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int, keypair: Keypair, peer: Peer, now: UInt64) {
         guard let endpoint = peer.endpoint else {
@@ -96,6 +100,8 @@ extension WireGuardDevice {
         peer.timers.anyAuthenticatedPacketTraversal(now: now)
         peer.timers.anyAuthenticatedPacketSent(now: now)
         if payloadLength > 0 { peer.timers.dataSent(now: now) }
+        // After every message, keepalives too: a link that carries only those still rekeys.
+        keepKeyFreshAfterSending(peer, keypair, now: now)
     }
 
     /// The initiator of a session renews it before it grows old (time or messages).

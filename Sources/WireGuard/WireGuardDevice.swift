@@ -75,7 +75,7 @@ public final class WireGuardDevice {
         self.wallClock = wallClock
         self.jitter = jitter
         cookieChecker = CookieChecker(local: identity)
-        scratch = .allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom, alignment: 16)
+        scratch = .allocate(byteCount: WireGuardDevice.headroom + InnerPacket.maximumLength + WireGuardDevice.tailroom, alignment: 16)
     }
 
     deinit {

@@ -47,4 +47,17 @@ final class DeviceRobustnessTests: XCTestCase {
         XCTAssertEqual(pair.outB.delivered.count, 2)
         XCTAssertGreaterThan(sent, 0)
     }
+
+    /// A packet longer than any IP packet (an I/O layer handing over a large buffer with a
+    /// wrong length) is dropped, not staged: staged packets are later copied into the
+    /// device's scratch buffer, which holds at most 65535 bytes.
+    func testOverlongOutboundPacketIsDroppedNotStaged() {
+        let pair = DevicePair()
+        let packet = DevicePair.ipv4Packet(from: DevicePair.tunnelA, to: DevicePair.tunnelB, payload: [1])
+        pair.send(pair.a, packet + [UInt8](repeating: 0, count: 70_000))
+        XCTAssertTrue(pair.peerOfA.staged.isEmpty)
+        XCTAssertEqual(pair.a.drops[.malformedInnerPacket], 1)
+        pair.pump()
+        XCTAssertTrue(pair.outB.delivered.isEmpty)
+    }
 }

@@ -158,6 +158,15 @@ final class PeerTimersTests: XCTestCase {
         XCTAssertEqual(clock.times(of: .giveUpHandshake), [150 * second])
     }
 
+    func testASentResponseRateLimitsOurOwnInitiation() {
+        var t = timers()
+        t.handshakeResponseSent(now: 10 * second)
+        XCTAssertFalse(t.requestHandshake(now: 10 * second + 1), "the session we answered is about to be confirmed")
+        XCTAssertFalse(t.requestHandshake(now: 15 * second - 1))
+        XCTAssertTrue(t.requestHandshake(now: 15 * second))
+        XCTAssertNil(t.retransmitHandshakeDeadline, "a response is not retransmitted")
+    }
+
     func testGivingUpCancelsAPendingKeepaliveAndKeepsAnEarlierWipe() {
         var t = timers(TimerConfiguration(rekeyAttemptTime: 0))
         t.sessionDerived(now: 0)
