@@ -72,12 +72,14 @@ struct ConfigParser {
 
     private mutating func addEntry(_ content: Substring, number: Int) throws {
         guard let equals = content.firstIndex(of: "=") else {
-            throw error(.syntax, number, "expected 'Key = Value', a [Section] header or a # comment, got '\(content.prefix(40))'")
+            // The line itself is not shown: a key pasted without its name would be echoed.
+            throw error(.syntax, number, "expected 'Key = Value', a [Section] header or a # comment")
         }
         let written = String(content[..<equals].trimmedSpaces)
         let value = String(content[content.index(after: equals)...].trimmedSpaces)
         guard let kind = sections.last?.kind else {
-            throw error(.keyOutsideSection, number, "\(written) appears before any [Interface] or [Peer] section")
+            throw error(.keyOutsideSection, number,
+                        "\(ConfigParser.shown(written)) appears before any [Interface] or [Peer] section")
         }
         let key = try knownKey(written, in: kind, number: number)
         if !key.repeats {
@@ -93,13 +95,23 @@ struct ConfigParser {
         guard let key = ConfigKey.find(written, in: kind) else {
             let known = ConfigKey.keys(for: kind).filter { dialect == .wgQuick || !$0.wgQuickOnly }.map(\.name)
             throw error(.unknownKey, number,
-                        "unknown key '\(written)' in [\(kind.rawValue)] (known: \(known.joined(separator: ", ")))")
+                        "unknown key \(ConfigParser.shown(written)) in [\(kind.rawValue)] (known: \(known.joined(separator: ", ")))")
         }
         if dialect == .wg && key.wgQuickOnly {
             throw error(.notInThisFormat, number, "\(key.name) is a wg-quick key; the wg configuration format has no \(key.name)")
         }
         return key
     }
+
+    /// Key names are short words. Anything else before an '=' may be a pasted key (base64
+    /// ends in '='), and is not repeated into a message that may reach a log.
+    static func shown(_ written: String) -> String {
+        let looksLikeName = written.count <= maxShownKeyLength && written.allSatisfy { $0.isASCII && $0.isLetter }
+        return looksLikeName ? "'\(written)'" : "(text not shown: it may be key material)"
+    }
+
+    /// Longer than any key name (PersistentKeepalive has 19 letters), shorter than a key.
+    static let maxShownKeyLength = 24
 
     /// `# Name = alice` inside a [Peer] section names that peer; `# Endpoint = host:port`
     /// inside [Interface] is where clients reach this machine (see InterfaceSection).

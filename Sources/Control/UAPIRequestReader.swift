@@ -15,7 +15,9 @@ public struct UAPIRequestReader {
     private var buffer: [UInt8] = []
     private var scanned = 0          // bytes of `buffer` already looked at
     private var lineStart = 0
-    private var lines: [[UInt8]] = []
+    /// Lines of the unfinished request. They stay in `buffer` until it ends: an array per
+    /// line would cost some 50 bytes per two-byte line, far past `maxRequestBytes`.
+    private var lineCount = 0
     private var failed: UAPIError?
 
     public init(limits: UAPILimits = .standard) { self.limits = limits }
@@ -57,20 +59,22 @@ public struct UAPIRequestReader {
     }
 
     private mutating func endLine() -> Event? {
-        let line = Array(buffer[lineStart..<(scanned - 1)])
+        let line = lineStart..<(scanned - 1)
         lineStart = scanned
         if !line.isEmpty {
-            if lines.isEmpty && UAPIOperation(line: line) == nil {
+            if lineCount == 0 && UAPIOperation(line: buffer[line]) == nil {
                 return fail(.protocolViolation("the request does not start with get=1 or set=1"))
             }
-            lines.append(line)
+            lineCount += 1
             return nil
         }
-        guard !lines.isEmpty else {
+        guard lineCount > 0 else {
             return fail(.protocolViolation("the request does not start with get=1 or set=1"))
         }
-        let request = lines
-        lines = []
+        // The request starts the buffer; its lines end before the last line's newline.
+        let request = buffer[0..<(scanned - 2)]
+            .split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) }
+        lineCount = 0
         buffer.removeFirst(scanned)
         scanned = 0
         lineStart = 0
@@ -80,7 +84,7 @@ public struct UAPIRequestReader {
     private mutating func fail(_ error: UAPIError) -> Event {
         failed = error
         buffer = []
-        lines = []
+        lineCount = 0
         return .fatal(error)
     }
 }

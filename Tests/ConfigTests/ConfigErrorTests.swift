@@ -133,3 +133,60 @@ final class ConfigErrorTests: XCTestCase {
         }
     }
 }
+
+/// A key pasted on a line of its own, or with the '=' forgotten, must not come back in
+/// the error: base64 ends in '=', so the whole key would read as an unknown key name.
+final class ConfigSecretEchoTests: XCTestCase {
+    private let priv = Fixtures.serverPrivate.base64
+    private let pub = Fixtures.alicePublic.base64
+
+    private func description(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try WireGuardConfig(parsing: text, fileName: "server.conf")
+            XCTFail("parsed but should not have", file: file, line: line)
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// No run of 16 key characters (of 44) appears in the message.
+    private func assertNoKeyMaterial(_ message: String, _ key: String, file: StaticString = #filePath, line: UInt = #line) {
+        let chars = Array(key)
+        let echoed = (0...(chars.count - 16)).contains { message.contains(String(chars[$0..<($0 + 16)])) }
+        XCTAssertFalse(echoed, "'\(message)' echoes key material", file: file, line: line)
+    }
+
+    func testKeyOnItsOwnLineIsNotEchoed() {
+        let secret = Fixtures.alicePSK.base64
+        let message = description("[Interface]\nPrivateKey = \(priv)\n\(secret)\n")
+        XCTAssertTrue(message.contains("server.conf:3"), message)
+        assertNoKeyMaterial(message, secret)
+    }
+
+    func testKeyWithoutEqualsSignIsNotEchoed() {
+        let secret = Fixtures.alicePSK.base64
+        let message = description("[Interface]\nPrivateKey \(secret)\n")
+        XCTAssertTrue(message.contains("server.conf:2"), message)
+        assertNoKeyMaterial(message, secret)
+    }
+
+    func testKeyWithoutPaddingIsNotEchoed() {
+        let secret = String(Fixtures.alicePSK.base64.dropLast())
+        let message = description("[Interface]\nPrivateKey = \(priv)\n\(secret)\n")
+        XCTAssertTrue(message.contains("server.conf:3"), message)
+        assertNoKeyMaterial(message, secret)
+    }
+
+    func testKeyBeforeAnySectionIsNotEchoed() {
+        let message = description("\(priv)\n[Interface]\nPrivateKey = \(priv)\n")
+        XCTAssertTrue(message.contains("server.conf:1"), message)
+        assertNoKeyMaterial(message, priv)
+    }
+
+    func testPlainUnknownKeysAreStillNamed() {
+        XCTAssertTrue(description("[Interface]\nPrivateKey = \(priv)\nListenPrt = 1\n").contains("'ListenPrt'"))
+        XCTAssertTrue(description("[Interface]\nPrivateKey = \(priv)\n[Peer]\nPublicKey = \(pub)\nPersistentKeepAlives = 1\n")
+            .contains("'PersistentKeepAlives'"))
+    }
+}
