@@ -25,6 +25,9 @@ extension WireGuardDevice {
         } catch {
             clearHandshake(of: peer)
             peer.handshakesFailed &+= 1
+            // Counts as an attempt (the kernel stamps the time before building): a peer key
+            // that can never work is retried on the retransmit timer, not on every packet.
+            peer.timers.handshakeInitiated(now: now)
             output.record(.handshakeRejected(peer: peer.displayName, reason: "cannot create initiation: \(error)"))
             return
         }

@@ -201,3 +201,24 @@ extension WireGuardDeviceTests {
         XCTAssertTrue(pair.peerOfA.hasSession && pair.peerOfB.hasSession)
     }
 }
+
+extension WireGuardDeviceTests {
+    /// A peer key that can never handshake (a low-order point) is tried once per
+    /// REKEY_TIMEOUT, not once per outbound packet.
+    func testUnusablePeerKeyIsRetriedOnTheTimerOnly() {
+        let output = RecordingOutput()
+        let device = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: output,
+                                     wallClock: { TAI64N(unixSeconds: 1_700_000_000, nanoseconds: 0) }, jitter: { _ in 0 })
+        let now: UInt64 = 1_000 * ProtocolConstants.nanosecondsPerSecond
+        let peer = device.setPeer(PeerConfiguration(publicKey: Key(bytes: [UInt8](repeating: 0, count: 32)),
+                                                    endpoint: Endpoint("192.0.2.2:51820")!,
+                                                    allowedIPs: [try! IPPrefix(parsing: "100.64.0.2/32")]), now: now)!
+        var buffer = [UInt8](repeating: 0, count: WireGuardDevice.headroom) + DevicePair.ipv4Packet(
+            from: "100.64.0.1", to: "100.64.0.2", payload: [1]) + [UInt8](repeating: 0, count: WireGuardDevice.tailroom)
+        for _ in 0..<20 {
+            buffer.withUnsafeMutableBytes { device.sendPacket(in: $0, length: 29, now: now) }
+        }
+        XCTAssertEqual(peer.handshakesFailed, 1)
+        XCTAssertTrue(output.datagrams.isEmpty)
+    }
+}
