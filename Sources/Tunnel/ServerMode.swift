@@ -43,14 +43,7 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
-        let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
-                                                            addresses: options.addresses)
-        if creation.created {
-            logger.notice("created \(options.configPath) with a new key; public key: \(creation.publicKey.base64)")
-            print("server public key: \(creation.publicKey.base64)")
-            fflush(stdout)
-        }
-        let config = try ServerConfigFile.load(path: options.configPath)
+        let config = try loadOrCreateConfig(options, logger: logger)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
         let egress = options.nat == .userspace ? try EgressInterface.find(named: options.egress, netlink: netlink) : nil
@@ -64,46 +57,32 @@ public enum ServerMode {
         let tun = try TunDevice(name: name)
         let index = try netlink.link(.name(name)).index
         let mtu = UInt32(config.interface.mtu ?? Int(NetworkPlan.defaultMTU))
-        let hasIPv6 = config.interface.addresses.contains { !$0.address.isIPv4 }
-        let natPlan = egress.map { e in
-            ServerNATPlan(egressInterface: e.name, families: e.ipv6 != nil && hasIPv6 ? [.ipv4, .ipv6] : [.ipv4],
-                          ports: natPorts, table: NetworkPlan.serverNATTable)
-        }
-        let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
-                               nat: natPlan, forwardIPv6: hasIPv6)
-        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: options.stateDirectory)
-        // Fragments handed back to the kernel come in through the TUN with an internet
-        // source: loose reverse-path filtering lets them in. (The TUN goes away on exit.)
-        if egress != nil { _ = try? Sysctl.interface("ipv4", name, "rp_filter").write(ServerMode.looseReversePathFilter) }
+        let setup = try configureSystem(name, index: index, mtu: mtu, config: config, egress: egress, ports: natPorts,
+                                        netlink: netlink, stateDirectory: options.stateDirectory)
 
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
         let router: ServerRouter
+        let peerRoutes = ServerPeerRoutes(netlink: netlink, interfaceIndex: index,
+                                          tunnelPrefixes: config.interface.addresses, logger: logger)
         do {
             let udp = try UDPSocket(address: options.listen)
             interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
                                         configuration: DeviceConfiguration(mtu: Int(mtu)), logger: logger)
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
-        } catch {
-            try? setup.revert()
-            throw error
-        }
-        interface.router = router
-        _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
-        // From here on the netlink socket belongs to the reactor's queue.
-        let peerRoutes = ServerPeerRoutes(netlink: netlink, interfaceIndex: index,
-                                          tunnelPrefixes: config.interface.addresses, logger: logger)
-        peerRoutes.sync(with: interface.device)
-        do {
+            interface.router = router
+            _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+            // From here on the netlink socket belongs to the reactor's queue.
+            peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
             }
             bridge.onPeersChanged = { [unowned interface] changes in
-                for change in changes where change.wasRemoved { router.nat?.removeClient(ClientID(change.id)) }
-                peerRoutes.sync(with: interface.device)
+                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id), interface: interface, router: router,
+                             peerRoutes: peerRoutes)
             }
         } catch {
             try? setup.revert()
@@ -122,11 +101,52 @@ public enum ServerMode {
             interface.tun.close()
             interface.udp.close()
         }
-        let mode = egress.map { "NAT through \($0.name) (\($0.ipv4.map { "\($0)" } ?? "")\($0.ipv6.map { ", \($0)" } ?? ""))" }
-            ?? "routed (--nat off)"
-        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(mode)")
+        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress))")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
+    }
+
+    /// The first run writes the config file and says which public key clients need.
+    private static func loadOrCreateConfig(_ options: ServerOptions, logger: Logger) throws -> WireGuardConfig {
+        let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
+                                                            addresses: options.addresses)
+        if creation.created {
+            logger.notice("created \(options.configPath) with a new key; public key: \(creation.publicKey.base64)")
+            print("server public key: \(creation.publicKey.base64)")
+            fflush(stdout)
+        }
+        return try ServerConfigFile.load(path: options.configPath)
+    }
+
+    /// Forwarding, and for the NAT the diversion rules, table and moved local rule.
+    private static func configureSystem(_ name: String, index: Int32, mtu: UInt32, config: WireGuardConfig,
+                                        egress: EgressInterface?, ports: ClosedRange<UInt16>, netlink: NetlinkSocket,
+                                        stateDirectory: StateDirectory) throws -> NetworkSetup {
+        let hasIPv6 = config.interface.addresses.contains { !$0.address.isIPv4 }
+        let natPlan = egress.map { e in
+            ServerNATPlan(egressInterface: e.name, families: e.ipv6 != nil && hasIPv6 ? [.ipv4, .ipv6] : [.ipv4],
+                          ports: ports, table: NetworkPlan.serverNATTable)
+        }
+        let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
+                               nat: natPlan, forwardIPv6: hasIPv6)
+        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: stateDirectory)
+        // Fragments handed back to the kernel come in through the TUN with an internet
+        // source: loose reverse-path filtering lets them in. (The TUN goes away on exit.)
+        if egress != nil { _ = try? Sysctl.interface("ipv4", name, "rp_filter").write(looseReversePathFilter) }
+        return setup
+    }
+
+    /// Peers left (config file or `wg set`): their NAT mappings go, and so do routes only they needed.
+    private static func peersChanged(removed: [UInt32], interface: TunnelInterface, router: ServerRouter,
+                                     peerRoutes: ServerPeerRoutes) {
+        for id in removed { router.nat?.removeClient(ClientID(id)) }
+        peerRoutes.sync(with: interface.device)
+    }
+
+    private static func describe(_ egress: EgressInterface?) -> String {
+        guard let egress else { return "routed (--nat off)" }
+        let addresses = [egress.ipv4.map { "\($0)" }, egress.ipv6.map { "\($0)" }].compactMap { $0 }
+        return "NAT through \(egress.name) (\(addresses.joined(separator: ", ")))"
     }
 
     private static func makeRouter(_ options: ServerOptions, interface: TunnelInterface, egress: EgressInterface?,
@@ -182,8 +202,7 @@ public enum ServerMode {
             guard let config = sync.changedConfig() else { return }
             let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
                                                logger: logger)
-            for id in removed { router.nat?.removeClient(ClientID(id)) }
-            peerRoutes.sync(with: interface.device)
+            peersChanged(removed: removed, interface: interface, router: router, peerRoutes: peerRoutes)
         }
     }
 
