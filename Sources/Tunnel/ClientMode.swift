@@ -44,15 +44,7 @@ public enum ClientMode {
     public static func run(_ options: ClientOptions) throws {
         let logger = TunnelLogging.logger("tunnel.client")
         // Everything that can fail without side effects comes first.
-        let config = try ConfigLoader.load(path: options.configPath)
-        guard config.peers.count == 1 else {
-            throw config.peers.isEmpty ? TunnelError.noPeer(file: options.configPath)
-                                       : TunnelError.tooManyPeers(file: options.configPath, count: config.peers.count)
-        }
-        var peerEndpoint = config.peers[0].endpoint
-        if let connect = options.connect { peerEndpoint = try PeerEndpoint(parsing: connect) }
-        var peer = try peerConfiguration(config.peers[0])
-        peer.endpoint = try peerEndpoint.map(EndpointResolver.resolve)
+        let (config, peer, peerEndpoint) = try loadConfig(options)
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
@@ -74,13 +66,9 @@ public enum ClientMode {
             throw error
         }
 
-        var timers = TimerConfiguration.standard
-        if let seconds = options.rekeyAfterSeconds {
-            timers.rekeyAfterTime = seconds * ProtocolConstants.nanosecondsPerSecond
-        }
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
-                                        configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers),
+                                        configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers(options)),
                                         logger: logger)
         interface.device.setPeer(peer, now: SystemClock.monotonicNanoseconds())
         if let peerEndpoint, peerEndpoint.literal == nil {
@@ -112,6 +100,32 @@ public enum ClientMode {
         logger.info("interface \(name) removed, everything restored")
     }
 
+    /// The file, its one peer, and where to reach it (--connect wins over Endpoint).
+    private static func loadConfig(_ options: ClientOptions) throws -> (WireGuardConfig, PeerConfiguration, PeerEndpoint?) {
+        let config = try ConfigLoader.load(path: options.configPath)
+        guard config.peers.count == 1 else {
+            throw config.peers.isEmpty ? TunnelError.noPeer(file: options.configPath)
+                                       : TunnelError.tooManyPeers(file: options.configPath, count: config.peers.count)
+        }
+        var peerEndpoint = config.peers[0].endpoint
+        if let connect = options.connect { peerEndpoint = try PeerEndpoint(parsing: connect) }
+        let section = config.peers[0]
+        // Resolved once, and only the endpoint in force (a file's stale name must not stop --connect).
+        let peer = PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
+                                     endpoint: try peerEndpoint.map(EndpointResolver.resolve),
+                                     allowedIPs: section.allowedIPs, persistentKeepalive: section.persistentKeepalive ?? 0,
+                                     name: section.name)
+        return (config, peer, peerEndpoint)
+    }
+
+    private static func timers(_ options: ClientOptions) -> TimerConfiguration {
+        var timers = TimerConfiguration.standard
+        if let seconds = options.rekeyAfterSeconds {
+            timers.rekeyAfterTime = seconds * ProtocolConstants.nanosecondsPerSecond
+        }
+        return timers
+    }
+
     /// A server that moved keeps its name: look the name up again when handshakes fail.
     private static func resolveAgainWhenHandshakesFail(_ endpoint: PeerEndpoint, publicKey: Key,
                                                        interface: TunnelInterface, logger: Logger) {
@@ -138,12 +152,5 @@ public enum ClientMode {
                 break
             }
         }
-    }
-
-    static func peerConfiguration(_ section: PeerSection) throws -> PeerConfiguration {
-        PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
-                          endpoint: try section.endpoint.map(EndpointResolver.resolve),
-                          allowedIPs: section.allowedIPs, persistentKeepalive: section.persistentKeepalive ?? 0,
-                          name: section.name)
     }
 }

@@ -269,9 +269,9 @@ extension ClientSystemTests {
         byName.process.signal(SIGTERM)
         XCTAssertEqual(byName.process.wait(timeout: 10), 0)
 
-        // A wrong Endpoint in the file, overridden on the command line.
+        // A stale Endpoint in the file (a name that no longer resolves), overridden on the command line.
         let wrong = clientConfig(s, allowedIPs: "198.51.100.0/24", dns: nil)
-            .replacingOccurrences(of: "Endpoint = 192.0.2.1:51820", with: "Endpoint = 192.0.2.99:1")
+            .replacingOccurrences(of: "Endpoint = 192.0.2.1:51820", with: "Endpoint = old-vpn.nowhere.invalid:1")
         let overridden = try TunnelProcess(in: s.topo, namespace: "client", keys: s.clientKeys, config: wrong,
                                            extraArguments: ["--connect", "vpn.example.test:51820"])
         XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
