@@ -43,20 +43,6 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
         return Endpoint(address: addr, port: UInt16(bigEndian: storage.sin6_port))
     }
 
-    /// The address and port bytes as they appear on the wire, for cookie MACs.
-    public func withAddressAndPortBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-        var buf: (UInt64, UInt64, UInt32) = (0, 0, 0)
-        var s = storage
-        return withUnsafeMutableBytes(of: &buf) { out in
-            withUnsafeBytes(of: &s.sin6_addr) { a in
-                for i in 0..<16 { out[i] = a[i] }
-            }
-            out[16] = UInt8(truncatingIfNeeded: UInt16(bigEndian: storage.sin6_port) >> 8)
-            out[17] = UInt8(truncatingIfNeeded: UInt16(bigEndian: storage.sin6_port))
-            return body(UnsafeRawBufferPointer(rebasing: out[0..<18]))
-        }
-    }
-
     public static func == (l: SocketAddress, r: SocketAddress) -> Bool {
         var a = l.storage, b = r.storage
         return a.sin6_port == b.sin6_port

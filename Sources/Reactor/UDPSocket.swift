@@ -75,10 +75,6 @@ public final class UDPSocket {
         return UInt16(bigEndian: addr.sin6_port)
     }
 
-    public func setMark(_ mark: UInt32) throws {
-        try setOption(SOL_SOCKET, SO_MARK, Int32(bitPattern: mark), "SO_MARK")
-    }
-
     /// Receives up to `batch.capacity` datagrams; returns how many (0 when none is waiting).
     public func receive(into batch: ReceiveBatch) -> Int {
         let n = tunnel_recv_batch(fd, batch.storage, batch.bufferSize, UInt32(batch.capacity),

@@ -1,18 +1,13 @@
 // The passing of time: each peer's timer rules (PeerTimers) turned into actions.
 extension WireGuardDevice {
-    /// Runs every peer's due timers. Call it often (every 100 ms is plenty) or at
-    /// `nextTimerDeadline`.
+    /// Runs every peer's due timers. Call it often: every 100 ms is plenty (the finest
+    /// rule is 333 ms of retransmit jitter).
     public func tick(now: UInt64) {
         for peer in peers {
             let actions = peer.timers.poll(now: now)
             guard !actions.isEmpty else { continue }
             perform(actions, for: peer, now: now)
         }
-    }
-
-    /// The earliest time any peer's timer is due.
-    public var nextTimerDeadline: UInt64? {
-        peers.compactMap { $0.timers.nextDeadline }.min()
     }
 
     private func perform(_ actions: TimerActions, for peer: Peer, now: UInt64) {

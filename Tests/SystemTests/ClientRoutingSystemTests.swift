@@ -69,10 +69,9 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             let index = try nl.link(.name(tun.name)).index
-            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0", dns: true),
-                                             interfaceName: tun.name, interfaceIndex: index)
+            let plan = try plan(for: tun, index: index, allowed: "0.0.0.0/0, ::/0", dns: true)
             let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
 
             try checkFullTunnelLookups(nl)
@@ -91,7 +90,7 @@ final class ClientRoutingSystemTests: XCTestCase {
 
             try setup.revert()
             XCTAssertEqual(setup.changes, [], "everything undone")
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "addresses, routes, rules, sysctl as before")
+            assertSameNetworkState(try clientState(topo), before, "addresses, routes, rules, sysctl as before")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored")
             XCTAssertNil(try states.load(for: tun.name), "state file removed on a clean revert")
             XCTAssertEqual(states.recordedInterfaces(), [])
@@ -130,7 +129,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             let nl = try NetlinkSocket()
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             let index = try nl.link(.name(tun.name)).index
             let plan = try NetworkPlan(config: config(allowed: "100.64.0.0/10, 203.0.113.0/24, 2001:db8:100::/48",
                                                             dns: false),
@@ -151,7 +150,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: states.resolvConfBackupPath(for: tun.name)))
 
             try setup.revert()
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "as before")
+            assertSameNetworkState(try clientState(topo), before, "as before")
         }
     }
 
@@ -163,11 +162,10 @@ final class ClientRoutingSystemTests: XCTestCase {
         let (states, resolv) = try scratch()
         try topo.enter("client") {
             let nl = try NetlinkSocket()
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
-            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
-                                             interfaceName: tun.name, interfaceIndex: index)
+            let plan = try plan(for: tun, index: index, allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true)
             var setup: NetworkSetup? = try NetworkSetup(applying: plan, socket: nl,
                                                                     stateDirectory: states, resolvConf: resolv)
             XCTAssertNotNil(setup)
@@ -181,7 +179,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
             XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
             XCTAssertEqual(report.filter { $0.hasPrefix("remove rule") }.count, 4, "\(report)")
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "the namespace is exactly as before the run")
+            assertSameNetworkState(try clientState(topo), before, "the namespace is exactly as before the run")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
             XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
             XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
@@ -257,16 +255,15 @@ final class ClientRoutingSystemTests: XCTestCase {
         let (states, resolv) = try scratch()
         try topo.enter("client") {
             let nl = try NetlinkSocket()
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
-            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true),
-                                             interfaceName: tun.name, interfaceIndex: index)
+            let plan = try plan(for: tun, index: index, allowed: "0.0.0.0/0, ::/0, 10.0.0.0/8", dns: true)
             let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             try nl.deleteLink(.index(index))
             tun.close()
             XCTAssertNoThrow(try setup.revert(), "routes and addresses vanished with the link; that is fine")
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "as before")
+            assertSameNetworkState(try clientState(topo), before, "as before")
             XCTAssertEqual(try resolv.read(), originalResolvConf)
             XCTAssertEqual(states.recordedInterfaces(), [])
         }
@@ -281,16 +278,15 @@ final class ClientRoutingSystemTests: XCTestCase {
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let index = try nl.link(.name(tun.name)).index
-            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: true),
-                                             interfaceName: tun.name, interfaceIndex: index)
+            let plan = try plan(for: tun, index: index, allowed: "0.0.0.0/0", dns: true)
             // An identical rule already there makes the second rule fail after routes, sysctl and one rule.
             try nl.addRule(plan.rules[1])
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             XCTAssertThrowsError(try NetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertEqual("\(error)", "cannot add rule \(plan.rules[1]): File exists")
             }
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "the partial setup was undone")
+            assertSameNetworkState(try clientState(topo), before, "the partial setup was undone")
             XCTAssertEqual(try resolv.read(), originalResolvConf)
             XCTAssertEqual(states.recordedInterfaces(), [], "no state left")
             try nl.removeRule(plan.rules[1])
@@ -306,17 +302,26 @@ final class ClientRoutingSystemTests: XCTestCase {
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             try states.save(SetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))
-            let before = try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+            let before = try clientState(topo)
             let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
                                              interfaceIndex: try nl.link(.name(tun.name)).index)
             XCTAssertThrowsError(try NetworkSetup(applying: plan, socket: nl, stateDirectory: states,
                                                         resolvConf: resolv)) { error in
                 XCTAssertTrue("\(error)".contains("run `tunnel client --cleanup --interface \(tunName)` first"), "\(error)")
             }
-            assertSameNetworkState(try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"]), before, "nothing changed")
+            assertSameNetworkState(try clientState(topo), before, "nothing changed")
             XCTAssertNotNil(try states.load(for: tunName), "the earlier state is kept for cleanup")
         }
     }
 
     // MARK: helpers
+
+    /// What the client namespace looks like, plus the one sysctl a full tunnel changes.
+    private func clientState(_ topo: Topology) throws -> [String: String] {
+        try topo.networkState("client", sysctls: ["net.ipv4.conf.all.src_valid_mark"])
+    }
+
+    private func plan(for tun: TunDevice, index: Int32, allowed: String, dns: Bool) throws -> NetworkPlan {
+        try NetworkPlan(config: config(allowed: allowed, dns: dns), interfaceName: tun.name, interfaceIndex: index)
+    }
 }
