@@ -9,6 +9,7 @@ public enum StatusCounterName {
     // Device level.
     public static let peers = "peers"
     public static let sessions = "sessions"
+    public static let cookieRepliesSent = "cookie_replies_sent"
     public static let dropPrefix = "drop_"
     public static let natMappingsPrefix = "nat_mappings_"
     public static let natPortsInUse = "nat_ports_in_use"
