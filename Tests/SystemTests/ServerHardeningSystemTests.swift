@@ -29,22 +29,13 @@ final class ServerHardeningSystemTests: XCTestCase {
         return Lab(topo: topo, server: server, alice: alice)
     }
 
-    /// One object of the server's `tunnel status --json` ("counters", "drops"), as numbers.
     private func counters(_ lab: Lab, _ key: String = "counters") throws -> [String: UInt64] {
-        let json = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface, "--json"])
-        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        let interfaces = try XCTUnwrap(doc["interfaces"] as? [[String: Any]])
-        let counters = try XCTUnwrap(interfaces.first?[key] as? [String: Any])
-        return counters.compactMapValues { ($0 as? NSNumber)?.uint64Value }
+        try lab.topo.tunnelCounters("server", lab.server.interface, key)
     }
 
     /// Packets the server wrote into its TUN (the kernel counts them as received).
     private func tunReceived(_ lab: Lab) throws -> UInt64 {
-        let json = try lab.topo.run("server", ["ip", "-j", "-s", "link", "show", lab.server.interface])
-        let links = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-        let stats = try XCTUnwrap(links.first?["stats64"] as? [String: Any])
-        let rx = try XCTUnwrap(stats["rx"] as? [String: Any])
-        return try XCTUnwrap((rx["packets"] as? NSNumber)?.uint64Value)
+        try lab.topo.linkPackets("server", lab.server.interface).rx
     }
 
     private func aliceReachesTheInternet(_ lab: Lab) -> Bool {
