@@ -266,6 +266,7 @@ extension ClientSystemTests {
         XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
             (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
         }, "a host name endpoint is resolved:\n\(byName.log)")
+        try assertRepliesCameThroughTheTunnel(s, byName.interface)
         byName.process.signal(SIGTERM)
         XCTAssertEqual(byName.process.wait(timeout: 10), 0)
 
@@ -277,5 +278,18 @@ extension ClientSystemTests {
         XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
             (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
         }, "--connect wins over the file's Endpoint:\n\(overridden.log)")
+        try assertRepliesCameThroughTheTunnel(s, overridden.interface)
+    }
+
+    /// The internet host is reachable without the tunnel too: three pings answered, and
+    /// their three replies are the only packets the tunnel interface received meanwhile.
+    private func assertRepliesCameThroughTheTunnel(_ s: Setup, _ interface: String,
+                                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try s.topo.linkPackets("client", interface)
+        let out = try s.topo.run("client", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "198.51.100.2"])
+        XCTAssertTrue(out.contains("3 received"), out, file: file, line: line)
+        let after = try s.topo.linkPackets("client", interface)
+        XCTAssertEqual(after.rx - before.rx, 3, "the replies came out of the tunnel", file: file, line: line)
+        XCTAssertEqual(after.tx - before.tx, 3, "the requests went into the tunnel", file: file, line: line)
     }
 }
