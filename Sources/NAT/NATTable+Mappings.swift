@@ -11,10 +11,11 @@ extension NATTable {
             free(slot)
         }
         let pool = Self.poolIndex(isIPv4: key.address.isIPv4, transport: key.transport)
+        // A full pool first: when a client's share is the whole (small) pool, "full" is the truth.
+        guard pools[pool].inUse < pools[pool].capacity else { throw .tableFull }
         var usage = clientUsage[key.client] ?? NATClientUsage()
         guard usage.mappings < configuration.maxMappingsPerClient,
               Int(usage.ports[pool]) < portShares[pool] else { throw .perClientLimit }
-        guard pools[pool].inUse < pools[pool].capacity else { throw .tableFull }
         let slot = takeSlot()
         guard let external = pools[pool].allocate(preferred: key.port, owner: Int32(slot)) else {
             freeSlots.append(Int32(slot))

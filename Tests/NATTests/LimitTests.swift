@@ -82,6 +82,10 @@ final class LimitTests: XCTestCase {
         let extra = PacketBuilder.udp("\(Fixture.bob4):40000", "\(Fixture.remote4):53")
         XCTAssertEqual(table.translateOutbound(extra.packet, from: Fixture.bob, now: 0), .drop(.tableFull))
         XCTAssertEqual(table.statistics.drops.tableFull, 1)
+        // Alice's share of so small a pool is all of it: past it, the pool is full, and says so.
+        let fifth = PacketBuilder.udp("\(Fixture.alice4):40004", "\(Fixture.remote4):53")
+        XCTAssertEqual(table.translateOutbound(fifth.packet, from: Fixture.alice, now: 0), .drop(.tableFull))
+        XCTAssertEqual(table.statistics.drops.perClientLimit, 0)
         XCTAssertEqual(table.statistics.portsInUse, 4)
         XCTAssertEqual(table.statistics.portsInUse(of: .udp), 4)
         XCTAssertEqual(table.statistics.portCapacity(of: .udp), 8, "IPv4 and IPv6 pools")

@@ -43,8 +43,12 @@ final class NATHardeningSystemTests: XCTestCase {
                 (try? topo.attempt(ns, ["ping", "-c", "1", "-W", "1", "100.64.0.1"]).status) == 0
             }, "\(ns) reaches the server through the tunnel: \(server.log)")
         }
-        _ = try topo.spawn("internet", name: "udp-echo",
-                           ["socat", "UDP4-RECVFROM:\(Self.echoPort),bind=\(Self.internet),fork", "PIPE"])
+        // One process answering every datagram (socat's fork mode would start one per port).
+        let echo = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            + "s.bind(('\(Self.internet)', \(Self.echoPort)))\nprint('ready', flush=True)\n"
+            + "while True:\n    data, peer = s.recvfrom(65536)\n    s.sendto(data, peer)\n"
+        let echoServer = try topo.spawn("internet", name: "udp-echo", ["python3", "-c", echo])
+        XCTAssertTrue(topo.waitUntil { echoServer.log.contains("ready") }, echoServer.log)
         return lab
     }
 
@@ -64,7 +68,7 @@ final class NATHardeningSystemTests: XCTestCase {
     }
 
     private func udpEcho(_ lab: Lab, _ ns: String, _ text: String, to host: String = internet) throws -> String {
-        try lab.topo.run(ns, ["socat", "-T", "3", "-", "UDP4:\(host):\(Self.echoPort)"], input: text)
+        try lab.topo.run(ns, ["socat", "-T", "5", "-", "UDP4:\(host):\(Self.echoPort)"], input: text)
     }
 
     /// Writes a helper script into the run's log directory and returns its path.
