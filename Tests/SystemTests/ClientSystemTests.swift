@@ -180,8 +180,8 @@ final class ClientSystemTests: XCTestCase {
         ]
         for (label, lines, line) in cases {
             let path = dir.appendingPathComponent("bad.conf").path
-            FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8),
+                                                         attributes: [.posixPermissions: 0o600]), path)
             let r = try Command.run([SystemTestEnvironment.tunnelBinary!, "client", "--config", path])
             XCTAssertEqual(r.status, 1, label)
             let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -196,7 +196,7 @@ extension ClientSystemTests {
         let key = try WireGuardKeys.generate()
         let path = topo.logDirectory.appendingPathComponent("err.conf").path
         let text = "[Interface]\nPrivateKey = \(key.privateKey)\nAddress = 100.64.0.2/32\n\n[Peer]\nPublicKey = \(key.publicKey)\nAllowedIPs = 0.0.0.0/0\nEndpoint = \(endpoint)\n"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]), path)
         return path
     }
 

@@ -99,7 +99,8 @@ public final class UAPIBridge: UAPIHandler {
         let mode = info()
         let sessions = device.peers.reduce(UInt64(0)) { $0 + ($1.hasSession ? 1 : 0) }
         let counters = [UAPICounter(StatusCounterName.peers, UInt64(device.peers.count)),
-                        UAPICounter(StatusCounterName.sessions, sessions)]
+                        UAPICounter(StatusCounterName.sessions, sessions),
+                        UAPICounter(StatusCounterName.cookieRepliesSent, device.cookieRepliesSent)]
             + StatusCounterName.drops(device.drops) + mode.counters
         return UAPITunnelInfo(name: mode.name, role: mode.role.rawValue, addresses: mode.addresses, counters: counters)
     }
