@@ -9,10 +9,6 @@ public struct NATStatistics: Sendable, Equatable {
     public var portsInUse = 0
     /// Size of the port range (each protocol and family has one such range).
     public var portRangeSize = 0
-    /// Ports taken and pool sizes per protocol, both families summed (IPv6 pools count
-    /// only with an IPv6 egress address), indexed by NATProtocol.rawValue.
-    var protocolPortsInUse = SIMD4<Int>()
-    var protocolPortCapacity = SIMD4<Int>()
     /// Size of the ICMP identifier range.
     public var icmpIdentifierRangeSize = 0
     /// Live fragment records, both directions.
@@ -20,6 +16,10 @@ public struct NATStatistics: Sendable, Equatable {
     public var translatedOutbound: UInt64 = 0
     public var translatedInbound: UInt64 = 0
     public var drops = NATDropCounts()
+    /// Ports taken and pool sizes per protocol, both families summed (IPv6 pools count
+    /// only with an IPv6 egress address), indexed by NATProtocol.rawValue.
+    var protocolPortsInUse = SIMD4<Int>()
+    var protocolPortCapacity = SIMD4<Int>()
 
     public init() {}
 
