@@ -43,12 +43,13 @@ extension WireGuardDevice {
     func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) {
         guard message.count == HandshakeInitiation.length else { drops.count(.malformedDatagram); return }
         guard passesMACs(message, from: source, now: now) else { return }
-        let identityOfInitiator: InitiatorIdentity
+        var identityOfInitiator: InitiatorIdentity
         let peer: Peer
         do {
             let initiation = try HandshakeInitiation(bytes: message)
             identityOfInitiator = try Handshake.identifyInitiator(initiation, local: identity)
             guard let known = peersByKey[identityOfInitiator.publicKey] else {
+                identityOfInitiator.wipe()
                 drops.count(.handshakeFailed)
                 output.record(.handshakeRejected(peer: nil, reason: "initiation from a public key that is not a configured peer"))
                 return
@@ -59,6 +60,7 @@ extension WireGuardDevice {
             output.record(.handshakeRejected(peer: nil, reason: "\(error)"))
             return
         }
+        defer { identityOfInitiator.wipe() }
         do {
             try peer.handshake.consumeInitiation(identityOfInitiator, local: identity, now: now)
         } catch {
@@ -81,7 +83,7 @@ extension WireGuardDevice {
         do {
             var bytes = try peer.handshake.createResponse(local: identity, localIndex: index).encoded()
             peer.cookie.addMACs(to: &bytes, now: now)
-            let keypair = try peer.handshake.beginSession(now: now)
+            let keypair = try peer.handshake.beginSession(now: now, timers: configuration.timers)
             installResponderKeypair(keypair, for: peer)
             peer.timers.sessionDerived(now: now)
             peer.timers.anyAuthenticatedPacketTraversal(now: now)
@@ -109,7 +111,7 @@ extension WireGuardDevice {
         let keypair: Keypair
         do {
             try peer.handshake.consumeResponse(response, local: identity)
-            keypair = try peer.handshake.beginSession(now: now)
+            keypair = try peer.handshake.beginSession(now: now, timers: configuration.timers)
         } catch {
             rejectHandshake(of: peer, error)
             return
