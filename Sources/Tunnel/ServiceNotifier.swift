@@ -6,6 +6,9 @@
 //
 // The watchdog pings come from the reactor's queue on purpose: a data path that stalls
 // (a handler that never returns) stops the pings, and systemd restarts the service.
+// sd_notify blocks while the manager's socket queue is full, and the reactor must not:
+// messages are sent from a queue of their own (NotifySender), and a ping or status line
+// that finds the previous one still stuck is dropped.
 //
 // Ownership: the reactor's queue; `start` hops onto it once before `reactor.run()`.
 import CSystemd
@@ -30,14 +33,15 @@ public enum ServiceNotifier {
     public static func start(reactor: Reactor, summary: @escaping () -> String) {
         guard ProcessInfo.processInfo.environment[notifySocketVariable] != nil else { return }
         let watchdog = watchdogInterval()
+        let sender = NotifySender()
         reactor.perform {
-            send("READY=1\nSTATUS=\(summary())")
-            reactor.addRepeatingTimer(interval: statusInterval) { send("STATUS=\(summary())") }
+            sender.send("READY=1\nSTATUS=\(summary())")
+            reactor.addRepeatingTimer(interval: statusInterval) { sender.sendUnlessBusy("STATUS=\(summary())") }
             if let watchdog {
-                reactor.addRepeatingTimer(interval: watchdog) { send("WATCHDOG=1") }
+                reactor.addRepeatingTimer(interval: watchdog) { sender.sendUnlessBusy("WATCHDOG=1") }
             }
         }
-        reactor.onStop { send("STOPPING=1") }
+        reactor.onStop { sender.send("STOPPING=1") }
     }
 
     /// "2 peers, 1 session": what `systemctl status` shows under the unit.
@@ -56,9 +60,34 @@ public enum ServiceNotifier {
         guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
         return .microseconds(Int(clamping: microseconds / pingsPerWatchdogPeriod))
     }
+}
 
-    /// Errors are ignored: a manager that stopped listening cannot be told anything.
-    private static func send(_ state: String) {
-        _ = sd_notify(0, state)
+/// sd_notify(3) off the caller's thread. Errors are ignored: a manager that stopped
+/// listening cannot be told anything.
+final class NotifySender: @unchecked Sendable {
+    /// How long READY and STOPPING may hold the caller up when the manager does not read.
+    static let patience: DispatchTimeInterval = .seconds(1)
+
+    private let queue = DispatchQueue(label: "tunnel.notify")
+    /// Taken while a droppable message is being sent.
+    private let idle = DispatchSemaphore(value: 1)
+
+    /// For messages that must go out (READY, STOPPING): waits up to `patience`.
+    func send(_ state: String) {
+        let sent = DispatchSemaphore(value: 0)
+        queue.async {
+            _ = sd_notify(0, state)
+            sent.signal()
+        }
+        _ = sent.wait(timeout: .now() + NotifySender.patience)
+    }
+
+    /// For messages the next one replaces (WATCHDOG, STATUS): dropped while the last is stuck.
+    func sendUnlessBusy(_ state: String) {
+        guard idle.wait(timeout: .now()) == .success else { return }
+        queue.async { [idle] in
+            _ = sd_notify(0, state)
+            idle.signal()
+        }
     }
 }
