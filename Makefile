@@ -4,10 +4,10 @@
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
-              libsystemd-dev python3-prometheus-client dpkg-dev
+              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench demo clean static man completions units dist install uninstall deb
+.PHONY: all deps build test unit-test system-test bench demo clean static man completions units dist install uninstall deb package-test
 
 all: build
 
@@ -27,8 +27,10 @@ build: deps
 	$(SWIFT) build -c release --product tunnel
 
 # Unit and system tests in one run; system tests use the release binary built above.
+# Then install, uninstall and the .deb (package-test).
 test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing
+	$(MAKE) --no-print-directory package-test
 
 unit-test: deps
 	$(SWIFT) test --disable-swift-testing --skip SystemTests
@@ -70,9 +72,12 @@ static: deps
 
 # The manual from the argument parser, with swift-argument-parser's generate-manual
 # plugin (mdoc(7), one page for all subcommands).
+# Made again only when the binary changed.
 man: build
-	$(SWIFT) package plugin generate-manual --authors "the tunnel authors" >/dev/null
-	mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz
+	@if [ ! -f $(DIST)/tunnel.1.gz ] || [ $(RELEASE_BIN) -nt $(DIST)/tunnel.1.gz ]; then \
+	    $(SWIFT) package plugin generate-manual --authors "the tunnel authors" >/dev/null && \
+	    mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz; \
+	fi
 
 completions: build
 	mkdir -p $(DIST)
@@ -107,6 +112,9 @@ uninstall:
 # Depends computed from the shared libraries the binary links (dist/deb/build-deb.sh).
 deb: dist
 	bash dist/deb/build-deb.sh "$(VERSION)" "$(CURDIR)"
+
+package-test:
+	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
 
 clean:
 	rm -rf .build .bench

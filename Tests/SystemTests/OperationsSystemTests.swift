@@ -1,12 +1,12 @@
 import Foundation
 import XCTest
 
-/// What an operator's tools see of a running `tunnel`: systemd's notify protocol (READY
-/// after the interface exists, STATUS lines that follow the sessions, WATCHDOG pings,
-/// STOPPING on SIGTERM; a manager that stops reading does not stall the data path)
-/// against a notify socket the test owns, and the Prometheus
-/// metrics of `tunnel status --prometheus` and `--metrics` (HTTP, curl from inside the
-/// namespace), read with python3-prometheus-client's parser.
+/// What an operator's tools see of a running `tunnel`: systemd's notify protocol against
+/// a notify socket the test owns (READY after the interface exists, STATUS lines that
+/// follow the sessions, WATCHDOG pings, STOPPING on SIGTERM; a manager that stops reading
+/// does not stall the data path), and the Prometheus metrics of `tunnel status
+/// --prometheus` and `--metrics` (HTTP, curl from inside the namespace), read with
+/// python3-prometheus-client's parser.
 final class OperationsSystemTests: XCTestCase {
     static let tools = ["ping", "curl", "python3"]
     /// 0.2 s: the reactor pings every 0.1 s.
@@ -92,6 +92,9 @@ final class OperationsSystemTests: XCTestCase {
         XCTAssertEqual(serverMetrics.value("tunnel_peers", ["interface": server.interface]), 1)
         XCTAssertEqual(serverMetrics.value("tunnel_sessions", ["interface": server.interface]), 1)
         XCTAssertEqual(clientMetrics.value("tunnel_peers", ["interface": client.interface]), 1)
+        XCTAssertEqual(serverMetrics.value("tunnel_handshakes_total", ["interface": server.interface]), 1)
+        XCTAssertEqual(clientMetrics.value("tunnel_handshakes_total", ["interface": client.interface]), 1)
+        XCTAssertEqual(serverMetrics.value("tunnel_cookie_replies_sent_total", ["interface": server.interface]), 0)
         XCTAssertEqual(serverMetrics.value("tunnel_nat_mappings", ["interface": server.interface, "protocol": "icmp"]), 1)
         XCTAssertEqual(serverMetrics.value("tunnel_nat_mappings", ["interface": server.interface, "protocol": "tcp"]), 0)
         XCTAssertEqual(serverMetrics.value("tunnel_nat_mappings", ["interface": server.interface, "protocol": "udp"]), 0)

@@ -16,7 +16,8 @@ final class PrometheusRenderTests: XCTestCase {
                                      nat: NATStatus(mappings: [.init(proto: "tcp", count: 3)], portsInUse: 3,
                                                     portRangeSize: 4000,
                                                     drops: [DropCount(reason: "table_full", label: "table full", count: 2)]),
-                                     otherCounters: [.init("future_thing", 9)], peers: [alice])
+                                     otherCounters: [.init("handshakes_completed", 6), .init("cookie_replies_sent", 1),
+                                                     .init("future_thing", 9)], peers: [alice])
         let client = InterfaceStatus(name: "tunnel1", peers: [plain])
         let text = PrometheusRenderer.render(StatusReport(time: 1_700_000_064, interfaces: [server, client]))
         XCTAssertEqual(text, """
@@ -54,6 +55,12 @@ final class PrometheusRenderTests: XCTestCase {
             # HELP tunnel_sessions Peers with a current session.
             # TYPE tunnel_sessions gauge
             tunnel_sessions{interface="tunnel0"} 1
+            # HELP tunnel_handshakes_total Handshakes completed, with any peer.
+            # TYPE tunnel_handshakes_total counter
+            tunnel_handshakes_total{interface="tunnel0"} 6
+            # HELP tunnel_cookie_replies_sent_total Cookie replies sent (handshakes refused under load).
+            # TYPE tunnel_cookie_replies_sent_total counter
+            tunnel_cookie_replies_sent_total{interface="tunnel0"} 1
             # HELP tunnel_dropped_packets_total Packets dropped before a peer was known, by reason.
             # TYPE tunnel_dropped_packets_total counter
             tunnel_dropped_packets_total{interface="tunnel0",reason="bad_mac"} 4

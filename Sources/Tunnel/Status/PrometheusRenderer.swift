@@ -61,6 +61,9 @@ public enum PrometheusRenderer {
         var natPorts = PrometheusFamily("tunnel_nat_ports_in_use", .gauge, "External NAT ports (and ICMP ids) in use.")
         var natPortRange = PrometheusFamily("tunnel_nat_port_range_size", .gauge, "External NAT ports available in all.")
         var natDrops = PrometheusFamily("tunnel_nat_dropped_packets_total", .counter, "Packets the NAT refused, by reason.")
+        var handshakes = PrometheusFamily("tunnel_handshakes_total", .counter, "Handshakes completed, with any peer.")
+        var cookieReplies = PrometheusFamily("tunnel_cookie_replies_sent_total", .counter,
+                                             "Cookie replies sent (handshakes refused under load).")
         /// Counters of a newer tunnel this version has no name for, as they came.
         var others: [String: PrometheusFamily] = [:]
 
@@ -72,6 +75,14 @@ public enum PrometheusRenderer {
             for d in i.drops { drops.add(labels + [("reason", d.reason)], d.count) }
             if let nat = i.nat { add(nat, labels: labels) }
             for c in i.otherCounters {
+                if c.name == StatusCounterName.handshakesCompleted {
+                    handshakes.add(labels, c.value)
+                    continue
+                }
+                if c.name == StatusCounterName.cookieRepliesSent {
+                    cookieReplies.add(labels, c.value)
+                    continue
+                }
                 let name = "tunnel_" + c.name
                 others[name, default: PrometheusFamily(name, .untyped, "Tunnel counter \(c.name).")].add(labels, c.value)
             }
@@ -85,7 +96,7 @@ public enum PrometheusRenderer {
         }
 
         var all: [PrometheusFamily] {
-            [info, peers, sessions, drops, natMappings, natPorts, natPortRange, natDrops]
+            [info, peers, sessions, handshakes, cookieReplies, drops, natMappings, natPorts, natPortRange, natDrops]
                 + others.keys.sorted().compactMap { others[$0] }
         }
     }

@@ -14,6 +14,9 @@ public enum StatusCounterName {
     public static let natPortsInUse = "nat_ports_in_use"
     public static let natPortRangeSize = "nat_port_range_size"
     public static let natDropPrefix = "nat_drop_"
+    /// Device-wide event counts (DeviceEventCounts).
+    public static let handshakesCompleted = "handshakes_completed"
+    public static let cookieRepliesSent = "cookie_replies_sent"
     // Peer level (drops use dropPrefix too).
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"
