@@ -71,8 +71,7 @@ static: deps
 	$(SWIFT) build -c release --product tunnel --static-swift-stdlib --scratch-path $(STATIC_PATH)
 
 # The manual from the argument parser, with swift-argument-parser's generate-manual
-# plugin (mdoc(7), one page for all subcommands).
-# Made again only when the binary changed.
+# plugin (mdoc(7), one page for all subcommands); made again when the binary changed.
 man: build
 	@if [ ! -f $(DIST)/tunnel.1.gz ] || [ $(RELEASE_BIN) -nt $(DIST)/tunnel.1.gz ]; then \
 	    $(SWIFT) package plugin generate-manual --authors "the tunnel authors" >/dev/null && \
@@ -106,7 +105,7 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(DESTDIR)$(BASHCOMPDIR)/tunnel \
 	      $(DESTDIR)$(ZSHCOMPDIR)/_tunnel $(DESTDIR)$(FISHCOMPDIR)/tunnel.fish \
 	      $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rmdir --ignore-fail-on-non-empty $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # tunnel_VERSION_ARCH.deb in the checkout: the install above under /usr, stripped, with
 # Depends computed from the shared libraries the binary links (dist/deb/build-deb.sh).
