@@ -72,6 +72,12 @@ usr/share/man/man1/tunnel.1.gz
 usr/share/zsh/vendor-completions/_tunnel"
 same "owners" "$(dpkg-deb -c "$deb" | awk '{ print $2 }' | sort -u)" "root/root"
 same "packaged binary --version" "$("$tmp/deb/usr/bin/tunnel" --version)" "$version"
+# It must run where no Swift toolchain is: hide the toolchain (root only, in a private mount namespace).
+toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
+if [ "$(id -u)" = 0 ] && [ -d "$toolchain" ] && [ "$toolchain" != / ]; then
+    same "packaged binary without $toolchain" \
+        "$(unshare --mount sh -c "mount -t tmpfs none '$toolchain' && exec '$tmp/deb/usr/bin/tunnel' --version")" "$version"
+fi
 grep -q '^ExecStart=/usr/bin/tunnel client --config /etc/tunnel/%i.conf' "$tmp/deb/lib/systemd/system/tunnel-client@.service" \
     || fail "tunnel-client@.service does not run /usr/bin/tunnel"
 apt-get install --simulate -qq "$deb" >/dev/null 2>"$tmp/apt.err" || fail "apt-get would not install it: $(cat "$tmp/apt.err")"

@@ -4,9 +4,9 @@ import XCTest
 /// What an operator's tools see of a running `tunnel`: systemd's notify protocol against
 /// a notify socket the test owns (READY after the interface exists, STATUS lines that
 /// follow the sessions, WATCHDOG pings, STOPPING on SIGTERM; a manager that stops reading
-/// does not stall the data path), and the Prometheus metrics of `tunnel status
-/// --prometheus` and `--metrics` (HTTP, curl from inside the namespace), read with
-/// python3-prometheus-client's parser.
+/// does not stall the data path), log lines for journald, and the Prometheus metrics of
+/// `tunnel status --prometheus` and `--metrics` (HTTP, curl from inside the namespace),
+/// read with python3-prometheus-client's parser.
 final class OperationsSystemTests: XCTestCase {
     static let tools = ["ping", "curl", "python3"]
     /// 0.2 s: the reactor pings every 0.1 s.
@@ -52,6 +52,50 @@ final class OperationsSystemTests: XCTestCase {
         client.process.signal(SIGTERM)
         XCTAssertEqual(try clientSocket.next(topo) { $0 == "STOPPING=1" }, "STOPPING=1")
         XCTAssertEqual(client.process.wait(timeout: 10), 0, client.log)
+    }
+
+    // MARK: journald
+
+    /// Standard error is "the journal" when $JOURNAL_STREAM names its device and inode:
+    /// here a file the test opened, as systemd would pass its stream socket.
+    func testUnderTheJournalLinesHaveSyslogPrioritiesAndNoTimestamps() throws {
+        try requireSystemTestPrerequisites(needsTunnelBinary: true)
+        let topo = try Topology("client eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24", test: self)
+        let logURL = topo.logDirectory.appendingPathComponent("journal.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        var info = stat()
+        XCTAssertEqual(fstat(log.fileDescriptor, &info), 0)
+        let name = topo.uniqueInterfaceName("jrn")
+        let config = topo.logDirectory.appendingPathComponent("j.conf").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SystemTestEnvironment.toolPath("ip") ?? "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", topo.ns("server"), SystemTestEnvironment.tunnelBinary!, "server",
+                             "--listen", "0.0.0.0:51820", "--config", config,
+                             "--interface", name, "--nat", "off", "--log-level", "debug"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"]) { $1 }
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        topo.onTeardown { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let running = "<6>tunnel.server: server on 0.0.0.0:51820, interface \(name), 0 peers, routed (--nat off)"
+        func lines() -> [String] {
+            ((try? String(contentsOf: logURL, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        XCTAssertTrue(topo.waitUntil { lines().contains(running) }, lines().joined(separator: "\n"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+
+        let all = lines()
+        XCTAssertTrue(all.contains { $0.hasPrefix("<5>tunnel.server: created \(config) with a new key") },
+                      "the new config is a notice: \(all)")
+        XCTAssertTrue(all.contains("<6>tunnel.server: interface \(name) removed, everything restored"), all.joined(separator: "\n"))
+        for line in all {
+            XCTAssertNotNil(line.range(of: #"^<[2-7]>tunnel\.[a-z]+: "#, options: .regularExpression), line)
+            XCTAssertNil(line.range(of: #"\d{4}-\d{2}-\d{2}T"#, options: .regularExpression), "no timestamp of our own: \(line)")
+        }
     }
 
     // MARK: metrics
