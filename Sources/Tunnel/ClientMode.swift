@@ -19,6 +19,8 @@ public struct ClientOptions {
     /// Test-only: a shorter REKEY_AFTER_TIME, in seconds.
     public var rekeyAfterSeconds: UInt64?
     public var stateDirectory: StateDirectory
+    /// Where to serve /metrics; nil: off.
+    public var metrics: Endpoint?
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
                 rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
@@ -86,6 +88,7 @@ public enum ClientMode {
             reactor.stop()
         }
         do {
+            if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             try UAPIBridge.serve(interface: interface, fwmark: plan.socketMark ?? 0) {
                 TunnelStatusInfo(name: name, role: .client, addresses: plan.addresses)
@@ -101,6 +104,7 @@ public enum ClientMode {
             tun.close()
             udp.close()
         }
+        ServiceNotifier.start(interface)
         let scope = plan.fullTunnelFamilies.isEmpty ? "" : ", all traffic through the tunnel"
         logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope)")
         reactor.run()

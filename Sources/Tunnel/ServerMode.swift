@@ -30,6 +30,8 @@ public struct ServerOptions {
     /// Test-only: every NAT timeout shortened to this many seconds.
     public var natTimeoutSeconds: UInt64?
     public var stateDirectory = StateDirectory()
+    /// Where to serve /metrics; nil: off.
+    public var metrics: Endpoint?
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -68,6 +70,7 @@ public enum ServerMode {
         let peerRoutes = ServerPeerRoutes(netlink: netlink, interfaceIndex: index,
                                           tunnelPrefixes: config.interface.addresses, logger: logger)
         do {
+            if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
             let udp = try UDPSocket(address: options.listen)
             interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
                                         configuration: DeviceConfiguration(mtu: Int(mtu)), logger: logger)
@@ -104,6 +107,7 @@ public enum ServerMode {
             interface.tun.close()
             interface.udp.close()
         }
+        ServiceNotifier.start(interface)
         logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress))")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")

@@ -18,6 +18,8 @@ public enum StatusCounterName {
     public static let natPortsUsedPrefix = "nat_ports_used_"
     public static let natPortsSizePrefix = "nat_ports_size_"
     public static let natDropPrefix = "nat_drop_"
+    /// Device-wide event counts (DeviceEventCounts).
+    public static let handshakesCompleted = "handshakes_completed"
     // Peer level (drops use dropPrefix too).
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"

@@ -49,7 +49,11 @@ public final class UAPIBridge: UAPIHandler {
     public static func serve(interface: TunnelInterface, fwmark: UInt32 = 0, info: @escaping () -> TunnelStatusInfo,
                              directory: String = UAPISocketPath.defaultDirectory) throws -> UAPIBridge {
         let udp = interface.udp
-        let bridge = UAPIBridge(device: interface.device, listenPort: { udp.localPort }, fwmark: fwmark, info: info)
+        let bridge = UAPIBridge(device: interface.device, listenPort: { udp.localPort }, fwmark: fwmark) { [weak interface] in
+            var mode = info()
+            mode.counters += interface?.eventCounts.counters ?? []
+            return mode
+        }
         let reactor = interface.reactor
         let logger = interface.logger
         let server = try UAPIServer(interface: interface.tun.name, directory: directory, reactor: reactor, handler: bridge)

@@ -12,7 +12,7 @@ final class TunnelProcess {
     /// Writes `config` (0600) and runs `tunnel client --config` in `namespace`; returns once
     /// the interface exists.
     init(in topo: Topology, namespace: String, keys: WireGuardKeys, config: String,
-         extraArguments: [String] = [], logLevel: String = "debug") throws {
+         extraArguments: [String] = [], logLevel: String = "debug", environment: [String: String]? = nil) throws {
         topology = topo
         self.namespace = namespace
         self.keys = keys
@@ -24,7 +24,7 @@ final class TunnelProcess {
         }
         process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)",
                                        ["client", "--config", configPath, "--interface", interface,
-                                        "--log-level", logLevel] + extraArguments)
+                                        "--log-level", logLevel] + extraArguments, environment: environment)
         let iface = interface
         let up = topo.waitUntil(timeout: 10) {
             (try? topo.attempt(namespace, ["ip", "link", "show", iface]).status) == 0 || !self.process.isRunning
