@@ -19,6 +19,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case handshakeRateLimited
     /// Under load, the device's handshake or cookie-reply budget for this second is spent.
     case handshakeBudgetSpent
+    /// More handshake messages than the device examines a second: dropped unread.
+    case handshakeOverload
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .bufferTooSmall: return "buffer too small"
         case .handshakeRateLimited: return "handshake rate-limited (per source, under load)"
         case .handshakeBudgetSpent: return "handshake budget spent (under load)"
+        case .handshakeOverload: return "handshake dropped unread (overload)"
         }
     }
 }

@@ -188,8 +188,12 @@ extension WireGuardDevice {
     /// MAC1 always; under load also MAC2 (answering with a cookie reply when it is
     /// missing), then the per-source rate limit and the device's handshake budget.
     private func passesMACs(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) -> Bool {
-        let sourceBytes = WireGuardDevice.cookieSource(source)
         let underLoad = isUnderLoad(now: now)
+        guard handshakeIntake.take(now: now) else {
+            drops.count(.handshakeOverload)
+            return false
+        }
+        let sourceBytes = WireGuardDevice.cookieSource(source)
         switch cookieChecker.validate(message, source: sourceBytes, underLoad: underLoad, now: now) {
         case .valid:
             guard underLoad else { return true }

@@ -24,9 +24,15 @@ public struct DeviceConfiguration: Sendable {
     /// Under load, cookie replies a second, from all sources together (spoofed sources
     /// each want one; each costs an XChaCha20-Poly1305 seal).
     public var cookieReplyBudgetPerSecond: UInt64
+    /// Handshake messages a second the device examines at all (MACs, cookies); beyond
+    /// this they are dropped unread, as the kernel drops them when its handshake queue
+    /// is full, so a flood costs little more than reading it and transport keeps flowing.
+    public var handshakeIntakePerSecond: UInt64
 
     public init(mtu: Int = 1420, timers: TimerConfiguration = .standard, underLoadThreshold: Int = 512,
-                handshakeBudgetPerSecond: UInt64 = 2000, cookieReplyBudgetPerSecond: UInt64 = 10_000) {
+                handshakeBudgetPerSecond: UInt64 = 2000, cookieReplyBudgetPerSecond: UInt64 = 10_000,
+                handshakeIntakePerSecond: UInt64 = 20_000) {
+        self.handshakeIntakePerSecond = handshakeIntakePerSecond
         self.mtu = mtu
         self.timers = timers
         self.underLoadThreshold = underLoadThreshold
@@ -85,6 +91,7 @@ public final class WireGuardDevice {
     var handshakeLimiter = HandshakeRateLimiter()
     var handshakeBudget: TokenBucket
     var cookieReplyBudget: TokenBucket
+    var handshakeIntake: TokenBucket
     var lastLimiterCollection: UInt64 = 0
 
     public init(privateKey: Key, configuration: DeviceConfiguration = DeviceConfiguration(), output: DeviceOutput,
@@ -99,6 +106,8 @@ public final class WireGuardDevice {
                                       burst: max(1, configuration.handshakeBudgetPerSecond / 10), now: 0)
         cookieReplyBudget = TokenBucket(perSecond: configuration.cookieReplyBudgetPerSecond,
                                         burst: max(1, configuration.cookieReplyBudgetPerSecond / 10), now: 0)
+        handshakeIntake = TokenBucket(perSecond: configuration.handshakeIntakePerSecond,
+                                      burst: max(1, configuration.handshakeIntakePerSecond / 10), now: 0)
         scratch = .allocate(byteCount: WireGuardDevice.headroom + InnerPacket.maximumLength + WireGuardDevice.tailroom, alignment: 16)
     }
 

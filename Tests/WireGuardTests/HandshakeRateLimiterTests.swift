@@ -92,6 +92,7 @@ final class DeviceUnderLoadTests: XCTestCase {
     func testTheDeviceBudgetBoundsManySourcesTogether() throws {
         let pair = DevicePair()
         let initiation = try initiationWithCookie(pair)
+        pair.now += ProtocolConstants.nanosecondsPerSecond  // every bucket full again
         let before = pair.b.drops
         // Valid MAC2 needs the cookie of each source; with the cookie bound to A's address,
         // other sources only get cookie replies, which the reply budget bounds.
@@ -99,9 +100,13 @@ final class DeviceUnderLoadTests: XCTestCase {
             let source = Endpoint(address: .v4(IPv4Address(0xC000_0200 + UInt32(i % 250) + 1)), port: UInt16(1000 + i % 60_000))
             pair.receive(pair.b, initiation, from: source)
         }
+        let intake = pair.b.configuration.handshakeIntakePerSecond / 10
         let budget = pair.b.configuration.cookieReplyBudgetPerSecond / 10
         let replies = UInt64(pair.outB.datagrams.filter { $0.bytes.first == 3 }.count)
+        XCTAssertEqual(pair.b.drops[.handshakeOverload] - before[.handshakeOverload], 20_000 - intake,
+                       "past the intake burst, messages are dropped unread")
         XCTAssertEqual(replies, budget, "a burst of cookie replies, then nothing within the same instant")
-        XCTAssertEqual(pair.b.drops[.handshakeBudgetSpent] - before[.handshakeBudgetSpent], 20_000 - budget)
+        XCTAssertEqual(pair.b.drops[.handshakeBudgetSpent] - before[.handshakeBudgetSpent], intake - budget)
+        XCTAssertEqual(pair.b.cookieRepliesSent, budget + 1, "and the one that gave A its cookie")
     }
 }

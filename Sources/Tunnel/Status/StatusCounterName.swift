@@ -94,6 +94,7 @@ extension DropReason {
         case .bufferTooSmall: return "buffer_too_small"
         case .handshakeRateLimited: return "handshake_ratelimited"
         case .handshakeBudgetSpent: return "handshake_budget_spent"
+        case .handshakeOverload: return "handshake_overload"
         }
     }
 }
