@@ -72,7 +72,8 @@ public enum ServerMode {
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
-            _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+            _ = ServerPeerDiff(from: [:], to: config).apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                                            log: { logger.notice("\($0)") })
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
@@ -90,7 +91,8 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, interface: interface, router: router, peerRoutes: peerRoutes, logger: logger)
+        startHousekeeping(options, config: config, interface: interface, router: router, peerRoutes: peerRoutes,
+                          logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -189,21 +191,29 @@ public enum ServerMode {
         reactor.onStop { buffer.deallocate() }
     }
 
-    /// NAT garbage collection, and peers added or removed in the config file.
-    private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
-                                          peerRoutes: ServerPeerRoutes, logger: Logger) {
+    /// NAT garbage collection, and peers added or removed in the config file. The file is
+    /// read and diffed on ServerPeerSync's own queue; only the diff is applied on the
+    /// reactor's queue, which owns the device.
+    private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig, interface: TunnelInterface,
+                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
+        let reactor = interface.reactor
         if let nat = router.nat {
-            interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
+            reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, logger: logger)
-        interface.reactor.addRepeatingTimer(interval: configCheckInterval) { [unowned interface] in
-            guard let config = sync.changedConfig() else { return }
-            let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                               logger: logger)
-            peersChanged(removed: removed, interface: interface, router: router, peerRoutes: peerRoutes)
+        let sync = ServerPeerSync(path: options.configPath, initial: config, label: reactor.queue.label + ".config",
+                                  logger: logger)
+        sync.start(every: configCheckInterval) { [weak interface] diff in
+            guard let interface else { return }
+            reactor.queue.async {
+                let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                        log: { logger.notice("\($0)") })
+                guard result.touched > 0 else { return }
+                peersChanged(removed: result.removed, interface: interface, router: router, peerRoutes: peerRoutes)
+            }
         }
+        reactor.onStop { sync.stop() }
     }
 
     /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.

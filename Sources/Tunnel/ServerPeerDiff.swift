@@ -1,0 +1,46 @@
+// What one reload of the server's config file changes, worked out off the data path (on
+// ServerPeerSync's queue) so that the reactor's queue only applies it: peers whose section
+// is new or different are set, peers gone from the file are removed, and every other
+// peer is left alone with its sessions.
+import Config
+import WireGuard
+
+struct ServerPeerDiff {
+    /// Every peer in the file, in file order.
+    let configurations: [PeerConfiguration]
+    /// Every public key in the file: device peers outside it are removed.
+    let keys: Set<Key>
+    /// Peers whose section differs from the last applied version of the file (or is new).
+    let changed: Set<Key>
+
+    /// `previous` holds the sections last applied, by key; empty for the first load.
+    init(from previous: [Key: PeerSection], to config: WireGuardConfig) {
+        configurations = config.peers.map(ServerPeerDiff.configuration)
+        keys = Set(config.peers.map(\.publicKey))
+        changed = Set(config.peers.filter { previous[$0.publicKey] != $0 }.map(\.publicKey))
+    }
+
+    static func configuration(of section: PeerSection) -> PeerConfiguration {
+        PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
+                          endpoint: section.endpoint?.literal, allowedIPs: section.allowedIPs,
+                          persistentKeepalive: section.persistentKeepalive ?? 0, name: section.name)
+    }
+
+    /// Applies the diff; on the queue that owns `device`. A peer the file still names but
+    /// the device lacks (removed by `wg set`) is set again, as the file is the truth.
+    /// Costs the file's peers in hash lookups plus the changed peers' prefixes.
+    func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> (removed: [UInt32], touched: Int) {
+        let gone = device.peers.filter { !keys.contains($0.publicKey) }
+        for peer in gone { log("peer \(peer.displayName) removed") }
+        device.removePeers(Set(gone.map(\.publicKey)))
+        var touched = gone.count
+        for config in configurations {
+            let isNew = device.peer(for: config.publicKey) == nil
+            guard isNew || changed.contains(config.publicKey) else { continue }
+            device.setPeer(config, now: now)
+            touched += 1
+            if isNew { log("peer \(config.name ?? config.publicKey.base64) added") }
+        }
+        return (gone.map(\.id), touched)
+    }
+}
