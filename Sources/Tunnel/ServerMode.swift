@@ -40,6 +40,8 @@ public enum ServerMode {
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
+    /// ICMP packets read from a raw socket per wakeup.
+    static let rawICMPBatch = 64
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
@@ -79,7 +81,8 @@ public enum ServerMode {
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
-                                 counters: router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
+                                 counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
+                                    + StatusCounterName.router(router.counters))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
                 peersChanged(removed: changes.filter(\.wasRemoved).map(\.id), interface: interface, router: router,
@@ -182,7 +185,10 @@ public enum ServerMode {
             reactor.addReader(fd: socket.fd) {
                 let start = WireGuardDevice.headroom
                 let room = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(buffer.count - WireGuardDevice.tailroom)])
-                while let n = socket.receive(into: room) {
+                // A bounded batch: the source fires again while more is waiting, and
+                // everything else on the queue (signals, the control socket) gets a turn.
+                for _ in 0..<rawICMPBatch {
+                    guard let n = socket.receive(into: room) else { return }
                     router.routeFromRawICMP(buffer, length: n, now: SystemClock.monotonicNanoseconds())
                 }
             }

@@ -183,16 +183,31 @@ extension WireGuardDevice {
 
     // MARK: MACs, cookies and load
 
-    /// MAC1 always; under load also MAC2, answering with a cookie reply when it is missing.
+    /// MAC1 always; under load also MAC2 (answering with a cookie reply when it is
+    /// missing), then the per-source rate limit and the device's handshake budget.
     private func passesMACs(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) -> Bool {
         let sourceBytes = WireGuardDevice.cookieSource(source)
-        switch cookieChecker.validate(message, source: sourceBytes, underLoad: isUnderLoad(now: now), now: now) {
+        let underLoad = isUnderLoad(now: now)
+        switch cookieChecker.validate(message, source: sourceBytes, underLoad: underLoad, now: now) {
         case .valid:
+            guard underLoad else { return true }
+            guard handshakeLimiter.allow(source.address, now: now) else {
+                drops.count(.handshakeRateLimited)
+                return false
+            }
+            guard handshakeBudget.take(now: now) else {
+                drops.count(.handshakeBudgetSpent)
+                return false
+            }
             return true
         case .invalidMAC1:
             drops.count(.invalidMAC)
             return false
         case .validMAC1ButNeedsCookie:
+            guard cookieReplyBudget.take(now: now) else {
+                drops.count(.handshakeBudgetSpent)
+                return false
+            }
             if let reply = cookieChecker.makeReply(to: message, source: sourceBytes, now: now) {
                 reply.encoded().withUnsafeBytes { output.send(datagram: $0, to: source) }
                 output.record(.cookieReplySent(to: source))
@@ -201,14 +216,25 @@ extension WireGuardDevice {
         }
     }
 
-    /// Counts handshake messages per second; above the threshold the device is under load.
+    /// Counts handshake messages per second; above the threshold the device is under
+    /// load, and stays so for a second after the last time it was over.
     private func isUnderLoad(now: UInt64) -> Bool {
         if now &- handshakeWindowStart >= ProtocolConstants.nanosecondsPerSecond {
             handshakeWindowStart = now
             handshakesInWindow = 0
         }
         handshakesInWindow += 1
-        return forceUnderLoad || handshakesInWindow > configuration.underLoadThreshold
+        if handshakesInWindow > configuration.underLoadThreshold {
+            underLoadUntil = now &+ ProtocolConstants.nanosecondsPerSecond
+        }
+        return forceUnderLoad || now < underLoadUntil
+    }
+
+    /// Sources the rate limiter has not heard from for a while are forgotten, once a second.
+    func collectRateLimiterGarbage(now: UInt64) {
+        guard now &- lastLimiterCollection >= ProtocolConstants.nanosecondsPerSecond else { return }
+        lastLimiterCollection = now
+        handshakeLimiter.collectGarbage(now: now)
     }
 
     /// The bytes a cookie is bound to: the source address, then the port (big-endian).

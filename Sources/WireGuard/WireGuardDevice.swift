@@ -17,11 +17,21 @@ public struct DeviceConfiguration: Sendable {
     /// Handshake messages per second above which the device answers with cookies
     /// instead of computing (the kernel's "under load").
     public var underLoadThreshold: Int
+    /// Under load, handshake messages a second that may cost a Diffie-Hellman, from all
+    /// sources together: a flood from many cookie-holding sources still leaves the
+    /// queue to transport data (one DH is ~70 us here, so the default is ~15% of a core).
+    public var handshakeBudgetPerSecond: UInt64
+    /// Under load, cookie replies a second, from all sources together (spoofed sources
+    /// each want one; each costs an XChaCha20-Poly1305 seal).
+    public var cookieReplyBudgetPerSecond: UInt64
 
-    public init(mtu: Int = 1420, timers: TimerConfiguration = .standard, underLoadThreshold: Int = 512) {
+    public init(mtu: Int = 1420, timers: TimerConfiguration = .standard, underLoadThreshold: Int = 512,
+                handshakeBudgetPerSecond: UInt64 = 2000, cookieReplyBudgetPerSecond: UInt64 = 10_000) {
         self.mtu = mtu
         self.timers = timers
         self.underLoadThreshold = underLoadThreshold
+        self.handshakeBudgetPerSecond = handshakeBudgetPerSecond
+        self.cookieReplyBudgetPerSecond = cookieReplyBudgetPerSecond
     }
 }
 
@@ -66,6 +76,14 @@ public final class WireGuardDevice {
     var handshakeWindowStart: UInt64 = 0
     private var nextPeerID: UInt32 = 0
     var handshakesInWindow = 0
+    /// Once over the threshold, the device stays under load until this time (a flood
+    /// does not get a fresh allowance at the start of every second).
+    var underLoadUntil: UInt64 = 0
+    /// Under load: per source, and for all sources together (see DeviceConfiguration).
+    var handshakeLimiter = HandshakeRateLimiter()
+    var handshakeBudget: TokenBucket
+    var cookieReplyBudget: TokenBucket
+    var lastLimiterCollection: UInt64 = 0
 
     public init(privateKey: Key, configuration: DeviceConfiguration = DeviceConfiguration(), output: DeviceOutput,
                 wallClock: @escaping () -> TAI64N, jitter: @escaping PeerTimers.JitterSource = PeerTimers.systemJitter) {
@@ -75,6 +93,10 @@ public final class WireGuardDevice {
         self.wallClock = wallClock
         self.jitter = jitter
         cookieChecker = CookieChecker(local: identity)
+        handshakeBudget = TokenBucket(perSecond: configuration.handshakeBudgetPerSecond,
+                                      burst: max(1, configuration.handshakeBudgetPerSecond / 10), now: 0)
+        cookieReplyBudget = TokenBucket(perSecond: configuration.cookieReplyBudgetPerSecond,
+                                        burst: max(1, configuration.cookieReplyBudgetPerSecond / 10), now: 0)
         scratch = .allocate(byteCount: WireGuardDevice.headroom + InnerPacket.maximumLength + WireGuardDevice.tailroom, alignment: 16)
     }
 

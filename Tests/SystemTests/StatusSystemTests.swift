@@ -38,6 +38,7 @@ final class StatusSystemTests: XCTestCase {
         (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "2", address]).status) == 0
     }
 
+    @discardableResult
     private func wg(_ s: Setup, _ args: String...) throws -> String {
         try s.topo.run("client", ["wg"] + args)
     }

@@ -34,6 +34,16 @@ public enum StatusCounterName {
         return out
     }
 
+    /// A server's forwarding counters (ServerRouter), for TunnelStatusInfo.counters.
+    static func router(_ c: ServerRouter.Counters) -> [UAPICounter] {
+        [UAPICounter("router_isolated_drops", c.isolatedDrops),
+         UAPICounter("router_ttl_expired", c.ttlExpired),
+         UAPICounter("router_malformed", c.malformed),
+         UAPICounter("router_raw_send_failures", c.rawSendFailures),
+         UAPICounter("router_returned_to_kernel", c.returnedToKernel),
+         UAPICounter("router_foreign_icmp", c.foreignICMP)]
+    }
+
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
     static func drops(_ counters: DropCounters) -> [UAPICounter] {
         DropReason.allCases.map { UAPICounter(drop($0), counters[$0]) }
@@ -68,6 +78,8 @@ extension DropReason {
         case .noEndpoint: return "no_endpoint"
         case .stagingQueueFull: return "staging_queue_full"
         case .bufferTooSmall: return "buffer_too_small"
+        case .handshakeRateLimited: return "handshake_ratelimited"
+        case .handshakeBudgetSpent: return "handshake_budget_spent"
         }
     }
 }
