@@ -45,6 +45,9 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
+        // Taken before the load: a `tunnel peer add` while the server starts up makes the
+        // file differ from it, so the first check picks the change up (a lost edit otherwise).
+        let loadedVersion = ServerPeerSync.identity(of: options.configPath)
         let config = try loadOrCreateConfig(options, logger: logger)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
@@ -94,8 +97,8 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, config: config, interface: interface, router: router, peerRoutes: peerRoutes,
-                          logger: logger)
+        startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
+                          peerRoutes: peerRoutes, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -200,7 +203,8 @@ public enum ServerMode {
     /// NAT garbage collection, and peers added or removed in the config file. The file is
     /// read and diffed on ServerPeerSync's own queue; only the diff is applied on the
     /// reactor's queue, which owns the device.
-    private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig, interface: TunnelInterface,
+    private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
+                                          loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
                                           router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
         let reactor = interface.reactor
         if let nat = router.nat {
@@ -208,8 +212,8 @@ public enum ServerMode {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, initial: config, label: reactor.queue.label + ".config",
-                                  logger: logger)
+        let sync = ServerPeerSync(path: options.configPath, initial: config, version: loadedVersion,
+                                  label: reactor.queue.label + ".config", logger: logger)
         sync.start(every: configCheckInterval) { [weak interface] diff in
             guard let interface else { return }
             reactor.queue.async {

@@ -33,13 +33,15 @@ final class ServerPeerSync {
         }
     }
 
-    /// `initial` is the config the server started with (already applied).
-    init(path: String, initial: WireGuardConfig, label: String, logger: Logger) {
+    /// `initial` is the config the server started with (already applied), `version` the
+    /// file's identity when it was read (taken then, so an edit made while the server
+    /// started up is not mistaken for the version already applied).
+    init(path: String, initial: WireGuardConfig, version: FileIdentity?, label: String, logger: Logger) {
         self.path = path
         self.logger = logger
         queue = DispatchQueue(label: label)
         applied = ServerPeerSync.sections(of: initial)
-        lastSeen = ServerPeerSync.identity(of: path)
+        lastSeen = version
     }
 
     static func identity(of path: String) -> FileIdentity? {

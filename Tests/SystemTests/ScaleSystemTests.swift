@@ -81,10 +81,21 @@ final class ScaleSystemTests: XCTestCase {
                                       ["ping", "-n", "-i", "0.005", "-W", "2", Self.serverAddress])
         XCTAssertTrue(lab.topo.waitUntil(timeout: 5) { ping.log.contains("icmp_seq=3 ") }, ping.log)
         try during()
+        // Packets held by a stall that outlasts `during` count too: wait for replies to
+        // packets sent after it (replies come back in order).
+        let seen = Self.lastSequence(ping.log)
+        XCTAssertTrue(lab.topo.waitUntil(timeout: 30) { Self.lastSequence(ping.log) >= seen + Self.trailingReplies }, ping.log.suffix(500).description)
         XCTAssertTrue(ping.isRunning, "the ping ran the whole time")
         ping.signal(SIGINT)
         _ = ping.wait(timeout: 5)
         return (try Self.maxRTT(ping.log), ping.log.components(separatedBy: " time=").count - 1)
+    }
+
+    static let trailingReplies = 40
+
+    /// The highest icmp_seq answered so far.
+    static func lastSequence(_ log: String) -> Int {
+        log.components(separatedBy: "icmp_seq=").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }.max() ?? 0
     }
 
     /// "rtt min/avg/max/mdev = 0.1/0.2/0.3/0.0 ms" -> 0.3
@@ -211,11 +222,12 @@ final class ScaleSystemTests: XCTestCase {
             let lab = try makeLab(peers: peers)
             let rss = Self.residentKilobytes(pid: lab.server.process.pid)
             _ = try startClient(lab)
+            let idle = try maxRoundTrip(lab) {}
             let reload = try maxRoundTrip(lab) { try self.reload(lab, adding: "bob") }
             var shows: [Double] = []
             let show = try maxRoundTrip(lab) { for _ in 0..<3 { shows.append(try self.wgShow(lab).seconds) } }
-            print(String(format: "scale-measure: %@ peers %d: startup %.2f s, RSS %d kB, reload max ping %.1f ms, wg show %.0f-%.0f ms (max ping meanwhile %.1f ms)",
-                         SystemTestEnvironment.tunnelBinary ?? "?", peers, lab.startupSeconds, rss,
+            print(String(format: "scale-measure: %@ peers %d: startup %.2f s, RSS %d kB, idle max ping %.1f ms, reload max ping %.1f ms, wg show %.0f-%.0f ms (max ping meanwhile %.1f ms)",
+                         SystemTestEnvironment.tunnelBinary ?? "?", peers, lab.startupSeconds, rss, idle.maxMilliseconds,
                          reload.maxMilliseconds, (shows.min() ?? 0) * 1000, (shows.max() ?? 0) * 1000, show.maxMilliseconds))
             lab.topo.teardown()
         }
