@@ -88,8 +88,9 @@ public enum ServerMode {
                                     + StatusCounterName.router(router.counters))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
-                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id), interface: interface, router: router,
-                             peerRoutes: peerRoutes)
+                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
+                             prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
+                             interface: interface, router: router, peerRoutes: peerRoutes)
             }
         } catch {
             try? setup.revert()
@@ -144,11 +145,13 @@ public enum ServerMode {
         return setup
     }
 
-    /// Peers left (config file or `wg set`): their NAT mappings go, and so do routes only they needed.
-    private static func peersChanged(removed: [UInt32], interface: TunnelInterface, router: ServerRouter,
-                                     peerRoutes: ServerPeerRoutes) {
+    /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
+    /// follow the peers' networks. `prefixes`: what the changed peers held before and after;
+    /// routes are listed through netlink only when one of them needs a route.
+    private static func peersChanged(removed: [UInt32], prefixes: [IPPrefix], interface: TunnelInterface,
+                                     router: ServerRouter, peerRoutes: ServerPeerRoutes) {
         for id in removed { router.nat?.removeClient(ClientID(id)) }
-        peerRoutes.sync(with: interface.device)
+        if prefixes.contains(where: peerRoutes.needsRoute) { peerRoutes.sync(with: interface.device) }
     }
 
     private static func describe(_ egress: EgressInterface?) -> String {
@@ -219,8 +222,8 @@ public enum ServerMode {
             reactor.queue.async {
                 let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
                                         log: { logger.notice("\($0)") })
-                guard result.touched > 0 else { return }
-                peersChanged(removed: result.removed, interface: interface, router: router, peerRoutes: peerRoutes)
+                peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
+                             peerRoutes: peerRoutes)
             }
         }
         reactor.onStop { sync.stop() }

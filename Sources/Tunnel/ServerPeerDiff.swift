@@ -2,6 +2,7 @@
 // ServerPeerSync's queue) so that the reactor's queue only applies it: peers whose section
 // is new or different are set, peers gone from the file are removed, and every other
 // peer is left alone with its sessions.
+import Addresses
 import Config
 import WireGuard
 
@@ -26,21 +27,37 @@ struct ServerPeerDiff {
                           persistentKeepalive: section.persistentKeepalive ?? 0, name: section.name)
     }
 
+    /// What applying changed: the removed peers' ids, how many peers were removed or set,
+    /// and every prefix those peers held before or hold after (to tell whether routes
+    /// into the tunnel need a look).
+    struct Result {
+        var removed: [UInt32] = []
+        var touched = 0
+        var prefixes: [IPPrefix] = []
+    }
+
     /// Applies the diff; on the queue that owns `device`. A peer the file still names but
     /// the device lacks (removed by `wg set`) is set again, as the file is the truth.
     /// Costs the file's peers in hash lookups plus the changed peers' prefixes.
-    func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> (removed: [UInt32], touched: Int) {
+    func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
+        var result = Result()
         let gone = device.peers.filter { !keys.contains($0.publicKey) }
-        for peer in gone { log("peer \(peer.displayName) removed") }
-        device.removePeers(Set(gone.map(\.publicKey)))
-        var touched = gone.count
-        for config in configurations {
-            let isNew = device.peer(for: config.publicKey) == nil
-            guard isNew || changed.contains(config.publicKey) else { continue }
-            device.setPeer(config, now: now)
-            touched += 1
-            if isNew { log("peer \(config.name ?? config.publicKey.base64) added") }
+        for peer in gone {
+            log("peer \(peer.displayName) removed")
+            result.prefixes += device.allowedIPs(of: peer)
         }
-        return (gone.map(\.id), touched)
+        device.removePeers(Set(gone.map(\.publicKey)))
+        result.removed = gone.map(\.id)
+        result.touched = gone.count
+        for config in configurations {
+            let existing = device.peer(for: config.publicKey)
+            guard existing == nil || changed.contains(config.publicKey) else { continue }
+            result.prefixes += existing.map(device.allowedIPs(of:)) ?? []
+            result.prefixes += config.allowedIPs
+            device.setPeer(config, now: now)
+            result.touched += 1
+            if existing == nil { log("peer \(config.name ?? config.publicKey.base64) added") }
+        }
+        return result
     }
 }

@@ -27,7 +27,7 @@ final class ServerPeerDiffTests: XCTestCase {
         Dictionary(uniqueKeysWithValues: config.peers.map { ($0.publicKey, $0) })
     }
 
-    private func apply(_ diff: ServerPeerDiff) -> (removed: [UInt32], touched: Int) {
+    private func apply(_ diff: ServerPeerDiff) -> ServerPeerDiff.Result {
         diff.apply(to: device, now: devices.now, log: { _ in })
     }
 
@@ -51,6 +51,9 @@ final class ServerPeerDiffTests: XCTestCase {
 
         XCTAssertEqual(result.removed, [c.id])
         XCTAssertEqual(result.touched, 3, "c removed, b changed, d added")
+        XCTAssertEqual(Set(result.prefixes), Set(["100.64.0.2/32", "198.51.100.0/24", "100.64.0.3/32", "2001:db8::3/128",
+                                                  "100.64.0.4/32"].map(prefix)),
+                       "every prefix the touched peers held or hold, for the routes' check")
         XCTAssertTrue(device.peer(for: devices.b.publicKey) === b, "b is the same peer")
         XCTAssertTrue(b.current === session, "and keeps its session")
         XCTAssertEqual(device.allowedIPs(of: b), [prefix("100.64.0.2/32"), prefix("198.51.100.0/24")])
