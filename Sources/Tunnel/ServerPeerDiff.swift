@@ -13,12 +13,16 @@ struct ServerPeerDiff {
     let keys: Set<Key>
     /// Peers whose section differs from the last applied version of the file (or is new).
     let changed: Set<Key>
+    /// Their configurations, in file order.
+    let changedConfigurations: [PeerConfiguration]
 
     /// `previous` holds the sections last applied, by key; empty for the first load.
     init(from previous: [Key: PeerSection], to config: WireGuardConfig) {
         configurations = config.peers.map(ServerPeerDiff.configuration)
         keys = Set(config.peers.map(\.publicKey))
-        changed = Set(config.peers.filter { previous[$0.publicKey] != $0 }.map(\.publicKey))
+        let differing = config.peers.filter { previous[$0.publicKey] != $0 }
+        changed = Set(differing.map(\.publicKey))
+        changedConfigurations = differing.map(ServerPeerDiff.configuration)
     }
 
     static func configuration(of section: PeerSection) -> PeerConfiguration {
@@ -38,7 +42,8 @@ struct ServerPeerDiff {
 
     /// Applies the diff; on the queue that owns `device`. A peer the file still names but
     /// the device lacks (removed by `wg set`) is set again, as the file is the truth.
-    /// Costs the file's peers in hash lookups plus the changed peers' prefixes.
+    /// Costs one hash lookup per device peer plus the changed peers' prefixes (and, only
+    /// when the device lacks some of the file's peers, one lookup per file peer).
     func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
         var result = Result()
         let gone = device.peers.filter { !keys.contains($0.publicKey) }
@@ -49,7 +54,10 @@ struct ServerPeerDiff {
         device.removePeers(Set(gone.map(\.publicKey)))
         result.removed = gone.map(\.id)
         result.touched = gone.count
-        for config in configurations {
+        // Every device peer is in the file now; as many as the file names means no file
+        // peer is missing, and only the changed ones need a look.
+        let candidates = device.peers.count == keys.count ? changedConfigurations : configurations
+        for config in candidates {
             let existing = device.peer(for: config.publicKey)
             guard existing == nil || changed.contains(config.publicKey) else { continue }
             result.prefixes += existing.map(device.allowedIPs(of:)) ?? []
