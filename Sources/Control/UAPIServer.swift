@@ -31,7 +31,6 @@ public final class UAPIServer {
     /// The control queue: owns every connection and the sources below.
     public let queue: DispatchQueue
 
-
     private weak var handler: UAPIHandler?
     private let limits: UAPILimits
     private let listenFD: Int32
