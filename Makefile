@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
-              iperf3 socat curl wireguard-go wireguard-tools tcpdump python3
+              iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 python3-jsonschema
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
 .PHONY: all deps build test unit-test system-test bench demo clean

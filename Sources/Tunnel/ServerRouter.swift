@@ -87,11 +87,18 @@ public final class ServerRouter: PacketRouter {
                 return
             }
             forward(ip, now: now)
-        } else if nat == nil || isInsideTunnel(destination) {
+        } else if nat == nil || isInsideTunnel(destination) || isServerService(ip) {
             interface.writeToTun(packet)
         } else {
             sendThroughNAT(ip, from: peer, now: now)
         }
+    }
+
+    /// The server's public address is the server itself: a client reaches the host's
+    /// own services there (the kernel answers to the client's tunnel address, through the
+    /// TUN). Its NAT ports are not services: the NAT refuses those as hairpinning.
+    private func isServerService(_ ip: IPPacket) -> Bool {
+        isForEgress(ip.destination) && !(ip.hasTransportHeader && isNATPort(ip.destinationPort))
     }
 
     private func isInsideTunnel(_ address: IPAddress) -> Bool {

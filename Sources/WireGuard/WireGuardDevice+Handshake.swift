@@ -210,6 +210,7 @@ extension WireGuardDevice {
             }
             if let reply = cookieChecker.makeReply(to: message, source: sourceBytes, now: now) {
                 reply.encoded().withUnsafeBytes { output.send(datagram: $0, to: source) }
+                cookieRepliesSent &+= 1
                 output.record(.cookieReplySent(to: source))
             }
             return false

@@ -70,6 +70,8 @@ public final class WireGuardDevice {
     let scratch: UnsafeMutableRawBufferPointer
 
     public internal(set) var drops = DropCounters()
+    /// Cookie replies sent (handshake messages that came under load without a valid MAC2).
+    public internal(set) var cookieRepliesSent: UInt64 = 0
     /// Set by the I/O layer (or a test) to force cookie replies; the device also turns
     /// it on by itself when handshake messages arrive faster than the threshold.
     public var forceUnderLoad = false

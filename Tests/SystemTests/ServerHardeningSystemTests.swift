@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import WireGuard
 import XCTest
 
 /// A `tunnel server` under hostile or heavy use: the server host's own ICMP, floods of
@@ -13,7 +15,7 @@ final class ServerHardeningSystemTests: XCTestCase {
     }
 
     /// client -- server -- internet, IPv4 and IPv6 on the egress; alice is a `tunnel client`.
-    private func makeLab() throws -> Lab {
+    private func makeLab(logLevel: String = "debug") throws -> Lab {
         let topo = try Topology("""
             client1 eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24
             server eth1 198.51.100.1/24 2001:db8:51::1/64 -- internet eth0 198.51.100.2/24 2001:db8:51::2/64
@@ -21,28 +23,19 @@ final class ServerHardeningSystemTests: XCTestCase {
             route server default via 198.51.100.2
             route server default via 2001:db8:51::2
             """, test: self)
-        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        let server = try TunnelServerProcess(in: topo, namespace: "server", logLevel: logLevel)
         let config = try server.addPeer("alice", endpoint: "192.0.2.1:51820")
         let alice = try TunnelProcess(in: topo, namespace: "client1", keys: try WireGuardKeys.generate(), config: config)
         return Lab(topo: topo, server: server, alice: alice)
     }
 
-    /// One object of the server's `tunnel status --json` ("counters", "drops"), as numbers.
     private func counters(_ lab: Lab, _ key: String = "counters") throws -> [String: UInt64] {
-        let json = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface, "--json"])
-        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        let interfaces = try XCTUnwrap(doc["interfaces"] as? [[String: Any]])
-        let counters = try XCTUnwrap(interfaces.first?[key] as? [String: Any])
-        return counters.compactMapValues { ($0 as? NSNumber)?.uint64Value }
+        try lab.topo.tunnelCounters("server", lab.server.interface, key)
     }
 
     /// Packets the server wrote into its TUN (the kernel counts them as received).
     private func tunReceived(_ lab: Lab) throws -> UInt64 {
-        let json = try lab.topo.run("server", ["ip", "-j", "-s", "link", "show", lab.server.interface])
-        let links = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-        let stats = try XCTUnwrap(links.first?["stats64"] as? [String: Any])
-        let rx = try XCTUnwrap(stats["rx"] as? [String: Any])
-        return try XCTUnwrap((rx["packets"] as? NSNumber)?.uint64Value)
+        try lab.topo.linkPackets("server", lab.server.interface).rx
     }
 
     private func aliceReachesTheInternet(_ lab: Lab) -> Bool {
@@ -84,7 +77,8 @@ final class ServerHardeningSystemTests: XCTestCase {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let lab = try makeLab()
         XCTAssertTrue(aliceReachesTheInternet(lab), lab.server.log)
-        let icmpFlood = try lab.topo.spawn("internet", name: "icmp-flood", ["ping", "-f", "-q", "-w", "60", "198.51.100.1"])
+        // The server host floods pings of its own: every echo reply is a raw-socket copy.
+        let icmpFlood = try lab.topo.spawn("server", name: "icmp-flood", ["ping", "-f", "-q", "-w", "60", "198.51.100.2"])
         let udpFlood = try lab.topo.spawn("client1", name: "udp-flood", ["python3", "-c", """
             import socket, time
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -105,5 +99,119 @@ final class ServerHardeningSystemTests: XCTestCase {
         udpFlood.stop()
         XCTAssertEqual(status, 0, "the server heard SIGTERM and exited cleanly: \(lab.server.log.suffix(2000))")
         XCTAssertTrue(lab.server.log.contains("everything restored"), String(lab.server.log.suffix(2000)))
+    }
+}
+
+extension ServerHardeningSystemTests {
+    private func serverPublicKey(_ lab: Lab) throws -> Key {
+        let config = try WireGuardConfig(parsing: try String(contentsOfFile: lab.server.configPath, encoding: .utf8),
+                                         fileName: "server.conf")
+        return StaticIdentity(privateKey: config.interface.privateKey).publicKey
+    }
+
+    /// Alice pings through the tunnel while `during` runs; returns ping's summary lines.
+    private func alicePings(_ lab: Lab, during: () throws -> Void) throws -> (received: Int, summary: String) {
+        let ping = try lab.topo.spawn("client1", name: "alice-ping", ["ping", "-c", "100", "-i", "0.05", "-W", "1", "-q", "198.51.100.2"])
+        try during()
+        XCTAssertNotNil(ping.wait(timeout: 30))
+        let received = ping.log.split(separator: "\n").first { $0.contains("packets transmitted") }
+            .flatMap { $0.split(separator: ",").dropFirst().first?.split(separator: " ").first }.flatMap { Int($0) }
+        return (received ?? -1, ping.log)
+    }
+
+    /// UDP datagrams the server's kernel dropped because its socket buffer was full
+    /// (per namespace, from /proc/net/snmp).
+    private func receiveBufferErrors(_ lab: Lab) throws -> UInt64 {
+        let snmp = try lab.topo.run("server", "cat", "/proc/net/snmp")
+        let udp = snmp.split(separator: "\n").filter { $0.hasPrefix("Udp:") }
+        guard udp.count == 2 else { throw MissingPrerequisite(description: "no Udp lines in /proc/net/snmp") }
+        let names = udp[0].split(separator: " "), values = udp[1].split(separator: " ")
+        let index = try XCTUnwrap(names.firstIndex(of: "RcvbufErrors"))
+        return try XCTUnwrap(UInt64(values[index]))
+    }
+
+    /// What became of the datagrams a flood sent, once every one is accounted for: each is
+    /// either dropped by the kernel (full socket buffer) or counted by the server under
+    /// one of `outcomes` (drop reasons, or device counters with a "counter:" prefix). The
+    /// kernel's count also holds alice's datagrams it dropped, at most her lost pings.
+    private func accountFor(_ sent: Int, _ lab: Lab, outcomes: [String], pingsLost: Int,
+                            before: (drops: [String: UInt64], counters: [String: UInt64], kernel: UInt64))
+        throws -> [String: UInt64] {
+        var seen: [String: UInt64] = [:]
+        let settled = lab.topo.waitUntil(timeout: 15) {
+            guard let drops = try? counters(lab, "drops"), let other = try? counters(lab),
+                  let kernel = try? receiveBufferErrors(lab) else { return false }
+            for key in outcomes {
+                if key.hasPrefix("counter:") {
+                    let name = String(key.dropFirst(8))
+                    seen[key] = (other[name] ?? 0) - (before.counters[name] ?? 0)
+                } else {
+                    seen[key] = (drops[key] ?? 0) - (before.drops[key] ?? 0)
+                }
+            }
+            seen["kernel"] = kernel - before.kernel
+            return seen.values.reduce(0, +) >= UInt64(sent)
+        }
+        XCTAssertTrue(settled, "every datagram of \(sent) is accounted for: \(seen)")
+        XCTAssertLessThanOrEqual(seen.values.reduce(0, +), UInt64(sent + pingsLost), "nothing else was counted: \(seen)")
+        return seen
+    }
+
+    /// The counters once the server is quiet (two readings in a row agree).
+    private func snapshot(_ lab: Lab) throws -> (drops: [String: UInt64], counters: [String: UInt64], kernel: UInt64) {
+        var last: (drops: [String: UInt64], counters: [String: UInt64], kernel: UInt64)?
+        var current = (try counters(lab, "drops"), try counters(lab), try receiveBufferErrors(lab))
+        while last.map({ $0.drops != current.0 || $0.kernel != current.2 }) ?? true {
+            last = current
+            usleep(200_000)
+            current = (try counters(lab, "drops"), try counters(lab), try receiveBufferErrors(lab))
+        }
+        return current
+    }
+
+    /// Defect: a source holding a valid cookie made the server do one Diffie-Hellman per
+    /// initiation (14.7k/s), and a client's ping lost 81%.
+    func testACookieHolderFloodingInitiationsIsRateLimited() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab(logLevel: "info")
+        XCTAssertTrue(aliceReachesTheInternet(lab), lab.server.log)
+        let flooder = try HandshakeFlooder(topo: lab.topo, namespace: "internet", serverPublicKey: try serverPublicKey(lab),
+                                           serverIPv4: "198.51.100.1", port: 51820, spoofed: false)
+        XCTAssertTrue(flooder.obtainCookie(timeout: 10), "the server hands out a cookie under load")
+        let before = try snapshot(lab)
+        var sent = 0
+        let pings = try alicePings(lab) { sent = flooder.flood(seconds: 5)() }
+        // Each initiation let through costs a DH and then fails (its key is no peer's).
+        let seen = try accountFor(sent, lab, outcomes: ["handshake_failed", "handshake_ratelimited", "handshake_budget_spent"],
+                                  pingsLost: 100 - pings.received, before: before)
+        print("cookie-holder flood: sent \(sent), \(seen); alice: \(pings.summary)")
+        // Until the device is under load, 512 in a second; then only the per-source rate
+        // passes: 20 a second, after a burst of 5.
+        XCTAssertLessThanOrEqual(seen["handshake_failed"] ?? 0, UInt64(512 + 5 + 20 * 7), "Diffie-Hellmans of \(sent) sent")
+        XCTAssertEqual(seen["handshake_budget_spent"], 0, "one source never reaches the device's budget")
+        XCTAssertGreaterThan(pings.received, 0, "alice's session survives: \(pings.summary)")
+    }
+
+    /// Defect: valid-MAC1 initiations from spoofed sources (215k/s) each got a cookie
+    /// reply, and a client lost 51% of its pings.
+    func testASpoofedSourceFloodIsAnsweredWithinTheCookieBudget() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let lab = try makeLab(logLevel: "info")
+        XCTAssertTrue(aliceReachesTheInternet(lab), lab.server.log)
+        let flooder = try HandshakeFlooder(topo: lab.topo, namespace: "internet", serverPublicKey: try serverPublicKey(lab),
+                                           serverIPv4: "198.51.100.1", port: 51820, spoofed: true)
+        let before = try snapshot(lab)
+        var sent = 0
+        let started = Date()
+        let pings = try alicePings(lab) { sent = flooder.flood(seconds: 5)() }
+        let seen = try accountFor(sent, lab, outcomes: ["handshake_failed", "handshake_budget_spent", "counter:cookie_replies_sent"],
+                                  pingsLost: 100 - pings.received, before: before)
+        let elapsed = Date().timeIntervalSince(started)
+        print("spoofed flood: sent \(sent), \(seen); alice: \(pings.summary)")
+        // Before the device is under load, up to 512 a second are processed; then cookie
+        // replies, 10,000 a second after a burst of 1,000, and the rest are budget drops.
+        XCTAssertLessThanOrEqual(seen["handshake_failed"] ?? 0, 512 + 1, "only the first second's allowance reached a DH")
+        XCTAssertLessThanOrEqual(seen["counter:cookie_replies_sent"] ?? 0, UInt64(1_000 + 10_000 * (elapsed + 1)))
+        XCTAssertGreaterThan(pings.received, 0, "alice's session survives: \(pings.summary)")
     }
 }

@@ -9,10 +9,14 @@ public enum StatusCounterName {
     // Device level.
     public static let peers = "peers"
     public static let sessions = "sessions"
+    public static let cookieRepliesSent = "cookie_replies_sent"
     public static let dropPrefix = "drop_"
     public static let natMappingsPrefix = "nat_mappings_"
     public static let natPortsInUse = "nat_ports_in_use"
     public static let natPortRangeSize = "nat_port_range_size"
+    /// Per protocol: ports in use and the size of that protocol's pools (both families).
+    public static let natPortsUsedPrefix = "nat_ports_used_"
+    public static let natPortsSizePrefix = "nat_ports_size_"
     public static let natDropPrefix = "nat_drop_"
     // Peer level (drops use dropPrefix too).
     public static let handshakesSent = "handshakes_sent"
@@ -25,11 +29,19 @@ public enum StatusCounterName {
 
     public static func natMappings(_ proto: NATProtocol) -> String { natMappingsPrefix + proto.description }
 
+    public static func natPortsUsed(_ proto: NATProtocol) -> String { natPortsUsedPrefix + proto.description }
+
+    public static func natPortsSize(_ proto: NATProtocol) -> String { natPortsSizePrefix + proto.description }
+
     /// Every counter a server's NAT contributes, for TunnelStatusInfo.counters.
     public static func nat(_ s: NATStatistics) -> [UAPICounter] {
         var out = NATProtocol.allCases.map { UAPICounter(natMappings($0), UInt64(max(0, s.mappings(of: $0)))) }
         out.append(UAPICounter(natPortsInUse, UInt64(max(0, s.portsInUse))))
         out.append(UAPICounter(natPortRangeSize, UInt64(max(0, s.portRangeSize))))
+        for proto in NATProtocol.allCases {
+            out.append(UAPICounter(natPortsUsed(proto), UInt64(max(0, s.portsInUse(of: proto)))))
+            out.append(UAPICounter(natPortsSize(proto), UInt64(max(0, s.portCapacity(of: proto)))))
+        }
         out += NATDropReason.allCases.map { UAPICounter(natDrop($0), s.drops[$0]) }
         return out
     }
@@ -94,6 +106,9 @@ extension NATDropReason {
         case .unsupportedProtocol: return "unsupported_protocol"
         case .malformed: return "malformed"
         case .noEgressAddress: return "no_egress_address"
+        case .fragmentLimit: return "fragment_limit"
+        case .routingHeader: return "routing_header"
+        case .hairpin: return "hairpin"
         }
     }
 }

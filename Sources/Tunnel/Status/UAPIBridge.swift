@@ -100,11 +100,13 @@ public final class UAPIBridge: UAPIHandler {
     public func snapshot() -> UAPIDeviceSnapshot {
         let reading = readOnOwnerQueue {
             (privateKey: device.identity.privateKey, listenPort: listenPort(), fwmark: fwmark,
-             peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops)
+             peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops,
+             cookieRepliesSent: device.cookieRepliesSent)
         }
         return UAPIDeviceSnapshot(privateKey: UAPIKey(reading.privateKey), listenPort: reading.listenPort,
                                   fwmark: reading.fwmark, peers: reading.peers.map(UAPIBridge.peerSnapshot),
-                                  tunnel: UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops))
+                                  tunnel: UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
+                                                                cookieRepliesSent: reading.cookieRepliesSent))
     }
 
     private static func peerSnapshot(_ peer: PeerReading) -> UAPIPeerSnapshot {
@@ -125,10 +127,12 @@ public final class UAPIBridge: UAPIHandler {
             + StatusCounterName.drops(peer.drops)
     }
 
-    private static func tunnelInfo(_ mode: TunnelStatusInfo, peers: [PeerReading], drops: DropCounters) -> UAPITunnelInfo {
+    private static func tunnelInfo(_ mode: TunnelStatusInfo, peers: [PeerReading], drops: DropCounters,
+                                   cookieRepliesSent: UInt64) -> UAPITunnelInfo {
         let sessions = peers.reduce(UInt64(0)) { $0 + ($1.hasSession ? 1 : 0) }
         let counters = [UAPICounter(StatusCounterName.peers, UInt64(peers.count)),
-                        UAPICounter(StatusCounterName.sessions, sessions)]
+                        UAPICounter(StatusCounterName.sessions, sessions),
+                        UAPICounter(StatusCounterName.cookieRepliesSent, cookieRepliesSent)]
             + StatusCounterName.drops(drops) + mode.counters
         return UAPITunnelInfo(name: mode.name, role: mode.role.rawValue, addresses: mode.addresses, counters: counters)
     }

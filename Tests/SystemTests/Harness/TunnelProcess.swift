@@ -18,7 +18,10 @@ final class TunnelProcess {
         self.keys = keys
         interface = topo.uniqueInterfaceName("t" + namespace.prefix(3))
         configPath = topo.logDirectory.appendingPathComponent("\(namespace)-\(interface).conf").path
-        FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailed(command: ["write", configPath], status: -1, output: "cannot write the client's config file")
+        }
         process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)",
                                        ["client", "--config", configPath, "--interface", interface,
                                         "--log-level", logLevel] + extraArguments)

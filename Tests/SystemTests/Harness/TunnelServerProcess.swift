@@ -13,12 +13,13 @@ final class TunnelServerProcess {
     let arguments: [String]
 
     init(in topo: Topology, namespace: String, listen: String = "0.0.0.0:51820",
-         addresses: [String] = ["100.64.0.1/24", "2001:db8:100::1/64"], extraArguments: [String] = []) throws {
+         addresses: [String] = ["100.64.0.1/24", "2001:db8:100::1/64"], extraArguments: [String] = [],
+         logLevel: String = "debug") throws {
         topology = topo
         self.namespace = namespace
         interface = topo.uniqueInterfaceName("s" + namespace.prefix(3))
         configPath = topo.logDirectory.appendingPathComponent("server-\(interface).conf").path
-        arguments = ["server", "--listen", listen, "--config", configPath, "--interface", interface, "--log-level", "debug"]
+        arguments = ["server", "--listen", listen, "--config", configPath, "--interface", interface, "--log-level", logLevel]
             + addresses.flatMap { ["--address", $0] } + extraArguments
         process = try TunnelServerProcess.start(topo, namespace, interface, arguments)
     }
