@@ -22,8 +22,8 @@ final class ScaleSystemTests: XCTestCase {
     /// Windows (a reload and three `wg show`) of which one must stay under the bound.
     static let windows = 5
     static let showsPerWindow = 3
-    /// UAPILimits.standard: 64 connections, and a request's deadline.
-    static let controlConnections = 64
+    /// As many clients as the control socket serves at once.
+    static let controlConnections = UAPILimits.standard.maxConnections
     static let serverAddress = "100.64.0.1"
 
     struct Lab {
