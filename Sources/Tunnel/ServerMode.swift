@@ -47,6 +47,9 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
+        // Taken before the load: a `tunnel peer add` while the server starts up makes the
+        // file differ from it, so the first check picks the change up (a lost edit otherwise).
+        let loadedVersion = ServerPeerSync.identity(of: options.configPath)
         let config = try loadOrCreateConfig(options, logger: logger)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
@@ -77,7 +80,8 @@ public enum ServerMode {
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
-            _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+            _ = ServerPeerDiff(from: [:], to: config).apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                                            log: { logger.notice("\($0)") })
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
@@ -87,8 +91,9 @@ public enum ServerMode {
                                     + StatusCounterName.router(router.counters))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
-                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id), interface: interface, router: router,
-                             peerRoutes: peerRoutes)
+                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
+                             prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
+                             interface: interface, router: router, peerRoutes: peerRoutes)
             }
         } catch {
             try? setup.revert()
@@ -96,7 +101,8 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, interface: interface, router: router, peerRoutes: peerRoutes, logger: logger)
+        startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
+                          peerRoutes: peerRoutes, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -143,11 +149,13 @@ public enum ServerMode {
         return setup
     }
 
-    /// Peers left (config file or `wg set`): their NAT mappings go, and so do routes only they needed.
-    private static func peersChanged(removed: [UInt32], interface: TunnelInterface, router: ServerRouter,
-                                     peerRoutes: ServerPeerRoutes) {
+    /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
+    /// follow the peers' networks. `prefixes`: what the changed peers held before and after;
+    /// routes are listed through netlink only when one of them needs a route.
+    private static func peersChanged(removed: [UInt32], prefixes: [IPPrefix], interface: TunnelInterface,
+                                     router: ServerRouter, peerRoutes: ServerPeerRoutes) {
         for id in removed { router.nat?.removeClient(ClientID(id)) }
-        peerRoutes.sync(with: interface.device)
+        if prefixes.contains(where: peerRoutes.needsRoute) { peerRoutes.sync(with: interface.device) }
     }
 
     private static func describe(_ egress: EgressInterface?) -> String {
@@ -199,21 +207,30 @@ public enum ServerMode {
         reactor.onStop { buffer.deallocate() }
     }
 
-    /// NAT garbage collection, and peers added or removed in the config file.
-    private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
-                                          peerRoutes: ServerPeerRoutes, logger: Logger) {
+    /// NAT garbage collection, and peers added or removed in the config file. The file is
+    /// read and diffed on ServerPeerSync's own queue; only the diff is applied on the
+    /// reactor's queue, which owns the device.
+    private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
+                                          loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
+                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
+        let reactor = interface.reactor
         if let nat = router.nat {
-            interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
+            reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, logger: logger)
-        interface.reactor.addRepeatingTimer(interval: configCheckInterval) { [unowned interface] in
-            guard let config = sync.changedConfig() else { return }
-            let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                               logger: logger)
-            peersChanged(removed: removed, interface: interface, router: router, peerRoutes: peerRoutes)
+        let sync = ServerPeerSync(path: options.configPath, initial: config, version: loadedVersion,
+                                  label: reactor.queue.label + ".config", logger: logger)
+        sync.start(every: configCheckInterval) { [weak interface] diff in
+            guard let interface else { return }
+            reactor.queue.async {
+                let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                        log: { logger.notice("\($0)") })
+                peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
+                             peerRoutes: peerRoutes)
+            }
         }
+        reactor.onStop { sync.stop() }
     }
 
     /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.

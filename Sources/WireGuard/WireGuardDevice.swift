@@ -157,17 +157,33 @@ public final class WireGuardDevice {
 
     public func removeAllowedIPs(of peer: Peer) { allowedIPs.removeAll(for: ObjectIdentifier(peer)) }
 
+    /// The peer's prefixes, sorted; costs that peer's prefixes, not every peer's.
     public func allowedIPs(of peer: Peer) -> [IPPrefix] { allowedIPs.prefixes(for: ObjectIdentifier(peer)) }
+
+    /// The peer holding exactly this prefix (not a longer or shorter one), if any.
+    public func peer(owning prefix: IPPrefix) -> Peer? {
+        allowedIPs.value(exactly: prefix).flatMap { peer(withID: $0) }
+    }
 
     /// Removes a peer: its keys are wiped, its indices and routes forgotten.
     public func removePeer(_ publicKey: Key) {
-        guard let peer = peersByKey.removeValue(forKey: publicKey) else { return }
-        retireAllKeys(of: peer)
-        peer.timers.stop()
-        peer.staged.removeAll()
-        allowedIPs.removeAll(for: ObjectIdentifier(peer))
-        peersByID.removeValue(forKey: ObjectIdentifier(peer))
-        peers.removeAll { $0 === peer }
+        removePeers([publicKey])
+    }
+
+    /// Removes several peers with one pass over the peer list (removing them one by one
+    /// would cost peers x removed).
+    public func removePeers(_ publicKeys: Set<Key>) {
+        var gone = Set<ObjectIdentifier>()
+        for key in publicKeys {
+            guard let peer = peersByKey.removeValue(forKey: key) else { continue }
+            retireAllKeys(of: peer)
+            peer.timers.stop()
+            peer.staged.removeAll()
+            allowedIPs.removeAll(for: ObjectIdentifier(peer))
+            peersByID.removeValue(forKey: ObjectIdentifier(peer))
+            gone.insert(ObjectIdentifier(peer))
+        }
+        if !gone.isEmpty { peers.removeAll { gone.contains(ObjectIdentifier($0)) } }
     }
 
     /// A new private key invalidates every session and every handshake in flight.
