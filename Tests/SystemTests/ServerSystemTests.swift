@@ -44,9 +44,10 @@ final class ServerSystemTests: XCTestCase {
                                                      routes: ["198.51.100.0/24", "100.64.0.0/24"])
     }
 
-    private func ping(_ lab: Lab, _ ns: String, _ target: String, count: Int = 3, extra: [String] = []) -> Bool {
+    private func ping(_ lab: Lab, _ ns: String, _ target: String, count: Int = 3, extra: [String] = [],
+                      within: TimeInterval = 15) -> Bool {
         // The server picks new peers up within a second; the first handshake may take a retry.
-        lab.topo.waitUntil(timeout: 15) {
+        lab.topo.waitUntil(timeout: within) {
             (try? lab.topo.attempt(ns, ["ping", "-c", "1", "-W", "1"] + extra + [target]).status) == 0
         } && ((try? lab.topo.attempt(ns, ["ping", "-c", "\(count)", "-i", "0.2", "-W", "2"] + extra + [target]).status) == 0)
     }
@@ -226,7 +227,8 @@ final class ServerSystemTests: XCTestCase {
         XCTAssertTrue(server.log.contains("cleaned up after an earlier run"), server.log)
         let rules = try topo.run("server", "ip", "rule")
         XCTAssertEqual(rules.components(separatedBy: "lookup local").count - 1, 1, "one local rule: \(rules)")
-        XCTAssertTrue(ping(lab, "client1", "198.51.100.2"), "the client reconnects on its own:\n\(server.log)")
+        // The client notices the silence after KEEPALIVE + REKEY_TIMEOUT (15 s and jitter).
+        XCTAssertTrue(ping(lab, "client1", "198.51.100.2", within: 40), "the client reconnects on its own:\n\(server.log)")
 
         server.process.signal(SIGTERM)
         XCTAssertEqual(server.process.wait(timeout: 10), 0, server.log)

@@ -27,10 +27,16 @@ public struct LeftoverCleanup {
         case unknownOwner
     }
 
+    private let runIsAlive: (RunOwner) -> Bool
+
     /// - Parameter protocolID: whose leftovers: the client's (default) or the server's.
+    /// - Parameter runIsAlive: whether a recorded run still runs (a test that plays a
+    ///   killed run inside its own process says no).
     public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory(),
                 protocolID: UInt8 = TunnelRouteProtocol.id,
-                socketDirectory: String = UAPISocketPath.defaultDirectory) {
+                socketDirectory: String = UAPISocketPath.defaultDirectory,
+                runIsAlive: @escaping (RunOwner) -> Bool = { $0.isAlive }) {
+        self.runIsAlive = runIsAlive
         self.socket = socket
         self.stateDirectory = stateDirectory
         self.protocolID = protocolID
@@ -68,7 +74,7 @@ public struct LeftoverCleanup {
             if case .failure(let error) = loaded { report.failures.append("\(error)") }
             guard case .success(let found) = loaded, let state = found else { continue }
             let verdict = LeftoverCleanup.verdict(state, protocolID: protocolID, namespace: namespace,
-                                                  named: interface != nil) { $0.isAlive }
+                                                  named: interface != nil, isAlive: runIsAlive)
             guard verdict == .leftover else {
                 if let interface { throw NetworkSetupError.notALeftover(interface: interface, reason: describe(verdict, name)) }
                 report.done.append("left \(name) alone: \(describe(verdict, name))")

@@ -22,7 +22,7 @@ public struct RunOwner: Codable, Equatable, Sendable {
     }
 
     /// Whether the recorded process still runs (same pid, same start time).
-    var isAlive: Bool {
+    public var isAlive: Bool {
         guard let now = RunOwner.startTime(of: pid) else { return false }
         return now == processStartTime
     }
