@@ -6,7 +6,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench demo clean
+.PHONY: all deps build test unit-test system-test bench demo clean fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -28,6 +28,7 @@ build: deps
 # Unit and system tests in one run; system tests use the release binary built above.
 test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing
+	$(MAKE) fuzz-smoke
 
 unit-test: deps
 	$(SWIFT) test --disable-swift-testing --skip SystemTests
@@ -45,5 +46,24 @@ bench: build
 demo: build
 	@TUNNEL_BIN=$(RELEASE_BIN) bash demo/demo.sh
 
+# Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
+# own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
+# target FUZZ_SECONDS; `make fuzz-smoke` (part of `make test`) a few seconds each.
+# Debug assertions stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
+FUZZ_TARGETS       := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_BUILD_FLAGS   := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
+                      -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
+
+fuzz-build: deps
+	@for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_BUILD_FLAGS) --product $$t || exit 1; done
+
+fuzz: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .bench
+	rm -rf .build .build-fuzz .bench
