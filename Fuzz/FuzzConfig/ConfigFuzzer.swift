@@ -1,6 +1,7 @@
 // Fuzz target: configuration files in both dialects. Whatever the bytes, parsing either
 // succeeds or throws a one-line ConfigError; what parses renders to text that parses
-// back to an equal value (the promise of WireGuardConfig.render).
+// back to an equal value (the promise of WireGuardConfig.render), less what the `wg`
+// dialect leaves out.
 import Config
 import FuzzSupport
 import WireGuard
@@ -76,7 +77,17 @@ enum ConfigFuzzer: FuzzTarget {
             guard let again = try? WireGuardConfig(parsing: rendered, fileName: fileName, dialect: dialect) else {
                 preconditionFailure("rendered config does not parse back:\n\(rendered)")
             }
-            precondition(again == config, "rendered config parses to a different value:\n\(rendered)")
+            precondition(again == kept(config, by: dialect), "rendered config parses to a different value:\n\(rendered)")
         }
+    }
+
+    /// What rendering in `dialect` keeps: the `wg` dialect leaves out the comments that
+    /// carry wg-quick extras (peer names, the interface's public endpoint).
+    static func kept(_ config: WireGuardConfig, by dialect: ConfigDialect) -> WireGuardConfig {
+        guard dialect == .wg else { return config }
+        var result = config
+        result.interface.publicEndpoint = nil
+        for index in result.peers.indices { result.peers[index].name = nil }
+        return result
     }
 }
