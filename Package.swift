@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The --metrics HTTP endpoint: small, no SwiftNIO (see Docs/operations.md).
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -20,6 +22,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode",
                        providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CShims"),
         .target(name: "Addresses"),
         .target(name: "Netlink", dependencies: ["CNetlink", "CShims", "Addresses"]),
@@ -31,6 +35,7 @@ let package = Package(
         .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
         .target(name: "Tunnel", dependencies: [
             "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "CQRencode",
+            "CSystemd", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tunnel", dependencies: [

@@ -5,8 +5,10 @@ import Glibc
 #endif
 
 public enum ConfigLoader {
-    /// Larger files are certainly not configs; refusing them bounds memory.
-    public static let maxFileSize = 1 << 20
+    /// Larger files are certainly not configs; refusing them bounds memory. A server's
+    /// file takes about 120 bytes a peer, so this leaves room for 100,000 peers (1 MiB
+    /// refused a server with 10,000).
+    public static let maxFileSize = 16 << 20
     /// Permission bits that let group or others read, write or execute.
     static let groupOtherBits: mode_t = 0o077
 

@@ -1,4 +1,4 @@
-// One client of the control socket. Owned by the server and driven on the reactor's queue:
+// One client of the control socket. Owned by the server and driven on its control queue:
 // a read source feeds the request reader, answers go to an output buffer, and a write
 // source exists only while the client is slow to read. Nothing here blocks, so one stalled
 // or hostile client never holds up another.
@@ -27,7 +27,9 @@ final class UAPIConnection {
     /// No more requests are taken: after EOF, or after a fatal error has been answered.
     private var finishing = false
     private var closed = false
-    private(set) var lastActivity = DispatchTime.now()
+    /// When the server began waiting for the current request (accept, or the previous
+    /// answer sent): the request's deadline counts from here.
+    private(set) var requestStarted = DispatchTime.now()
 
     init(fd: Int32, queue: DispatchQueue, limits: UAPILimits, answer: @escaping ([[UInt8]]) -> String,
          log: @escaping (String) -> Void, onClose: @escaping (UAPIConnection) -> Void) {
@@ -68,7 +70,6 @@ final class UAPIConnection {
             budget -= 1
             let n = read(fd, scratch.baseAddress, scratch.count)
             if n > 0 {
-                lastActivity = .now()
                 reader.append(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                 // Past a limit nothing more is read: the answer is the errno, then close.
                 if reader.hasFailed { stopReading() }
@@ -123,7 +124,6 @@ final class UAPIConnection {
             }
             if n > 0 {
                 outputSent += n
-                lastActivity = .now()
             } else if n < 0 && errno == EINTR {
                 continue
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -134,6 +134,8 @@ final class UAPIConnection {
                 return false
             }
         }
+        // Every answer so far is sent: the next request gets a deadline of its own.
+        if !output.isEmpty { requestStarted = .now() }
         output.removeAll(keepingCapacity: output.count <= UAPIConnection.outputHighWater)
         outputSent = 0
         writeSource?.cancel()

@@ -1,5 +1,8 @@
-// What the control server asks of the tunnel. Both calls run on the reactor's queue, the
-// queue that owns the tunnel's state, so the tunnel needs no locks for them.
+// What the control server asks of the tunnel. Both calls come on the control server's own
+// queue, never on the queue that owns the tunnel's state: the handler hops onto that
+// queue itself (Reactor.perform) for as short a step as it can, e.g. copying the peers'
+// values for `get` and leaving the answer's formatting to the control queue, so a `get`
+// on thousands of peers does not hold the data path.
 public protocol UAPIHandler: AnyObject {
     /// The current state, for `get`.
     func snapshot() -> UAPIDeviceSnapshot

@@ -1,10 +1,20 @@
 // The control socket of a running tunnel: WireGuard's cross-platform userspace API on
 // DIR/IFACE.sock, so `wg show`, `wg showconf`, `wg set` and `tunnel status` work on it.
 //
-// Ownership: everything after `init` runs on the reactor's queue: accepting, every
-// connection, the handler calls, the poll timer. `close` must be called on that queue
-// (the reactor's stop does it). Deleting the socket file is the spec's way to ask the
-// process to exit; the poll timer notices and calls `onSocketRemoved`.
+// Ownership: the server has a serial queue of its own, the control queue (`queue`), which
+// owns everything after `init`: accepting, every connection, the poll timer, and the
+// building and writing of answers. It is not the reactor's queue, so a slow client or a
+// large `get` answer never holds the data path; the handler hops onto the queue that
+// owns the tunnel's state for as short a step as it can (UAPIHandler). The reactor's
+// queue never waits for the control queue (close only schedules work on it), so the
+// two cannot deadlock.
+//
+// Every request has an absolute deadline from the moment the server starts waiting for
+// it (accept, or the previous answer sent): a client that trickles bytes is closed at the
+// deadline however often it sends, and at the connection limit the client that has
+// waited longest makes room for a new one, so slow clients cannot lock out `wg show`.
+// Deleting the socket file is the spec's way to ask the process to exit; the poll timer
+// notices and calls `onSocketRemoved`.
 import Dispatch
 import Reactor
 #if canImport(Glibc)
@@ -14,12 +24,13 @@ import Glibc
 public final class UAPIServer {
     public let interface: String
     public let socketPath: String
-    /// Called once, on the queue, when the socket file is deleted or replaced.
+    /// Called once, on the control queue, when the socket file is deleted or replaced.
     public var onSocketRemoved: (() -> Void)?
-    /// Called on the queue with a line for the log (a rejected request and why).
+    /// Called on the control queue with a line for the log (a rejected request and why).
     public var log: ((String) -> Void)?
+    /// The control queue: owns every connection and the sources below.
+    public let queue: DispatchQueue
 
-    private let reactor: Reactor
     private weak var handler: UAPIHandler?
     private let limits: UAPILimits
     private let listenFD: Int32
@@ -36,8 +47,9 @@ public final class UAPIServer {
     static let directoryMode: mode_t = 0o755
     static let socketMode: mode_t = 0o600
 
-    /// Opens the socket (replacing a stale one) and starts serving on the reactor's queue.
-    /// Call it off that queue, e.g. while setting up before `run()`.
+    /// Opens the socket (replacing a stale one) and starts serving on a control queue of its
+    /// own; the reactor's stop closes it. Call it off the reactor's queue, e.g. while setting
+    /// up before `run()`.
     public init(interface: String, directory: String = UAPISocketPath.defaultDirectory, reactor: Reactor,
                 handler: UAPIHandler, limits: UAPILimits = .standard) throws {
         guard UAPISocketPath.isValidInterfaceName(interface) else { throw UAPIServerError.invalidInterfaceName(interface) }
@@ -52,33 +64,49 @@ public final class UAPIServer {
         }
         self.interface = interface
         self.socketPath = path
-        self.reactor = reactor
+        queue = DispatchQueue(label: "tunnel.control.\(interface)")
         self.handler = handler
         self.limits = limits
         self.listenFD = fd
         self.identity = identity
         scratch = .allocate(byteCount: UAPIServer.readChunkBytes, alignment: 16)
+        queue.setSpecific(key: UAPIServer.queueKey, value: ObjectIdentifier(self))
         startSources()
         reactor.onStop { [weak self] in self?.close() }
     }
 
-    /// The owner should `close` on the queue first; this is the safety net.
+    /// The owner should `close` first; this is the safety net (nothing else holds the
+    /// server now, so no handler runs on the queue).
     deinit {
-        close()
+        closeOnQueue()
         scratch.deallocate()
     }
 
-    /// Clients being served (on the queue).
-    public var connectionCount: Int { connections.count }
+    /// Clients being served; from any queue but the control queue.
+    public var connectionCount: Int { queue.sync { connections.count } }
 
     /// Stops serving, closes every connection and removes the socket file if it is still
-    /// ours. Idempotent; on the reactor's queue.
+    /// ours. Idempotent; from any queue: off the control queue it only schedules the work
+    /// (the socket file goes at once), so the reactor's queue never waits for this one.
     public func close() {
+        if DispatchQueue.getSpecific(key: UAPIServer.queueKey) == ObjectIdentifier(self) {
+            closeOnQueue()
+            return
+        }
+        removeSocketFile()
+        queue.async { self.closeOnQueue() }
+    }
+
+    private func closeOnQueue() {
         guard !closed else { return }
         closed = true
         pollTimer?.cancel()
         listenSource?.cancel()
         for c in Array(connections.values) { c.close() }
+        removeSocketFile()
+    }
+
+    private func removeSocketFile() {
         if let now = UnixSocket.identity(of: socketPath), now == identity { unlink(socketPath) }
     }
 
@@ -131,14 +159,14 @@ public final class UAPIServer {
     }
 
     private func startSources() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: listenFD, queue: reactor.queue)
+        let source = DispatchSource.makeReadSource(fileDescriptor: listenFD, queue: queue)
         let fd = listenFD
         source.setEventHandler { [weak self] in self?.acceptAll() }
         source.setCancelHandler { _ = Glibc.close(fd) }
         listenSource = source
         source.resume()
 
-        let timer = DispatchSource.makeTimerSource(queue: reactor.queue)
+        let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = DispatchTimeInterval.nanoseconds(Int(limits.pollIntervalSeconds * 1e9))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
         timer.setEventHandler { [weak self] in self?.poll() }
@@ -146,7 +174,7 @@ public final class UAPIServer {
         timer.resume()
     }
 
-    // MARK: serving (reactor queue)
+    // MARK: serving (control queue)
 
     private func acceptAll() {
         while !closed {
@@ -159,13 +187,9 @@ public final class UAPIServer {
             // accept4 is not visible to Swift's Glibc module; set the flags afterwards.
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            guard connections.count < limits.maxConnections else {
-                report("more than \(limits.maxConnections) clients at once; closing a new one")
-                Glibc.close(fd)
-                continue
-            }
+            if connections.count >= limits.maxConnections { makeRoom() }
             let connection = UAPIConnection(
-                fd: fd, queue: reactor.queue, limits: limits,
+                fd: fd, queue: queue, limits: limits,
                 answer: { [weak self] lines in self?.answer(lines) ?? UAPIResponseWriter.errnoResponse(.closed) },
                 log: { [weak self] message in self?.report("rejected a request: \(message)") },
                 onClose: { [weak self] c in self?.connections[ObjectIdentifier(c)] = nil })
@@ -174,6 +198,15 @@ public final class UAPIServer {
         }
     }
 
+    /// At the limit, the client that has waited longest for its request is closed: a
+    /// legitimate one is answered in milliseconds, so it is a slow or stalled one.
+    private func makeRoom() {
+        guard let oldest = connections.values.min(by: { $0.requestStarted < $1.requestStarted }) else { return }
+        report("\(limits.maxConnections) clients at once; closing the one that waited longest to make room")
+        oldest.close()
+    }
+
+    /// Parses and answers on the control queue; only the handler's calls touch the tunnel.
     private func answer(_ lines: [[UInt8]]) -> String {
         do {
             guard let handler else { throw UAPIError.closed }
@@ -193,10 +226,11 @@ public final class UAPIServer {
         }
     }
 
+    /// Closes every client whose request is past its deadline, however active it is.
     private func poll() {
-        let deadline = DispatchTime.now().uptimeNanoseconds
-        let idleNanos = UInt64(limits.idleTimeoutSeconds * 1e9)
-        for c in Array(connections.values) where deadline - min(deadline, c.lastActivity.uptimeNanoseconds) > idleNanos {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let allowed = UInt64(limits.requestDeadlineSeconds * 1e9)
+        for c in Array(connections.values) where now - min(now, c.requestStarted.uptimeNanoseconds) > allowed {
             c.close()
         }
         checkSocketFile()
@@ -213,6 +247,10 @@ public final class UAPIServer {
     private func report(_ message: String) {
         log?("control socket \(interface): \(message)")
     }
+}
+
+extension UAPIServer {
+    private static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
 }
 
 extension UAPIError {

@@ -5,6 +5,7 @@ public enum NATConfigurationError: Error, Equatable, Sendable, CustomStringConve
     /// Port 0 is not a usable port or echo identifier.
     case rangeIncludesZero(field: String)
     case nonPositive(field: String, value: Int)
+    case tooLarge(field: String, value: Int, maximum: Int)
     case zeroTimeout
 
     public var description: String {
@@ -13,6 +14,8 @@ public enum NATConfigurationError: Error, Equatable, Sendable, CustomStringConve
             return "NAT \(field) must not include 0 (use e.g. 61000-64999)"
         case .nonPositive(let field, let value):
             return "NAT \(field) must be at least 1, got \(value)"
+        case .tooLarge(let field, let value, let maximum):
+            return "NAT \(field) must be at most \(maximum), got \(value)"
         case .zeroTimeout:
             return "NAT timeouts must all be longer than zero"
         }

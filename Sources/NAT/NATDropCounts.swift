@@ -9,6 +9,9 @@ public struct NATDropCounts: Sendable, Equatable {
     public var unsupportedProtocol: UInt64 = 0
     public var malformed: UInt64 = 0
     public var noEgressAddress: UInt64 = 0
+    public var fragmentLimit: UInt64 = 0
+    public var routingHeader: UInt64 = 0
+    public var hairpin: UInt64 = 0
 
     public init() {}
 
@@ -22,6 +25,9 @@ public struct NATDropCounts: Sendable, Equatable {
             case .unsupportedProtocol: return unsupportedProtocol
             case .malformed: return malformed
             case .noEgressAddress: return noEgressAddress
+            case .fragmentLimit: return fragmentLimit
+            case .routingHeader: return routingHeader
+            case .hairpin: return hairpin
             }
         }
         set {
@@ -33,6 +39,9 @@ public struct NATDropCounts: Sendable, Equatable {
             case .unsupportedProtocol: unsupportedProtocol = newValue
             case .malformed: malformed = newValue
             case .noEgressAddress: noEgressAddress = newValue
+            case .fragmentLimit: fragmentLimit = newValue
+            case .routingHeader: routingHeader = newValue
+            case .hairpin: hairpin = newValue
             }
         }
     }

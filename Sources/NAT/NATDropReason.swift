@@ -4,7 +4,8 @@
 public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// No free external port or identifier left in the range.
     case tableFull
-    /// The client already holds `maxMappingsPerClient` mappings.
+    /// The client already holds its share of the pool (`maxPortsPerClient`, by default
+    /// `NATConfiguration.fairShare`) or `maxMappingsPerClient` mappings in all.
     case perClientLimit
     /// Nothing maps the packet: an unknown port, an unknown fragment, an ICMP error about no flow.
     case noMapping
@@ -16,6 +17,13 @@ public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case malformed
     /// An IPv6 packet while no IPv6 egress address is configured.
     case noEgressAddress
+    /// A first fragment while its client holds its share of the fragment records.
+    case fragmentLimit
+    /// An IPv6 routing header with segments left: the address in the header is not the
+    /// final destination, so neither the mapping's remote nor the checksum would be right.
+    case routingHeader
+    /// A client sent to the egress address itself (hairpinning is refused, see Docs/server.md).
+    case hairpin
 
     public var description: String {
         switch self {
@@ -26,6 +34,9 @@ public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .unsupportedProtocol: return "unsupported protocol"
         case .malformed: return "malformed"
         case .noEgressAddress: return "no egress address"
+        case .fragmentLimit: return "per-client fragment limit"
+        case .routingHeader: return "routing header"
+        case .hairpin: return "hairpin"
         }
     }
 }

@@ -16,6 +16,10 @@ public struct NATStatistics: Sendable, Equatable {
     public var translatedOutbound: UInt64 = 0
     public var translatedInbound: UInt64 = 0
     public var drops = NATDropCounts()
+    /// Ports taken and pool sizes per protocol, both families summed (IPv6 pools count
+    /// only with an IPv6 egress address), indexed by NATProtocol.rawValue.
+    var protocolPortsInUse = SIMD4<Int>()
+    var protocolPortCapacity = SIMD4<Int>()
 
     public init() {}
 
@@ -28,6 +32,16 @@ public struct NATStatistics: Sendable, Equatable {
         case .icmp: return icmpMappings
         }
     }
+
+    /// External ports (echo identifiers for ICMP) of `proto` taken.
+    public func portsInUse(of proto: NATProtocol) -> Int { protocolPortsInUse[proto.rawValue] }
+
+    /// How many external ports (or identifiers) `proto` has, over the families in use:
+    /// the honest denominator for `portsInUse(of:)`.
+    public func portCapacity(of proto: NATProtocol) -> Int { protocolPortCapacity[proto.rawValue] }
+
+    /// Sum of every pool's size, the denominator for `portsInUse`.
+    public var portCapacity: Int { protocolPortCapacity.wrappedSum() }
 
     mutating func adjustMappings(of proto: NATProtocol, by delta: Int) {
         switch proto {

@@ -30,7 +30,7 @@ extension NATTable {
     /// Frees every mapping of `client` (a peer was removed). Cost: one pass over the slab;
     /// their fragment records and wheel entries go stale and are skipped later.
     public func removeClient(_ client: ClientID) {
-        guard clientMappingCounts[client] != nil else { return }
+        guard clientUsage[client] != nil else { return }
         for slot in slots.indices where slots[slot].isLive && slots[slot].client == client {
             free(slot)
         }

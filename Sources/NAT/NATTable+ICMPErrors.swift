@@ -31,6 +31,7 @@ extension NATTable {
         let slot = try liveOwner(isIPv4: packet.version == .v4, transport: transport, port: port, now: now)
         guard remotes.contains(quote.destination, slot: slot) else { throw .filtered }
         let mapping = slots[slot]
+        try restoreFragmentIdentification(quote, now: now)
         try rewrite { () throws(RewriteError) in try packet.rewriteDestination(mapping.key.address) }
         try rewrite { () throws(RewriteError) in try quote.rewriteSource(mapping.key.address) }
         if transport == .icmp {
@@ -39,6 +40,16 @@ extension NATTable {
             try rewrite { () throws(RewriteError) in try quote.rewriteSourcePort(mapping.key.port) }
         }
         return mapping.client
+    }
+
+    /// A quoted IPv4 fragment left with a translated identification: give it back the
+    /// client's own, so the quote is the packet the client sent. Unknown ids stay.
+    private func restoreFragmentIdentification(_ quote: ICMPQuotedPacket, now: UInt64) throws(NATDropReason) {
+        guard let id = quote.fragmentIdentification else { return }
+        let translated = NATFragmentKey(source: quote.source, destination: quote.destination,
+                                        transportProtocol: quote.transportProtocol, identification: UInt32(id))
+        guard let original = outboundFragments.original(ofTranslated: translated, now: now) else { return }
+        try rewrite { () throws(RewriteError) in try quote.rewriteIdentification(UInt16(original.identification)) }
     }
 
     /// An error a client sends about a packet it received through the NAT (e.g. its

@@ -9,10 +9,12 @@ extension NATTable {
     /// ICMP errors quoting a translated packet (RFC 5508), and later fragments of a
     /// datagram whose first fragment was translated. Only remotes a mapping has sent to
     /// get in (address-dependent filtering); ICMP errors are filtered on the address
-    /// their quoted packet went to, since routers on the way send them.
+    /// their quoted packet went to, since routers on the way send them. IPv6 packets still
+    /// following a routing header are refused (`routingHeader`).
     public func translateInbound(_ packet: IPPacket, now: UInt64) -> NATInboundVerdict {
         guard let egress = egressAddress(for: packet.version) else { return drop(.noEgressAddress) }
         guard packet.destination == egress else { return drop(.noMapping) }
+        guard packet.routingSegmentsLeft == 0 else { return drop(.routingHeader) }
         let client: ClientID
         do {
             if !packet.hasTransportHeader {
@@ -52,7 +54,8 @@ extension NATTable {
         if transport == .tcp { handleTCP(packet, slot: slot, outbound: false) }
         refresh(slot, now: now)
         if packet.isFirstFragment {
-            inboundFragments.record(fragmentKey(packet), mapping: reference(to: slot), now: now)
+            _ = try inboundFragments.record(fragmentKey(packet), mapping: reference(to: slot), client: slots[slot].client,
+                                            now: now)
         }
         let mapping = slots[slot]
         try rewrite { () throws(RewriteError) in try packet.rewriteDestination(mapping.key.address) }
@@ -66,8 +69,8 @@ extension NATTable {
 
     /// A later fragment of a reply: only the address changes, if its first fragment was translated.
     private func translateInboundFragment(_ packet: IPPacket, now: UInt64) throws(NATDropReason) -> ClientID {
-        guard let reference = inboundFragments.lookup(fragmentKey(packet), now: now),
-              let slot = slot(of: reference) else { throw .noMapping }
+        guard let entry = inboundFragments.lookup(fragmentKey(packet), now: now),
+              let slot = slot(of: entry.mapping) else { throw .noMapping }
         let mapping = slots[slot]
         try rewrite { () throws(RewriteError) in try packet.rewriteDestination(mapping.key.address) }
         return mapping.client

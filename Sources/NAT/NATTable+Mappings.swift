@@ -10,17 +10,21 @@ extension NATTable {
             if slots[slot].expiry > now { return slot }
             free(slot)
         }
-        let count = clientMappingCounts[key.client, default: 0]
-        guard count < configuration.maxMappingsPerClient else { throw .perClientLimit }
         let pool = Self.poolIndex(isIPv4: key.address.isIPv4, transport: key.transport)
+        // A full pool first: when a client's share is the whole (small) pool, "full" is the truth.
         guard pools[pool].inUse < pools[pool].capacity else { throw .tableFull }
+        var usage = clientUsage[key.client] ?? NATClientUsage()
+        guard usage.mappings < configuration.maxMappingsPerClient,
+              Int(usage.ports[pool]) < portShares[pool] else { throw .perClientLimit }
         let slot = takeSlot()
         guard let external = pools[pool].allocate(preferred: key.port, owner: Int32(slot)) else {
             freeSlots.append(Int32(slot))
             throw .tableFull
         }
         occupy(slot, key: key, externalPort: external, now: now)
-        clientMappingCounts[key.client] = count + 1
+        usage.mappings += 1
+        usage.ports[pool] += 1
+        clientUsage[key.client] = usage
         return slot
     }
 
@@ -56,8 +60,11 @@ extension NATTable {
         pools[Self.poolIndex(isIPv4: mapping.isIPv4, transport: mapping.transport)].release(mapping.externalPort)
         index[mapping.key] = nil
         remotes.clear(slot: slot)
-        let remaining = clientMappingCounts[mapping.client, default: 1] - 1
-        clientMappingCounts[mapping.client] = remaining > 0 ? remaining : nil
+        if var usage = clientUsage[mapping.client] {
+            usage.mappings -= 1
+            usage.ports[Self.poolIndex(isIPv4: mapping.isIPv4, transport: mapping.transport)] -= 1
+            clientUsage[mapping.client] = usage.isEmpty ? nil : usage
+        }
         counters.adjustMappings(of: mapping.transport, by: -1)
         slots[slot].isLive = false
         slots[slot].generation &+= 1

@@ -8,10 +8,13 @@ extension NATTable {
     /// requests, ICMP errors the client sends about a translated flow, and IPv4/IPv6
     /// fragments (later fragments follow their first one). Anything else is dropped and
     /// counted as `unsupportedProtocol`: passing it address-only would leave replies
-    /// with nothing to map them back. Checking that the source address belongs to the
-    /// client (AllowedIPs) is the caller's job.
+    /// with nothing to map them back. Packets to the egress address itself (hairpinning)
+    /// and IPv6 packets still following a routing header are refused and counted too.
+    /// Checking that the source address belongs to the client (AllowedIPs) is the caller's job.
     public func translateOutbound(_ packet: IPPacket, from client: ClientID, now: UInt64) -> NATVerdict {
         guard let egress = egressAddress(for: packet.version) else { return drop(.noEgressAddress) }
+        guard packet.destination != egress else { return drop(.hairpin) }
+        guard packet.routingSegmentsLeft == 0 else { return drop(.routingHeader) }
         do {
             if !packet.hasTransportHeader {
                 try translateOutboundFragment(packet, from: client, egress: egress, now: now)
@@ -51,11 +54,14 @@ extension NATTable {
         remotes.insert(packet.destination, slot: slot)
         if transport == .tcp { handleTCP(packet, slot: slot, outbound: true) }
         refresh(slot, now: now)
+        var fragmentID: UInt16?
         if packet.isFirstFragment {
-            outboundFragments.record(fragmentKey(packet), mapping: reference(to: slot), now: now)
+            fragmentID = try outboundFragments.record(fragmentKey(packet), mapping: reference(to: slot), client: client,
+                                                      translatedSource: egress, now: now).translatedID
         }
         let external = slots[slot].externalPort
         try rewrite { () throws(RewriteError) in try packet.rewriteSource(egress) }
+        if let fragmentID { try rewrite { () throws(RewriteError) in try packet.rewriteIdentification(fragmentID) } }
         if transport == .icmp {
             try rewrite { () throws(RewriteError) in try packet.rewriteEchoIdentifier(external) }
         } else {
@@ -63,11 +69,13 @@ extension NATTable {
         }
     }
 
-    /// A later fragment: only the address changes, if its first fragment was translated.
+    /// A later fragment: the address changes (and an IPv4 id, to its datagram's
+    /// translated one), if its first fragment was translated.
     private func translateOutboundFragment(_ packet: IPPacket, from client: ClientID, egress: IPAddress,
                                            now: UInt64) throws(NATDropReason) {
-        guard let reference = outboundFragments.lookup(fragmentKey(packet), now: now),
-              let slot = slot(of: reference), slots[slot].client == client else { throw .noMapping }
+        guard let entry = outboundFragments.lookup(fragmentKey(packet), now: now),
+              let slot = slot(of: entry.mapping), slots[slot].client == client else { throw .noMapping }
         try rewrite { () throws(RewriteError) in try packet.rewriteSource(egress) }
+        if let id = entry.translatedID { try rewrite { () throws(RewriteError) in try packet.rewriteIdentification(id) } }
     }
 }

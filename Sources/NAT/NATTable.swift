@@ -25,7 +25,10 @@ public final class NATTable {
     var remotes: NATRemoteSets
     var wheel = NATExpiryWheel()
     var dueScratch: [NATExpiryWheel.Entry] = []
-    var clientMappingCounts: [ClientID: Int] = [:]
+    /// What each client holds, for its per-client limits; entries go when they reach zero.
+    var clientUsage: [ClientID: NATClientUsage] = [:]
+    /// Each pool's per-client share (`NATConfiguration.portShare`), indexed like `pools`.
+    let portShares: [Int]
     var outboundFragments: NATFragmentTable
     var inboundFragments: NATFragmentTable
     var counters = NATStatistics()
@@ -43,10 +46,13 @@ public final class NATTable {
             }
         }
         self.pools = pools
+        portShares = pools.map { configuration.portShare(ofPool: $0.capacity) }
         remotes = NATRemoteSets(perMapping: configuration.maxRemotesPerMapping)
         outboundFragments = NATFragmentTable(capacity: configuration.maxFragmentRecords,
+                                             perClient: configuration.fragmentRecordsPerClient,
                                              lifetime: configuration.fragmentTimeout)
         inboundFragments = NATFragmentTable(capacity: configuration.maxFragmentRecords,
+                                            perClient: configuration.fragmentRecordsPerClient,
                                             lifetime: configuration.fragmentTimeout)
         counters.portRangeSize = configuration.portRange.count
         counters.icmpIdentifierRangeSize = configuration.icmpIdentifierRange.count
@@ -56,6 +62,13 @@ public final class NATTable {
     public var statistics: NATStatistics {
         var result = counters
         result.portsInUse = pools.reduce(0) { $0 + $1.inUse }
+        for transport in NATProtocol.allCases {
+            for isIPv4 in [true, false] where isIPv4 || egressV6 != nil {
+                let pool = pools[Self.poolIndex(isIPv4: isIPv4, transport: transport)]
+                result.protocolPortsInUse[transport.rawValue] += pool.inUse
+                result.protocolPortCapacity[transport.rawValue] += pool.capacity
+            }
+        }
         result.fragmentRecords = outboundFragments.count + inboundFragments.count
         return result
     }

@@ -28,6 +28,25 @@ extension ICMPQuotedPacket {
         replaceTransportWord(at: ICMPv4Header.identifierOffset, with: identifier)
     }
 
+    /// The identification of a quoted IPv4 fragment (first or later); nil for IPv6 or a
+    /// whole datagram, whose identification nothing depends on.
+    public var fragmentIdentification: UInt16? {
+        guard version == .v4 else { return nil }
+        let field = bytes.be16(at: IPv4Header.flagsAndFragmentOffset)
+        guard field & (IPv4Header.moreFragmentsBit | IPv4Header.fragmentOffsetMask) != 0 else { return nil }
+        return bytes.be16(at: IPv4Header.identificationOffset)
+    }
+
+    /// Replaces the quoted IPv4 identification, keeping the inner header checksum and the
+    /// outer ICMP checksum right; IPv6 quotes are refused.
+    public func rewriteIdentification(_ identification: UInt16) throws(RewriteError) {
+        guard version == .v4 else { throw .familyMismatch(packet: version) }
+        let old = bytes.be16(at: IPv4Header.identificationOffset)
+        store16(identification, at: IPv4Header.identificationOffset)
+        let inner = bytes.be16(at: IPv4Header.checksumOffset)
+        store16(InternetChecksum.updated(inner, old: old, new: identification), at: IPv4Header.checksumOffset)
+    }
+
     // MARK: - Building blocks
 
     private func rewriteAddress(at offset: Int, to address: IPAddress) throws(RewriteError) {

@@ -43,6 +43,15 @@ extension IPPacket {
         replaceTransportWord(at: ICMPv4Header.identifierOffset, with: identifier)
     }
 
+    /// Replaces the IPv4 identification (the NAT keeps fragments of different clients
+    /// apart with it), updating the header checksum; IPv6 packets are refused.
+    public func rewriteIdentification(_ identification: UInt16) throws(RewriteError) {
+        guard version == .v4 else { throw .familyMismatch(packet: version) }
+        let old = bytes.be16(at: IPv4Header.identificationOffset)
+        bytes.setBE16(identification, at: IPv4Header.identificationOffset)
+        updateIPv4HeaderChecksum(old: old, new: identification)
+    }
+
     /// Sets the IPv4 TTL (updating the header checksum) or the IPv6 hop limit.
     public func rewriteHopLimit(_ value: UInt8) {
         switch version {

@@ -17,6 +17,8 @@ public struct IPPacket {
     public let moreFragments: Bool
     /// IPv4 identification, or the IPv6 fragment header's (0 when IPv6 has none).
     public let fragmentIdentification: UInt32
+    /// IPv6 routing header segments left (see IPv6UpperLayer); 0 for IPv4.
+    public let routingSegmentsLeft: UInt8
 
     /// Parses the first `length` bytes of `buffer`. For packets that carry a transport
     /// header (all but non-first fragments), TCP, UDP and ICMP headers must be complete
@@ -43,7 +45,8 @@ public struct IPPacket {
     }
 
     private init(bytes: UnsafeMutableRawBufferPointer, version: IPVersion, transportProtocol: UInt8,
-                 transportOffset: Int, fragmentOffset: UInt16, moreFragments: Bool, identification: UInt32) {
+                 transportOffset: Int, fragmentOffset: UInt16, moreFragments: Bool, identification: UInt32,
+                 routingSegmentsLeft: UInt8 = 0) {
         self.bytes = bytes
         self.version = version
         self.transportProtocol = transportProtocol
@@ -51,6 +54,7 @@ public struct IPPacket {
         self.fragmentOffset = fragmentOffset
         self.moreFragments = moreFragments
         self.fragmentIdentification = identification
+        self.routingSegmentsLeft = routingSegmentsLeft
     }
 
     private static func parseIPv4(_ available: UnsafeMutableRawBufferPointer) throws(PacketError) -> IPPacket {
@@ -69,7 +73,8 @@ public struct IPPacket {
                         transportProtocol: upper.protocolNumber, transportOffset: upper.offset,
                         fragmentOffset: upper.fragment?.offset ?? 0,
                         moreFragments: upper.fragment?.moreFragments ?? false,
-                        identification: upper.fragment?.identification ?? 0)
+                        identification: upper.fragment?.identification ?? 0,
+                        routingSegmentsLeft: upper.routingSegmentsLeft)
     }
 
     private func validateTransportHeader() throws(PacketError) {

@@ -17,6 +17,8 @@ public struct IPv6Header {
     static let fragmentHeaderLength = 8
     static let fragmentOffsetShift: UInt16 = 3
     static let fragmentMoreBit: UInt16 = 0x0001
+    /// RFC 8200 4.4: next header, length, routing type, then segments left.
+    static let routingSegmentsLeftOffset = 3
 
     /// The packet's bytes; at least `totalLength` long.
     public let bytes: UnsafeMutableRawBufferPointer
@@ -78,6 +80,7 @@ public struct IPv6Header {
         var next = nextHeader
         var offset = Self.length
         var fragment: IPv6FragmentInfo?
+        var segmentsLeft: UInt8 = 0
         var walked = 0
         while IPProtocol.isWalkableIPv6Extension(next) {
             guard walked < Self.maxExtensionHeaders else {
@@ -99,11 +102,15 @@ public struct IPv6Header {
                 guard length <= end - offset else {
                     throw .truncated(protocolNumber: next, needed: length, available: end - offset)
                 }
+                if next == IPProtocol.ipv6Routing {
+                    segmentsLeft = Swift.max(segmentsLeft, bytes[offset + Self.routingSegmentsLeftOffset])
+                }
                 offset += length
                 next = following
             }
         }
-        return IPv6UpperLayer(protocolNumber: next, offset: offset, fragment: fragment)
+        return IPv6UpperLayer(protocolNumber: next, offset: offset, fragment: fragment,
+                              routingSegmentsLeft: segmentsLeft)
     }
 
     private func fragmentInfo(at offset: Int) -> IPv6FragmentInfo {

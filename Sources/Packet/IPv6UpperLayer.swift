@@ -8,4 +8,7 @@ public struct IPv6UpperLayer: Equatable, Sendable {
     public var offset: Int
     /// The fragment header, if the packet has one.
     public var fragment: IPv6FragmentInfo?
+    /// The largest "segments left" of the routing headers walked (0 without one). Above
+    /// zero the destination field is only the next hop, not where the packet ends up.
+    public var routingSegmentsLeft: UInt8 = 0
 }

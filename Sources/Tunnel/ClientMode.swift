@@ -19,6 +19,8 @@ public struct ClientOptions {
     /// Test-only: a shorter REKEY_AFTER_TIME, in seconds.
     public var rekeyAfterSeconds: UInt64?
     public var stateDirectory: StateDirectory
+    /// Where to serve /metrics; nil: off.
+    public var metrics: Endpoint?
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
                 rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
@@ -71,14 +73,22 @@ public enum ClientMode {
                                         configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers(options)),
                                         logger: logger)
         interface.device.setPeer(peer, now: SystemClock.monotonicNanoseconds())
-        if let peerEndpoint, peerEndpoint.literal == nil {
-            resolveAgainWhenHandshakesFail(peerEndpoint, publicKey: peer.publicKey, interface: interface, logger: logger)
+        let resolveAgain = peerEndpoint.flatMap { endpoint in
+            endpoint.literal == nil
+                ? resolveAgainWhenHandshakesFail(endpoint, publicKey: peer.publicKey, interface: interface, logger: logger)
+                : nil
+        }
+        let reportSilence = reportUnansweredHandshakes(publicKey: peer.publicKey, interface: interface, logger: logger)
+        interface.onEvent = { event in
+            resolveAgain?(event)
+            reportSilence(event)
         }
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
         }
         do {
+            if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             try UAPIBridge.serve(interface: interface, fwmark: plan.socketMark ?? 0) {
                 TunnelStatusInfo(name: name, role: .client, addresses: plan.addresses)
@@ -94,6 +104,7 @@ public enum ClientMode {
             tun.close()
             udp.close()
         }
+        ServiceNotifier.start(interface)
         let scope = plan.fullTunnelFamilies.isEmpty ? "" : ", all traffic through the tunnel"
         logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope)")
         reactor.run()
@@ -126,11 +137,35 @@ public enum ClientMode {
         return timers
     }
 
+    /// Says at info level that the server does not answer, and what to check.
+    private static func reportUnansweredHandshakes(publicKey: Key, interface: TunnelInterface,
+                                                   logger: Logger) -> (DeviceEvent) -> Void {
+        var monitor = HandshakeSilenceMonitor()
+        return { [unowned interface] event in
+            switch monitor.handle(event, now: SystemClock.monotonicNanoseconds()) {
+            case .silent(let attempts, let seconds)?:
+                let peer = interface.device.peer(for: publicKey)
+                let endpoint = peer?.endpoint.map { "\($0)" } ?? "no endpoint"
+                logger.warning("""
+                    no handshake answer from the server at \(endpoint) after \(attempts) attempts in \(seconds) s: \
+                    check that it is running and that UDP port \(peer?.endpoint?.port ?? 0) reaches it (firewall, NAT), \
+                    that it knows this client's public key \(interface.device.publicKey.base64), and that both sides \
+                    have the same preshared key; still trying
+                    """)
+            case .answered(let attempts)?:
+                logger.notice("the server answered the handshake after \(attempts) attempts")
+            case nil:
+                break
+            }
+        }
+    }
+
     /// A server that moved keeps its name: look the name up again when handshakes fail.
     private static func resolveAgainWhenHandshakesFail(_ endpoint: PeerEndpoint, publicKey: Key,
-                                                       interface: TunnelInterface, logger: Logger) {
+                                                       interface: TunnelInterface,
+                                                       logger: Logger) -> (DeviceEvent) -> Void {
         var retries = 0
-        interface.onEvent = { [unowned interface] event in
+        return { [unowned interface] event in
             switch event {
             case .handshakeInitiationSent(_, retry: true):
                 retries += 1

@@ -30,6 +30,8 @@ public struct ServerOptions {
     /// Test-only: every NAT timeout shortened to this many seconds.
     public var natTimeoutSeconds: UInt64?
     public var stateDirectory = StateDirectory()
+    /// Where to serve /metrics; nil: off.
+    public var metrics: Endpoint?
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -40,9 +42,14 @@ public enum ServerMode {
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
+    /// ICMP packets read from a raw socket per wakeup.
+    static let rawICMPBatch = 64
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
+        // Taken before the load: a `tunnel peer add` while the server starts up makes the
+        // file differ from it, so the first check picks the change up (a lost edit otherwise).
+        let loadedVersion = ServerPeerSync.identity(of: options.configPath)
         let config = try loadOrCreateConfig(options, logger: logger)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
@@ -66,23 +73,27 @@ public enum ServerMode {
         let peerRoutes = ServerPeerRoutes(netlink: netlink, interfaceIndex: index,
                                           tunnelPrefixes: config.interface.addresses, logger: logger)
         do {
+            if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
             let udp = try UDPSocket(address: options.listen)
             interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
                                         configuration: DeviceConfiguration(mtu: Int(mtu)), logger: logger)
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
-            _ = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(), logger: logger)
+            _ = ServerPeerDiff(from: [:], to: config).apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                                            log: { logger.notice("\($0)") })
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
-                                 counters: router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
+                                 counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
+                                    + StatusCounterName.router(router.counters))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
-                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id), interface: interface, router: router,
-                             peerRoutes: peerRoutes)
+                peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
+                             prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
+                             interface: interface, router: router, peerRoutes: peerRoutes)
             }
         } catch {
             try? setup.revert()
@@ -90,7 +101,8 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, interface: interface, router: router, peerRoutes: peerRoutes, logger: logger)
+        startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
+                          peerRoutes: peerRoutes, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -101,6 +113,7 @@ public enum ServerMode {
             interface.tun.close()
             interface.udp.close()
         }
+        ServiceNotifier.start(interface)
         logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress))")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
@@ -136,11 +149,13 @@ public enum ServerMode {
         return setup
     }
 
-    /// Peers left (config file or `wg set`): their NAT mappings go, and so do routes only they needed.
-    private static func peersChanged(removed: [UInt32], interface: TunnelInterface, router: ServerRouter,
-                                     peerRoutes: ServerPeerRoutes) {
+    /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
+    /// follow the peers' networks. `prefixes`: what the changed peers held before and after;
+    /// routes are listed through netlink only when one of them needs a route.
+    private static func peersChanged(removed: [UInt32], prefixes: [IPPrefix], interface: TunnelInterface,
+                                     router: ServerRouter, peerRoutes: ServerPeerRoutes) {
         for id in removed { router.nat?.removeClient(ClientID(id)) }
-        peerRoutes.sync(with: interface.device)
+        if prefixes.contains(where: peerRoutes.needsRoute) { peerRoutes.sync(with: interface.device) }
     }
 
     private static func describe(_ egress: EgressInterface?) -> String {
@@ -180,7 +195,10 @@ public enum ServerMode {
             reactor.addReader(fd: socket.fd) {
                 let start = WireGuardDevice.headroom
                 let room = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(buffer.count - WireGuardDevice.tailroom)])
-                while let n = socket.receive(into: room) {
+                // A bounded batch: the source fires again while more is waiting, and
+                // everything else on the queue (signals, the control socket) gets a turn.
+                for _ in 0..<rawICMPBatch {
+                    guard let n = socket.receive(into: room) else { return }
                     router.routeFromRawICMP(buffer, length: n, now: SystemClock.monotonicNanoseconds())
                 }
             }
@@ -189,21 +207,30 @@ public enum ServerMode {
         reactor.onStop { buffer.deallocate() }
     }
 
-    /// NAT garbage collection, and peers added or removed in the config file.
-    private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
-                                          peerRoutes: ServerPeerRoutes, logger: Logger) {
+    /// NAT garbage collection, and peers added or removed in the config file. The file is
+    /// read and diffed on ServerPeerSync's own queue; only the diff is applied on the
+    /// reactor's queue, which owns the device.
+    private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
+                                          loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
+                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
+        let reactor = interface.reactor
         if let nat = router.nat {
-            interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
+            reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, logger: logger)
-        interface.reactor.addRepeatingTimer(interval: configCheckInterval) { [unowned interface] in
-            guard let config = sync.changedConfig() else { return }
-            let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                               logger: logger)
-            peersChanged(removed: removed, interface: interface, router: router, peerRoutes: peerRoutes)
+        let sync = ServerPeerSync(path: options.configPath, initial: config, version: loadedVersion,
+                                  label: reactor.queue.label + ".config", logger: logger)
+        sync.start(every: configCheckInterval) { [weak interface] diff in
+            guard let interface else { return }
+            reactor.queue.async {
+                let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                        log: { logger.notice("\($0)") })
+                peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
+                             peerRoutes: peerRoutes)
+            }
         }
+        reactor.onStop { sync.stop() }
     }
 
     /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.

@@ -23,14 +23,21 @@ final class ServerPeerRoutes {
     /// The prefixes that need a route: peers' AllowedIPs that the tunnel subnets do not
     /// already cover (a default route from a peer is left out: it would take the server's
     /// own traffic).
+    /// Linear in the peers' prefixes (each peer lists only its own).
     func wanted(for device: WireGuardDevice) -> Set<IPPrefix> {
         var result = Set<IPPrefix>()
         for peer in device.peers {
-            for prefix in device.allowedIPs(of: peer) where prefix.length > 0 && !isInsideTunnel(prefix) {
+            for prefix in device.allowedIPs(of: peer) where needsRoute(prefix) {
                 result.insert(prefix.network)
             }
         }
         return result
+    }
+
+    /// Whether a peer's prefix needs a route of its own; a change that involves no such
+    /// prefix (the usual client with addresses inside the tunnel subnet) needs no `sync`.
+    func needsRoute(_ prefix: IPPrefix) -> Bool {
+        prefix.length > 0 && !isInsideTunnel(prefix)
     }
 
     private func isInsideTunnel(_ prefix: IPPrefix) -> Bool {

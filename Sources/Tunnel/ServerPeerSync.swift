@@ -1,15 +1,25 @@
 // Keeps a running server's peers in step with its config file: `tunnel peer add` and
 // `peer remove` edit the file, and the server picks the change up within a second,
 // without touching the sessions of peers that did not change.
+//
+// Ownership: `queue` (a housekeeping queue of its own) owns `lastSeen` and `applied`;
+// the file is checked, read, parsed and diffed there, so thousands of peers cost the data
+// path nothing but applying the diff (ServerPeerDiff.apply), which the `onChange`
+// handler does on the reactor's queue.
 import Config
+import Dispatch
 import Foundation
 import Logging
 import WireGuard
 
 final class ServerPeerSync {
     let path: String
-    private var lastSeen: FileIdentity?
+    private let queue: DispatchQueue
     private let logger: Logger
+    private var lastSeen: FileIdentity?
+    /// The sections of the version last handed to `onChange`, by key.
+    private var applied: [Key: PeerSection]
+    private var timer: DispatchSourceTimer?
 
     /// What identifies a version of the file without reading it.
     struct FileIdentity: Equatable {
@@ -23,10 +33,15 @@ final class ServerPeerSync {
         }
     }
 
-    init(path: String, logger: Logger) {
+    /// `initial` is the config the server started with (already applied), `version` the
+    /// file's identity when it was read (taken then, so an edit made while the server
+    /// started up is not mistaken for the version already applied).
+    init(path: String, initial: WireGuardConfig, version: FileIdentity?, label: String, logger: Logger) {
         self.path = path
         self.logger = logger
-        lastSeen = ServerPeerSync.identity(of: path)
+        queue = DispatchQueue(label: label)
+        applied = ServerPeerSync.sections(of: initial)
+        lastSeen = version
     }
 
     static func identity(of path: String) -> FileIdentity? {
@@ -35,36 +50,39 @@ final class ServerPeerSync {
         return FileIdentity(inode: UInt64(st.st_ino), size: Int64(st.st_size), modified: st.st_mtim)
     }
 
-    /// The new config if the file changed since last time and still parses.
-    func changedConfig() -> WireGuardConfig? {
+    private static func sections(of config: WireGuardConfig) -> [Key: PeerSection] {
+        Dictionary(config.peers.map { ($0.publicKey, $0) }, uniquingKeysWith: { $1 })
+    }
+
+    /// Checks the file every `interval`; `onChange` gets each new version's diff, on this
+    /// object's queue (it should hop onto the device's queue to apply it).
+    func start(every interval: DispatchTimeInterval, onChange: @escaping (ServerPeerDiff) -> Void) {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
+        timer.setEventHandler { [unowned self] in
+            if let diff = self.changedPeers() { onChange(diff) }
+        }
+        self.timer = timer
+        timer.resume()
+    }
+
+    /// Stops checking; from any queue.
+    func stop() { timer?.cancel() }
+
+    /// The diff to the file's new version if it changed since last time and still parses.
+    func changedPeers() -> ServerPeerDiff? {
         let now = ServerPeerSync.identity(of: path)
         guard now != lastSeen else { return nil }
         lastSeen = now
+        let config: WireGuardConfig
         do {
-            return try ConfigLoader.load(path: path)
+            config = try ConfigLoader.load(path: path)
         } catch {
             logger.error("\(path) changed but cannot be used, keeping the peers as they are: \(error)")
             return nil
         }
-    }
-
-    /// Applies the file's peers to the device; returns the removed peers' ids.
-    static func apply(_ config: WireGuardConfig, to device: WireGuardDevice, now: UInt64, logger: Logger) -> [UInt32] {
-        let wanted = Set(config.peers.map(\.publicKey))
-        var removed: [UInt32] = []
-        for peer in device.peers where !wanted.contains(peer.publicKey) {
-            removed.append(peer.id)
-            logger.notice("peer \(peer.displayName) removed")
-            device.removePeer(peer.publicKey)
-        }
-        for section in config.peers {
-            let isNew = device.peer(for: section.publicKey) == nil
-            device.setPeer(PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
-                                             endpoint: section.endpoint?.literal, allowedIPs: section.allowedIPs,
-                                             persistentKeepalive: section.persistentKeepalive ?? 0, name: section.name),
-                           now: now)
-            if isNew { logger.notice("peer \(section.name ?? section.publicKey.base64) added") }
-        }
-        return removed
+        let diff = ServerPeerDiff(from: applied, to: config)
+        applied = ServerPeerSync.sections(of: config)
+        return diff
     }
 }

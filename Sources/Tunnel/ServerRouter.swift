@@ -19,6 +19,21 @@ public final class ServerRouter: PacketRouter {
         public var rawSendFailures: UInt64 = 0
         /// Diverted packets that were not the NAT's, handed back to the kernel.
         public var returnedToKernel: UInt64 = 0
+        /// ICMP copies from the raw sockets that belong to no mapping (the host's own
+        /// ping or traceroute): ignored, the kernel handles its original.
+        public var foreignICMP: UInt64 = 0
+    }
+
+    /// Where a packet to the egress address came from, which decides what happens to
+    /// one the NAT does not own.
+    enum Arrival {
+        /// Diverted to the TUN by the policy rules: the kernel never saw it, so it is
+        /// handed back (through the TUN, which no diversion rule matches).
+        case diverted
+        /// A copy from a raw ICMP socket: the kernel delivers the original itself, so
+        /// the copy is dropped. Handing it back would deliver it again, and the raw
+        /// socket would copy it again: a loop.
+        case rawCopy
     }
 
     unowned let interface: TunnelInterface
@@ -72,11 +87,18 @@ public final class ServerRouter: PacketRouter {
                 return
             }
             forward(ip, now: now)
-        } else if nat == nil || isInsideTunnel(destination) {
+        } else if nat == nil || isInsideTunnel(destination) || isServerService(ip) {
             interface.writeToTun(packet)
         } else {
             sendThroughNAT(ip, from: peer, now: now)
         }
+    }
+
+    /// The server's public address is the server itself: a client reaches the host's
+    /// own services there (the kernel answers to the client's tunnel address, through the
+    /// TUN). Its NAT ports are not services: the NAT refuses those as hairpinning.
+    private func isServerService(_ ip: IPPacket) -> Bool {
+        isForEgress(ip.destination) && !(ip.hasTransportHeader && isNATPort(ip.destinationPort))
     }
 
     private func isInsideTunnel(_ address: IPAddress) -> Bool {
@@ -124,7 +146,7 @@ public final class ServerRouter: PacketRouter {
 
     public func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
         if nat != nil, let ip = packet(in: buffer, length: length), isForEgress(ip.destination) {
-            translateBack(ip, buffer: buffer, now: now)
+            translateBack(ip, arrival: .diverted, buffer: buffer, now: now)
         } else {
             device.sendPacket(in: buffer, length: length, now: now)
         }
@@ -133,7 +155,7 @@ public final class ServerRouter: PacketRouter {
     /// An ICMP message from a raw socket, at `buffer[headroom...]`.
     public func routeFromRawICMP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
         guard let ip = packet(in: buffer, length: length), isForEgress(ip.destination) else { return }
-        translateBack(ip, buffer: buffer, now: now)
+        translateBack(ip, arrival: .rawCopy, buffer: buffer, now: now)
     }
 
     private func packet(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> IPPacket? {
@@ -148,11 +170,13 @@ public final class ServerRouter: PacketRouter {
         }
     }
 
-    private func translateBack(_ ip: IPPacket, buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
+    private func translateBack(_ ip: IPPacket, arrival: Arrival, buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
         guard let nat else { return }
         switch nat.translateInbound(ip, now: now) {
         case .deliver:
             device.sendPacket(in: buffer, length: ip.length, now: now)
+        case .drop where arrival == .rawCopy:
+            counters.foreignICMP &+= 1
         case .drop:
             // Fragments of the host's own UDP were diverted with ours (the rules cannot
             // tell them apart): give them back to the kernel to reassemble. Packets to NAT

@@ -35,6 +35,7 @@ public final class TunnelInterface: DeviceOutput {
     public var onInterfaceGone: (() -> Void)?
     /// Called on the queue for every protocol event, after it is logged.
     public var onEvent: ((DeviceEvent) -> Void)?
+    public private(set) var eventCounts = DeviceEventCounts()
     private(set) var tunWriteFailures: UInt64 = 0
     private(set) var udpSendFailures: UInt64 = 0
 
@@ -145,6 +146,7 @@ public final class TunnelInterface: DeviceOutput {
 
     public func record(_ event: DeviceEvent) {
         defer { onEvent?(event) }
+        eventCounts.count(event)
         switch event {
         case .sessionEstablished, .handshakeGaveUp, .keysZeroed:
             logger.info("\(event)")

@@ -8,19 +8,25 @@ import Addresses
 /// Inserting a prefix that is already present re-points it to the new value, as
 /// WireGuard does when a second peer claims the same AllowedIPs entry. Host bits of
 /// inserted prefixes are ignored. Lookups allocate nothing.
+///
+/// Each value also keeps the set of its own prefixes (as the kernel keeps a peer's list
+/// of nodes), so listing or removing one peer's prefixes costs that peer's prefixes,
+/// not a walk over every peer's: with thousands of peers, a reload or `wg show` that
+/// did this per peer would be quadratic.
 public struct AllowedIPs<Value: Hashable> {
     private var v4 = AllowedIPsTrie(maxLength: 32)
     private var v6 = AllowedIPsTrie(maxLength: 128)
     /// Values by slot; a trie node stores only the slot, so its hot loop is not generic.
     private var slots: [Value?] = []
-    private var slotUses: [Int] = []
+    /// The prefixes (networks) each slot holds; a slot is free when its set is empty.
+    private var slotPrefixes: [Set<IPPrefix>] = []
     private var slotOf: [Value: TrieSlot] = [:]
     private var freeSlots: [TrieSlot] = []
 
     public init() {}
 
     /// Number of prefixes stored, both families.
-    public var count: Int { slotUses.reduce(0, +) }
+    public private(set) var count = 0
     public var isEmpty: Bool { count == 0 }
 
     // MARK: changes
@@ -28,29 +34,40 @@ public struct AllowedIPs<Value: Hashable> {
     /// Maps `prefix` (host bits ignored) to `value`, replacing any earlier owner.
     public mutating func insert(_ prefix: IPPrefix, _ value: Value) {
         let slot = acquireSlot(for: value)
-        let (high, low, length) = AllowedIPs.key(of: prefix)
-        let old = prefix.address.isIPv4
+        let network = prefix.network
+        let (high, low, length) = AllowedIPs.key(of: network)
+        let old = network.address.isIPv4
             ? v4.insert(high: high, low: low, length: length, slot: slot)
             : v6.insert(high: high, low: low, length: length, slot: slot)
-        if old != AllowedIPsTrie.noSlot { releaseSlot(old) }
+        guard old != slot else { return }
+        slotPrefixes[Int(slot)].insert(network)
+        if old == AllowedIPsTrie.noSlot {
+            count += 1
+        } else {
+            release(network, from: old)
+        }
     }
 
     /// Removes `prefix` (host bits ignored); returns the value it mapped to.
     @discardableResult
     public mutating func remove(_ prefix: IPPrefix) -> Value? {
-        let (high, low, length) = AllowedIPs.key(of: prefix)
-        let old = prefix.address.isIPv4
+        let network = prefix.network
+        let (high, low, length) = AllowedIPs.key(of: network)
+        let old = network.address.isIPv4
             ? v4.remove(high: high, low: low, length: length)
             : v6.remove(high: high, low: low, length: length)
         guard let slot = old else { return nil }
         let value = slots[Int(slot)]
-        releaseSlot(slot)
+        count -= 1
+        release(network, from: slot)
         return value
     }
 
-    /// Removes every prefix that maps to `value` (a peer being deleted or reconfigured).
+    /// Removes every prefix that maps to `value` (a peer being deleted or reconfigured),
+    /// in time proportional to that value's prefixes.
     public mutating func removeAll(for value: Value) {
-        for prefix in prefixes(for: value) { remove(prefix) }
+        guard let slot = slotOf[value] else { return }
+        for prefix in slotPrefixes[Int(slot)] { remove(prefix) }
     }
 
     public mutating func removeAll() {
@@ -93,11 +110,15 @@ public struct AllowedIPs<Value: Hashable> {
         return lookup(ipv6High: UInt64(bigEndian: high), low: UInt64(bigEndian: low))
     }
 
-    /// The prefixes mapping to `value`, as networks (host bits cleared), IPv4 first, sorted.
+    /// The prefixes mapping to `value`, as networks (host bits cleared), IPv4 first, sorted;
+    /// in time proportional to that value's prefixes.
     public func prefixes(for value: Value) -> [IPPrefix] {
         guard let slot = slotOf[value] else { return [] }
-        return prefixes(where: { $0 == slot })
+        return slotPrefixes[Int(slot)].sorted(by: AllowedIPs.order)
     }
+
+    /// The prefix mapped to exactly this network (host bits ignored), if any.
+    public func value(exactly prefix: IPPrefix) -> Value? { exactValue(prefix.network) }
 
     /// Every prefix and its value, IPv4 first, sorted by address then length.
     public var entries: [(prefix: IPPrefix, value: Value)] {
@@ -122,6 +143,16 @@ public struct AllowedIPs<Value: Hashable> {
         return stored(at: trie.nodes[Int(node)].slot)
     }
 
+    /// IPv4 before IPv6, then by address, then by length: the order `entries` lists.
+    private static func order(_ a: IPPrefix, _ b: IPPrefix) -> Bool {
+        switch (a.address, b.address) {
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        case (.v4(let x), .v4(let y)): return (x.value, a.length) < (y.value, b.length)
+        case (.v6(let x), .v6(let y)): return (x.high, x.low, a.length) < (y.high, y.low, b.length)
+        }
+    }
+
     private func prefixes(where keep: (TrieSlot) -> Bool) -> [IPPrefix] {
         let fours = v4.entries().filter { keep($0.slot) }
             .sorted { ($0.high, $0.length) < ($1.high, $1.length) }
@@ -141,28 +172,26 @@ public struct AllowedIPs<Value: Hashable> {
         }
     }
 
+    /// The value's slot, made (with no prefixes yet) if it has none.
     private mutating func acquireSlot(for value: Value) -> TrieSlot {
-        if let slot = slotOf[value] {
-            slotUses[Int(slot)] += 1
-            return slot
-        }
+        if let slot = slotOf[value] { return slot }
         let slot: TrieSlot
         if let reused = freeSlots.popLast() {
             slot = reused
             slots[Int(slot)] = value
-            slotUses[Int(slot)] = 1
         } else {
             slot = TrieSlot(slots.count)
             slots.append(value)
-            slotUses.append(1)
+            slotPrefixes.append([])
         }
         slotOf[value] = slot
         return slot
     }
 
-    private mutating func releaseSlot(_ slot: TrieSlot) {
-        slotUses[Int(slot)] -= 1
-        guard slotUses[Int(slot)] == 0, let value = slots[Int(slot)] else { return }
+    /// `network` no longer belongs to `slot`; a slot left with none is freed.
+    private mutating func release(_ network: IPPrefix, from slot: TrieSlot) {
+        slotPrefixes[Int(slot)].remove(network)
+        guard slotPrefixes[Int(slot)].isEmpty, let value = slots[Int(slot)] else { return }
         slotOf[value] = nil
         slots[Int(slot)] = nil
         freeSlots.append(slot)

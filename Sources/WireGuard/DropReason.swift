@@ -15,6 +15,12 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case noEndpoint
     case stagingQueueFull
     case bufferTooSmall
+    /// Under load, a source sent handshake messages faster than its share.
+    case handshakeRateLimited
+    /// Under load, the device's handshake or cookie-reply budget for this second is spent.
+    case handshakeBudgetSpent
+    /// More handshake messages than the device examines a second: dropped unread.
+    case handshakeOverload
 
     public var description: String {
         switch self {
@@ -32,6 +38,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .noEndpoint: return "peer has no endpoint"
         case .stagingQueueFull: return "queue full while waiting for handshake"
         case .bufferTooSmall: return "buffer too small"
+        case .handshakeRateLimited: return "handshake rate-limited (per source, under load)"
+        case .handshakeBudgetSpent: return "handshake budget spent (under load)"
+        case .handshakeOverload: return "handshake dropped unread (overload)"
         }
     }
 }

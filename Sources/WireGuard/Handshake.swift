@@ -39,9 +39,10 @@ public struct Handshake {
         let ephemeralPublic = X25519.publicKey(for: ephemeral).bytes
         noise.mixKey(ephemeralPublic)
         noise.mixHash(ephemeralPublic)
-        var key = noise.mixKeyForEncryption(try dh(ephemeral, remoteStatic))
+        var key = try Self.mixDHForEncryption(&noise, ephemeral, remoteStatic)
         let encryptedStatic = noise.encryptAndHash(key: key, local.publicKey.bytes)
-        key = noise.mixKeyForEncryption(try dh(local.privateKey, remoteStatic))
+        SecureMemory.wipe(&key)
+        key = try Self.mixDHForEncryption(&noise, local.privateKey, remoteStatic)
         let encryptedTimestamp = noise.encryptAndHash(key: key, timestamp.whitened().bytes)
         SecureMemory.wipe(&key)
 
@@ -66,13 +67,15 @@ public struct Handshake {
         let responderEphemeral = Key(bytes: message.ephemeral)
         noise.mixKey(message.ephemeral)
         noise.mixHash(message.ephemeral)
-        noise.mixKey(try dh(ephemeral, responderEphemeral))
-        noise.mixKey(try dh(local.privateKey, responderEphemeral))
+        try Self.mixDH(&noise, ephemeral, responderEphemeral)
+        try Self.mixDH(&noise, local.privateKey, responderEphemeral)
         var key = noise.mixPresharedKey(presharedKey)
         defer { SecureMemory.wipe(&key) }
         guard noise.decryptAndHash(key: key, message.encryptedNothing) != nil else {
+            noise.wipe()
             throw HandshakeError.decryptionFailed(field: "response empty payload")
         }
+        symmetric?.wipe()
         symmetric = noise
         remoteEphemeral = responderEphemeral
         remoteIndex = message.senderIndex
@@ -90,10 +93,11 @@ public struct Handshake {
         let initiatorEphemeral = Key(bytes: message.ephemeral)
         noise.mixKey(message.ephemeral)
         noise.mixHash(message.ephemeral)
-        var key = noise.mixKeyForEncryption(try dh(local.privateKey, initiatorEphemeral))
+        var key = try mixDHForEncryption(&noise, local.privateKey, initiatorEphemeral)
         defer { SecureMemory.wipe(&key) }
         guard let staticBytes = noise.decryptAndHash(key: key, message.encryptedStatic),
               staticBytes.count == Key.byteCount else {
+            noise.wipe()
             throw HandshakeError.decryptionFailed(field: "initiator static key")
         }
         return InitiatorIdentity(publicKey: Key(bytes: staticBytes), senderIndex: message.senderIndex,
@@ -106,14 +110,16 @@ public struct Handshake {
     public mutating func consumeInitiation(_ identity: InitiatorIdentity, local: StaticIdentity, now: UInt64) throws {
         guard identity.publicKey == remoteStatic else { throw HandshakeError.wrongPeer }
         var noise = identity.symmetric
-        var key = noise.mixKeyForEncryption(try Self.dh(local.privateKey, remoteStatic))
+        var key = try Self.mixDHForEncryption(&noise, local.privateKey, remoteStatic)
         defer { SecureMemory.wipe(&key) }
         guard let timestampBytes = noise.decryptAndHash(key: key, identity.encryptedTimestamp),
               let timestamp = TAI64N(bytes: timestampBytes) else {
+            noise.wipe()
             throw HandshakeError.decryptionFailed(field: "initiation timestamp")
         }
-        guard timestamp.isNewer(than: latestTimestamp) else { throw HandshakeError.staleTimestamp }
+        guard timestamp.isNewer(than: latestTimestamp) else { noise.wipe(); throw HandshakeError.staleTimestamp }
         if let last = lastInitiationConsumedAt, now < last &+ ProtocolConstants.handshakeInitiationRate {
+            noise.wipe()
             throw HandshakeError.initiationFlood
         }
         clear()
@@ -134,12 +140,13 @@ public struct Handshake {
         let ephemeralPublic = X25519.publicKey(for: ephemeral).bytes
         noise.mixKey(ephemeralPublic)
         noise.mixHash(ephemeralPublic)
-        noise.mixKey(try dh(ephemeral, initiatorEphemeral))
-        noise.mixKey(try dh(ephemeral, remoteStatic))
+        try Self.mixDH(&noise, ephemeral, initiatorEphemeral)
+        try Self.mixDH(&noise, ephemeral, remoteStatic)
         var key = noise.mixPresharedKey(presharedKey)
         defer { SecureMemory.wipe(&key) }
         let encryptedNothing = noise.encryptAndHash(key: key, [])
 
+        symmetric?.wipe()
         symmetric = noise
         localEphemeral = ephemeral
         self.localIndex = localIndex
@@ -153,7 +160,7 @@ public struct Handshake {
     /// Derives the transport keypair (initiator after consumeResponse, responder after
     /// createResponse) and zeroes the handshake. The keypair keeps `localIndex`: the caller
     /// re-points that index from this handshake to the keypair in its IndexTable.
-    public mutating func beginSession(now: UInt64) throws -> Keypair {
+    public mutating func beginSession(now: UInt64, timers: TimerConfiguration = .standard) throws -> Keypair {
         let isInitiator: Bool
         switch state {
         case .consumedResponse: isInitiator = true
@@ -166,7 +173,7 @@ public struct Handshake {
         let keypair = Keypair(localIndex: localIndex, remoteIndex: remoteIndex,
                               sendingKey: isInitiator ? first : second,
                               receivingKey: isInitiator ? second : first,
-                              isInitiator: isInitiator, createdAt: now)
+                              isInitiator: isInitiator, createdAt: now, timers: timers)
         clear()
         return keypair
     }
@@ -187,8 +194,19 @@ public struct Handshake {
     /// Test hook: the transcript state, to check it never reaches text.
     var symmetricForTesting: NoiseSymmetricState? { symmetric }
 
-    private func dh(_ privateKey: Key, _ publicKey: Key) throws -> [UInt8] {
-        try Self.dh(privateKey, publicKey)
+    /// C = KDF1(C, DH(private, public)); the shared secret is wiped once mixed in.
+    private static func mixDH(_ noise: inout NoiseSymmetricState, _ privateKey: Key, _ publicKey: Key) throws {
+        var shared = try dh(privateKey, publicKey)
+        defer { SecureMemory.wipe(&shared) }
+        noise.mixKey(shared)
+    }
+
+    /// (C, k) = KDF2(C, DH(private, public)); returns k, wiping the shared secret.
+    private static func mixDHForEncryption(_ noise: inout NoiseSymmetricState, _ privateKey: Key,
+                                           _ publicKey: Key) throws -> [UInt8] {
+        var shared = try dh(privateKey, publicKey)
+        defer { SecureMemory.wipe(&shared) }
+        return noise.mixKeyForEncryption(shared)
     }
 
     private static func dh(_ privateKey: Key, _ publicKey: Key) throws -> [UInt8] {

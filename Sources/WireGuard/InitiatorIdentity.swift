@@ -4,7 +4,10 @@ public struct InitiatorIdentity {
     /// The initiator's static public key: look the peer up by this.
     public let publicKey: Key
     public let senderIndex: UInt32
-    let symmetric: NoiseSymmetricState
+    private(set) var symmetric: NoiseSymmetricState
     let remoteEphemeral: Key
     let encryptedTimestamp: [UInt8]
+
+    /// The transcript state is a secret: wiped once the initiation is consumed or refused.
+    mutating func wipe() { symmetric.wipe() }
 }

@@ -17,8 +17,12 @@ public final class Keypair {
     private let sender: ChaChaPoly
     private let receiver: ChaChaPoly
 
+    /// The device's timing rules (a test may shorten them), fixed at creation.
+    let timers: TimerConfiguration
+
     public init(localIndex: UInt32, remoteIndex: UInt32, sendingKey: [UInt8], receivingKey: [UInt8],
-                isInitiator: Bool, createdAt: UInt64) {
+                isInitiator: Bool, createdAt: UInt64, timers: TimerConfiguration = .standard) {
+        self.timers = timers
         self.localIndex = localIndex
         self.remoteIndex = remoteIndex
         self.isInitiator = isInitiator
@@ -80,14 +84,14 @@ public final class Keypair {
 
     /// REJECT_AFTER_TIME has passed since the handshake: neither direction may be used.
     public func isExpired(now: UInt64) -> Bool {
-        now >= createdAt &+ ProtocolConstants.rejectAfterTime
+        now >= createdAt &+ timers.rejectAfterTime
     }
 
     /// The sender should start a new handshake: too many messages, or (initiator only,
     /// so both sides do not rekey at once) REKEY_AFTER_TIME has passed.
     public func needsRekey(now: UInt64) -> Bool {
-        sendingCounter >= ProtocolConstants.rekeyAfterMessages
-            || (isInitiator && now >= createdAt &+ ProtocolConstants.rekeyAfterTime)
+        sendingCounter >= timers.rekeyAfterMessages
+            || (isInitiator && now >= createdAt &+ timers.rekeyAfterTime)
     }
 
     /// Destroys both keys; every later seal and open fails with `.keypairWiped`.

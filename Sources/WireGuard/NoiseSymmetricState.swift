@@ -19,20 +19,28 @@ struct NoiseSymmetricState {
 
     /// C = KDF1(C, input).
     mutating func mixKey(_ input: [UInt8]) {
-        chainingKey = KDF.kdf1(key: chainingKey, input: input)
+        replaceChainingKey(with: KDF.kdf1(key: chainingKey, input: input))
     }
 
     /// (C, k) = KDF2(C, input); returns k.
     mutating func mixKeyForEncryption(_ input: [UInt8]) -> [UInt8] {
         let (c, k) = KDF.kdf2(key: chainingKey, input: input)
-        chainingKey = c
+        replaceChainingKey(with: c)
         return k
+    }
+
+    /// Every intermediate chaining key is a secret: the one replaced is wiped, in place
+    /// when this state owns it alone. (A working copy's first replacement leaves the
+    /// original to its owner, which wipes it when it takes the copy's result or clears.)
+    private mutating func replaceChainingKey(with next: [UInt8]) {
+        SecureMemory.wipe(&chainingKey)
+        chainingKey = next
     }
 
     /// (C, τ, k) = KDF3(C, psk); H = HASH(H || τ); returns k.
     mutating func mixPresharedKey(_ psk: Key) -> [UInt8] {
         var (c, tau, k) = KDF.kdf3(key: chainingKey, input: psk.bytes)
-        chainingKey = c
+        replaceChainingKey(with: c)
         mixHash(tau)
         SecureMemory.wipe(&tau)
         return k

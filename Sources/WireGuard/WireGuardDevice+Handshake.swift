@@ -43,12 +43,13 @@ extension WireGuardDevice {
     func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) {
         guard message.count == HandshakeInitiation.length else { drops.count(.malformedDatagram); return }
         guard passesMACs(message, from: source, now: now) else { return }
-        let identityOfInitiator: InitiatorIdentity
+        var identityOfInitiator: InitiatorIdentity
         let peer: Peer
         do {
             let initiation = try HandshakeInitiation(bytes: message)
             identityOfInitiator = try Handshake.identifyInitiator(initiation, local: identity)
             guard let known = peersByKey[identityOfInitiator.publicKey] else {
+                identityOfInitiator.wipe()
                 drops.count(.handshakeFailed)
                 output.record(.handshakeRejected(peer: nil, reason: "initiation from a public key that is not a configured peer"))
                 return
@@ -59,6 +60,7 @@ extension WireGuardDevice {
             output.record(.handshakeRejected(peer: nil, reason: "\(error)"))
             return
         }
+        defer { identityOfInitiator.wipe() }
         do {
             try peer.handshake.consumeInitiation(identityOfInitiator, local: identity, now: now)
         } catch {
@@ -81,7 +83,7 @@ extension WireGuardDevice {
         do {
             var bytes = try peer.handshake.createResponse(local: identity, localIndex: index).encoded()
             peer.cookie.addMACs(to: &bytes, now: now)
-            let keypair = try peer.handshake.beginSession(now: now)
+            let keypair = try peer.handshake.beginSession(now: now, timers: configuration.timers)
             installResponderKeypair(keypair, for: peer)
             peer.timers.sessionDerived(now: now)
             peer.timers.anyAuthenticatedPacketTraversal(now: now)
@@ -109,7 +111,7 @@ extension WireGuardDevice {
         let keypair: Keypair
         do {
             try peer.handshake.consumeResponse(response, local: identity)
-            keypair = try peer.handshake.beginSession(now: now)
+            keypair = try peer.handshake.beginSession(now: now, timers: configuration.timers)
         } catch {
             rejectHandshake(of: peer, error)
             return
@@ -183,32 +185,63 @@ extension WireGuardDevice {
 
     // MARK: MACs, cookies and load
 
-    /// MAC1 always; under load also MAC2, answering with a cookie reply when it is missing.
+    /// MAC1 always; under load also MAC2 (answering with a cookie reply when it is
+    /// missing), then the per-source rate limit and the device's handshake budget.
     private func passesMACs(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) -> Bool {
+        let underLoad = isUnderLoad(now: now)
+        guard handshakeIntake.take(now: now) else {
+            drops.count(.handshakeOverload)
+            return false
+        }
         let sourceBytes = WireGuardDevice.cookieSource(source)
-        switch cookieChecker.validate(message, source: sourceBytes, underLoad: isUnderLoad(now: now), now: now) {
+        switch cookieChecker.validate(message, source: sourceBytes, underLoad: underLoad, now: now) {
         case .valid:
+            guard underLoad else { return true }
+            guard handshakeLimiter.allow(source.address, now: now) else {
+                drops.count(.handshakeRateLimited)
+                return false
+            }
+            guard handshakeBudget.take(now: now) else {
+                drops.count(.handshakeBudgetSpent)
+                return false
+            }
             return true
         case .invalidMAC1:
             drops.count(.invalidMAC)
             return false
         case .validMAC1ButNeedsCookie:
+            guard cookieReplyBudget.take(now: now) else {
+                drops.count(.handshakeBudgetSpent)
+                return false
+            }
             if let reply = cookieChecker.makeReply(to: message, source: sourceBytes, now: now) {
                 reply.encoded().withUnsafeBytes { output.send(datagram: $0, to: source) }
+                cookieRepliesSent &+= 1
                 output.record(.cookieReplySent(to: source))
             }
             return false
         }
     }
 
-    /// Counts handshake messages per second; above the threshold the device is under load.
+    /// Counts handshake messages per second; above the threshold the device is under
+    /// load, and stays so for a second after the last time it was over.
     private func isUnderLoad(now: UInt64) -> Bool {
         if now &- handshakeWindowStart >= ProtocolConstants.nanosecondsPerSecond {
             handshakeWindowStart = now
             handshakesInWindow = 0
         }
         handshakesInWindow += 1
-        return forceUnderLoad || handshakesInWindow > configuration.underLoadThreshold
+        if handshakesInWindow > configuration.underLoadThreshold {
+            underLoadUntil = now &+ ProtocolConstants.nanosecondsPerSecond
+        }
+        return forceUnderLoad || now < underLoadUntil
+    }
+
+    /// Sources the rate limiter has not heard from for a while are forgotten, once a second.
+    func collectRateLimiterGarbage(now: UInt64) {
+        guard now &- lastLimiterCollection >= ProtocolConstants.nanosecondsPerSecond else { return }
+        lastLimiterCollection = now
+        handshakeLimiter.collectGarbage(now: now)
     }
 
     /// The bytes a cookie is bound to: the source address, then the port (big-endian).

@@ -17,11 +17,27 @@ public struct DeviceConfiguration: Sendable {
     /// Handshake messages per second above which the device answers with cookies
     /// instead of computing (the kernel's "under load").
     public var underLoadThreshold: Int
+    /// Under load, handshake messages a second that may cost a Diffie-Hellman, from all
+    /// sources together: a flood from many cookie-holding sources still leaves the
+    /// queue to transport data (one DH is ~70 us here, so the default is ~15% of a core).
+    public var handshakeBudgetPerSecond: UInt64
+    /// Under load, cookie replies a second, from all sources together (spoofed sources
+    /// each want one; each costs an XChaCha20-Poly1305 seal).
+    public var cookieReplyBudgetPerSecond: UInt64
+    /// Handshake messages a second the device examines at all (MACs, cookies); beyond
+    /// this they are dropped unread, as the kernel drops them when its handshake queue
+    /// is full, so a flood costs little more than reading it and transport keeps flowing.
+    public var handshakeIntakePerSecond: UInt64
 
-    public init(mtu: Int = 1420, timers: TimerConfiguration = .standard, underLoadThreshold: Int = 512) {
+    public init(mtu: Int = 1420, timers: TimerConfiguration = .standard, underLoadThreshold: Int = 512,
+                handshakeBudgetPerSecond: UInt64 = 2000, cookieReplyBudgetPerSecond: UInt64 = 10_000,
+                handshakeIntakePerSecond: UInt64 = 20_000) {
+        self.handshakeIntakePerSecond = handshakeIntakePerSecond
         self.mtu = mtu
         self.timers = timers
         self.underLoadThreshold = underLoadThreshold
+        self.handshakeBudgetPerSecond = handshakeBudgetPerSecond
+        self.cookieReplyBudgetPerSecond = cookieReplyBudgetPerSecond
     }
 }
 
@@ -60,12 +76,23 @@ public final class WireGuardDevice {
     let scratch: UnsafeMutableRawBufferPointer
 
     public internal(set) var drops = DropCounters()
+    /// Cookie replies sent (handshake messages that came under load without a valid MAC2).
+    public internal(set) var cookieRepliesSent: UInt64 = 0
     /// Set by the I/O layer (or a test) to force cookie replies; the device also turns
     /// it on by itself when handshake messages arrive faster than the threshold.
     public var forceUnderLoad = false
     var handshakeWindowStart: UInt64 = 0
     private var nextPeerID: UInt32 = 0
     var handshakesInWindow = 0
+    /// Once over the threshold, the device stays under load until this time (a flood
+    /// does not get a fresh allowance at the start of every second).
+    var underLoadUntil: UInt64 = 0
+    /// Under load: per source, and for all sources together (see DeviceConfiguration).
+    var handshakeLimiter = HandshakeRateLimiter()
+    var handshakeBudget: TokenBucket
+    var cookieReplyBudget: TokenBucket
+    var handshakeIntake: TokenBucket
+    var lastLimiterCollection: UInt64 = 0
 
     public init(privateKey: Key, configuration: DeviceConfiguration = DeviceConfiguration(), output: DeviceOutput,
                 wallClock: @escaping () -> TAI64N, jitter: @escaping PeerTimers.JitterSource = PeerTimers.systemJitter) {
@@ -75,6 +102,12 @@ public final class WireGuardDevice {
         self.wallClock = wallClock
         self.jitter = jitter
         cookieChecker = CookieChecker(local: identity)
+        handshakeBudget = TokenBucket(perSecond: configuration.handshakeBudgetPerSecond,
+                                      burst: max(1, configuration.handshakeBudgetPerSecond / 10), now: 0)
+        cookieReplyBudget = TokenBucket(perSecond: configuration.cookieReplyBudgetPerSecond,
+                                        burst: max(1, configuration.cookieReplyBudgetPerSecond / 10), now: 0)
+        handshakeIntake = TokenBucket(perSecond: configuration.handshakeIntakePerSecond,
+                                      burst: max(1, configuration.handshakeIntakePerSecond / 10), now: 0)
         scratch = .allocate(byteCount: WireGuardDevice.headroom + InnerPacket.maximumLength + WireGuardDevice.tailroom, alignment: 16)
     }
 
@@ -124,17 +157,33 @@ public final class WireGuardDevice {
 
     public func removeAllowedIPs(of peer: Peer) { allowedIPs.removeAll(for: ObjectIdentifier(peer)) }
 
+    /// The peer's prefixes, sorted; costs that peer's prefixes, not every peer's.
     public func allowedIPs(of peer: Peer) -> [IPPrefix] { allowedIPs.prefixes(for: ObjectIdentifier(peer)) }
+
+    /// The peer holding exactly this prefix (not a longer or shorter one), if any.
+    public func peer(owning prefix: IPPrefix) -> Peer? {
+        allowedIPs.value(exactly: prefix).flatMap { peer(withID: $0) }
+    }
 
     /// Removes a peer: its keys are wiped, its indices and routes forgotten.
     public func removePeer(_ publicKey: Key) {
-        guard let peer = peersByKey.removeValue(forKey: publicKey) else { return }
-        retireAllKeys(of: peer)
-        peer.timers.stop()
-        peer.staged.removeAll()
-        allowedIPs.removeAll(for: ObjectIdentifier(peer))
-        peersByID.removeValue(forKey: ObjectIdentifier(peer))
-        peers.removeAll { $0 === peer }
+        removePeers([publicKey])
+    }
+
+    /// Removes several peers with one pass over the peer list (removing them one by one
+    /// would cost peers x removed).
+    public func removePeers(_ publicKeys: Set<Key>) {
+        var gone = Set<ObjectIdentifier>()
+        for key in publicKeys {
+            guard let peer = peersByKey.removeValue(forKey: key) else { continue }
+            retireAllKeys(of: peer)
+            peer.timers.stop()
+            peer.staged.removeAll()
+            allowedIPs.removeAll(for: ObjectIdentifier(peer))
+            peersByID.removeValue(forKey: ObjectIdentifier(peer))
+            gone.insert(ObjectIdentifier(peer))
+        }
+        if !gone.isEmpty { peers.removeAll { gone.contains(ObjectIdentifier($0)) } }
     }
 
     /// A new private key invalidates every session and every handshake in flight.

@@ -28,6 +28,8 @@ struct ClientCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var metricsOptions: MetricsOptions
+
     @Option(help: .hidden)
     var testRekeyAfter: UInt64?
 
@@ -38,7 +40,9 @@ struct ClientCommand: ParsableCommand {
             return
         }
         guard let config else { throw ValidationFailure("--config FILE is required (or --cleanup)") }
-        try ClientMode.run(ClientOptions(configPath: config, interfaceName: interface, connect: connect,
-                                         rekeyAfterSeconds: testRekeyAfter))
+        var options = ClientOptions(configPath: config, interfaceName: interface, connect: connect,
+                                    rekeyAfterSeconds: testRekeyAfter)
+        options.metrics = try metricsOptions.endpoint()
+        try ClientMode.run(options)
     }
 }

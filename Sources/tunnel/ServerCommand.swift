@@ -45,6 +45,8 @@ struct ServerCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var metricsOptions: MetricsOptions
+
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
 
@@ -66,6 +68,7 @@ struct ServerCommand: ParsableCommand {
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
         options.natTimeoutSeconds = testNatTimeout
+        options.metrics = try metricsOptions.endpoint()
         logging.bootstrap()
         try ServerMode.run(options)
     }

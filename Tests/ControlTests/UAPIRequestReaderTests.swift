@@ -5,7 +5,7 @@ import XCTest
 
 final class UAPIRequestReaderTests: XCTestCase {
     private let small = UAPILimits(maxLineBytes: 100, maxRequestBytes: 1000, maxConnections: 4,
-                                   idleTimeoutSeconds: 1, pollIntervalSeconds: 1)
+                                   requestDeadlineSeconds: 1, pollIntervalSeconds: 1)
 
     private func events(_ chunks: [String], limits: UAPILimits = .standard) -> [UAPIRequestReader.Event] {
         var reader = UAPIRequestReader(limits: limits)

@@ -1,12 +1,13 @@
 // The socket file's life: a stale file is replaced, the file is removed on stop, deleting
-// it is noticed, and an idle client is closed.
+// it is noticed; an idle or trickling client is closed at its request's deadline, and
+// clients that hold every connection cannot lock out a new one.
 import XCTest
 import Foundation
 @testable import Control
 
 final class UAPIServerLifecycleTests: XCTestCase {
     private let fast = UAPILimits(maxLineBytes: 1024, maxRequestBytes: 4096, maxConnections: 8,
-                                  idleTimeoutSeconds: 0.2, pollIntervalSeconds: 0.05)
+                                  requestDeadlineSeconds: 0.2, pollIntervalSeconds: 0.05)
 
     func testStaleSocketIsReplaced() throws {
         let dir = NSTemporaryDirectory() + "uapi-stale-\(getpid())"
@@ -58,7 +59,7 @@ final class UAPIServerLifecycleTests: XCTestCase {
         let harness = try ServerHarness(limits: fast)
         defer { harness.stop() }
         let removed = expectation(description: "onSocketRemoved")
-        harness.reactor.perform { harness.server.onSocketRemoved = { removed.fulfill() } }
+        harness.server.queue.sync { harness.server.onSocketRemoved = { removed.fulfill() } }
         XCTAssertEqual(unlink(harness.server.socketPath), 0)
         wait(for: [removed], timeout: 10)
     }
@@ -70,4 +71,61 @@ final class UAPIServerLifecycleTests: XCTestCase {
         idle.send("set=1\n")
         XCTAssertTrue(idle.waitForClose(), "an idle half request must not hold the connection")
     }
+
+    func testTricklingClientIsClosedAtTheDeadline() throws {
+        let harness = try ServerHarness(limits: fast)
+        defer { harness.stop() }
+        let slow = try RawConnection(path: harness.server.socketPath, timeout: 10)
+        // A byte every 50 ms: never idle for the old 0.2 s idle timeout, never a whole request.
+        let trickle = Trickle([slow], every: 0.05)
+        defer { trickle.stop() }
+        XCTAssertTrue(slow.waitForClose(), "a client sending a byte now and then must not outlive its deadline")
+        XCTAssertGreaterThan(trickle.bytesSent, 1, "the client kept sending until it was closed")
+    }
+
+    func testGetIsAnsweredWhileEveryConnectionTrickles() throws {
+        // The deadline is far away: only making room can let the new client in.
+        let limits = UAPILimits(maxLineBytes: 1024, maxRequestBytes: 4096, maxConnections: 8,
+                                requestDeadlineSeconds: 60, pollIntervalSeconds: 0.05)
+        let harness = try ServerHarness(limits: limits)
+        defer { harness.stop() }
+        let slow = try (0..<limits.maxConnections).map { _ in try RawConnection(path: harness.server.socketPath) }
+        let trickle = Trickle(slow, every: 0.05)
+        defer { trickle.stop() }
+        waitForConnections(limits.maxConnections, harness, "every trickling client accepted")
+        XCTAssertEqual(try harness.client(timeout: 5).getWithTunnelInfo(), harness.handler.device)
+        // The client's own connection ends after its answer: one trickling client made room.
+        waitForConnections(limits.maxConnections - 1, harness, "exactly one trickling client closed")
+    }
+
+    private func waitForConnections(_ count: Int, _ harness: ServerHarness, _ what: String) {
+        let reached = expectation(description: what)
+        DispatchQueue.global().async {
+            while harness.server.connectionCount != count { usleep(5_000) }
+            reached.fulfill()
+        }
+        wait(for: [reached], timeout: 10)
+    }
+}
+
+/// Sends one byte of an endless first line to each connection every `interval`, from a
+/// thread of its own, as a hostile slow client would.
+private final class Trickle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private var sent = 0
+
+    init(_ connections: [RawConnection], every interval: Double) {
+        Thread { [self] in
+            while isRunning {
+                for c in connections where c.send([UInt8(ascii: "a")]) == 1 { count() }
+                usleep(UInt32(interval * 1e6))
+            }
+        }.start()
+    }
+
+    private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+    private func count() { lock.lock(); sent += 1; lock.unlock() }
+    var bytesSent: Int { lock.lock(); defer { lock.unlock() }; return sent }
+    func stop() { lock.lock(); running = false; lock.unlock() }
 }

@@ -40,6 +40,38 @@ final class NATHotPathAllocationTests: XCTestCase {
         XCTAssertEqual(allocations, 0, "heap allocations while translating 8000 packets of existing mappings")
     }
 
+    /// Fragments of an existing mapping: the first re-records its datagram (keeping its
+    /// translated id), the later one follows the record; both ways, nothing allocated.
+    func testFragmentsOfExistingMappingsTranslateWithoutAllocating() {
+        let table = Fixture.table()
+        var whole = PacketBuilder.udp("\(Fixture.alice4):40000", "\(Fixture.remote4):7",
+                                      payload: [UInt8](repeating: 7, count: 2000)).bytes
+        whole.replaceSubrange(4..<6, with: PacketBuilder.be16(0x5151))
+        let out = PacketBuilder.fragmentIPv4(whole, chunk: 1480).map { TestPacket($0) }
+        let pristineOut = out.map(\.bytes)
+        for fragment in out { assertForwarded(table, fragment, from: Fixture.alice, now: 0) }
+        let external = PacketBuilder.reassemble(out).sourcePort!
+        var reply = PacketBuilder.udp("\(Fixture.remote4):7", "\(Fixture.egress4):\(external)",
+                                      payload: [UInt8](repeating: 8, count: 2000)).bytes
+        reply.replaceSubrange(4..<6, with: PacketBuilder.be16(0x6161))
+        let into = PacketBuilder.fragmentIPv4(reply, chunk: 1480).map { TestPacket($0) }
+        let pristineIn = into.map(\.bytes)
+        for fragment in into { assertDelivered(table, fragment, to: Fixture.alice, now: 0) }
+
+        var translated = 0
+        tunnel_allocation_count_start()
+        for round in 0..<1000 {
+            let now = UInt64(round) * 1_000_000
+            for i in 0..<2 {
+                translated += outbound(table, out[i], pristineOut[i], now)
+                translated += inbound(table, into[i], pristineIn[i], now)
+            }
+        }
+        let allocations = tunnel_allocation_count_stop()
+        XCTAssertEqual(translated, 4000)
+        XCTAssertEqual(allocations, 0, "heap allocations while translating 4000 fragments of existing mappings")
+    }
+
     private func outbound(_ table: NATTable, _ packet: TestPacket, _ bytes: [UInt8], _ now: UInt64) -> Int {
         packet.buffer.copyBytes(from: bytes)
         return table.translateOutbound(packet.packet, from: Fixture.alice, now: now) == .forward ? 1 : 0

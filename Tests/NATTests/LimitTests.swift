@@ -21,6 +21,55 @@ final class LimitTests: XCTestCase {
                         from: Fixture.bob, now: 0)
     }
 
+    /// Issue 9 defect 4: the old cap (4096 mappings) was above a pool's 4000 ports, so one
+    /// client could take every UDP port. Its share of each pool is a quarter now.
+    func testOneClientGetsAtMostAQuarterOfAPool() {
+        let table = Fixture.table()
+        var forwarded = 0
+        for port in 20000..<26000 {
+            let packet = PacketBuilder.udp("\(Fixture.alice4):\(port)", "\(Fixture.remote4):53")
+            if table.translateOutbound(packet.packet, from: Fixture.alice, now: 0) == .forward { forwarded += 1 }
+        }
+        XCTAssertEqual(forwarded, 1000, "a quarter of the 4000 UDP ports")
+        XCTAssertEqual(table.statistics.drops.perClientLimit, 5000, "every refusal counted")
+        XCTAssertEqual(table.statistics.drops.tableFull, 0)
+        XCTAssertEqual(table.statistics.portsInUse(of: .udp), 1000)
+        // Her share is per pool: TCP and ICMP still work for her, and UDP for Bob.
+        assertForwarded(table, PacketBuilder.tcp("\(Fixture.alice4):40000", "\(Fixture.remote4):80", flags: .syn),
+                        from: Fixture.alice, now: 0)
+        assertForwarded(table, PacketBuilder.echo(Fixture.alice4, Fixture.remote4, id: 7), from: Fixture.alice, now: 0)
+        assertForwarded(table, PacketBuilder.udp("\(Fixture.bob4):40000", "\(Fixture.remote4):53"),
+                        from: Fixture.bob, now: 0)
+    }
+
+    func testFairShareRule() {
+        XCTAssertEqual(NATConfiguration.fairShare(of: 4000), 1000)
+        XCTAssertEqual(NATConfiguration.fairShare(of: 400), 100)
+        XCTAssertEqual(NATConfiguration.fairShare(of: 200), 64, "never below the minimum")
+        XCTAssertEqual(NATConfiguration.fairShare(of: 2), 2, "a tiny pool stays usable by one client")
+        XCTAssertEqual(NATConfiguration.fairShare(of: 65535), 16383)
+    }
+
+    func testConfiguredPortShareAppliesToEachPool() {
+        var configuration = Fixture.configuration()
+        configuration.maxPortsPerClient = 2
+        let table = Fixture.table(configuration)
+        for port in 40000..<40002 {
+            assertForwarded(table, PacketBuilder.udp("\(Fixture.alice4):\(port)", "\(Fixture.remote4):53"),
+                            from: Fixture.alice, now: 0)
+            assertForwarded(table, PacketBuilder.udp("[\(Fixture.alice6)]:\(port)", "[\(Fixture.remote6)]:53"),
+                            from: Fixture.alice, now: 0)
+        }
+        let third = PacketBuilder.udp("\(Fixture.alice4):40002", "\(Fixture.remote4):53")
+        XCTAssertEqual(table.translateOutbound(third.packet, from: Fixture.alice, now: 0), .drop(.perClientLimit))
+        // Expiry gives the share back.
+        table.collectGarbage(now: Fixture.seconds(121))
+        assertForwarded(table, PacketBuilder.udp("\(Fixture.alice4):40002", "\(Fixture.remote4):53"),
+                        from: Fixture.alice, now: Fixture.seconds(121))
+        configuration.maxPortsPerClient = 0
+        XCTAssertThrowsError(try NATTable(configuration: configuration))
+    }
+
     func testFullRangeIsCountedAsTableFull() {
         let table = Fixture.table(Fixture.configuration(portRange: 61000...61003))
         var ports: Set<UInt16> = []
@@ -33,7 +82,14 @@ final class LimitTests: XCTestCase {
         let extra = PacketBuilder.udp("\(Fixture.bob4):40000", "\(Fixture.remote4):53")
         XCTAssertEqual(table.translateOutbound(extra.packet, from: Fixture.bob, now: 0), .drop(.tableFull))
         XCTAssertEqual(table.statistics.drops.tableFull, 1)
+        // Alice's share of so small a pool is all of it: past it, the pool is full, and says so.
+        let fifth = PacketBuilder.udp("\(Fixture.alice4):40004", "\(Fixture.remote4):53")
+        XCTAssertEqual(table.translateOutbound(fifth.packet, from: Fixture.alice, now: 0), .drop(.tableFull))
+        XCTAssertEqual(table.statistics.drops.perClientLimit, 0)
         XCTAssertEqual(table.statistics.portsInUse, 4)
+        XCTAssertEqual(table.statistics.portsInUse(of: .udp), 4)
+        XCTAssertEqual(table.statistics.portCapacity(of: .udp), 8, "IPv4 and IPv6 pools")
+        XCTAssertEqual(table.statistics.portCapacity, 24)
         // TCP has its own range of ports.
         assertForwarded(table, PacketBuilder.tcp("\(Fixture.bob4):40000", "\(Fixture.remote4):80", flags: .syn),
                         from: Fixture.bob, now: 0)

@@ -34,6 +34,19 @@ final class ExtensionHeaderTests: XCTestCase {
         XCTAssertFalse(packet.isFragment)
     }
 
+    /// The NAT refuses packets a routing header still steers: their destination field is
+    /// only the next hop. The largest segments-left of the headers walked is reported.
+    func testRoutingHeaderSegmentsLeft() throws {
+        for left: UInt8 in [0, 1, 3] {
+            let routing: [UInt8] = [IPProtocol.udp, 0, 4, left, 0, 0, 0, 0]
+            let packet = try parse(ipv6(first: IPProtocol.ipv6Routing, routing + udp)).get()
+            XCTAssertEqual(packet.routingSegmentsLeft, left)
+            XCTAssertEqual(packet.udp?.destinationPort, 53)
+        }
+        let hopByHop: [UInt8] = [IPProtocol.udp, 0, 1, 4, 0, 0, 0, 0]
+        XCTAssertEqual(try parse(ipv6(first: IPProtocol.hopByHop, hopByHop + udp)).get().routingSegmentsLeft, 0)
+    }
+
     func testNoNextHeaderHasEmptyTransport() throws {
         let packet = try parse(ipv6(first: IPProtocol.ipv6NoNextHeader, [])).get()
         XCTAssertEqual(packet.transportProtocol, IPProtocol.ipv6NoNextHeader)

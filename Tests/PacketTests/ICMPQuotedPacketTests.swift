@@ -91,4 +91,32 @@ final class ICMPQuotedPacketTests: XCTestCase {
         }
         XCTAssertEqual(result, .noPorts(protocolNumber: IPProtocol.tcp))
     }
+
+    /// A quoted IPv4 fragment's identification is rewritten like the original's would be
+    /// (inner header checksum included) and the outer checksum equals a full recomputation.
+    func testQuotedFragmentIdentification() throws {
+        var factory = PacketFactory(seed: 54)
+        for i in 0..<1000 {
+            var inner = factory.packet(version: .v4, transport: IPProtocol.udp)
+            let fragment = i % 2 == 0
+            // More fragments, offset 0: a first fragment. Otherwise a whole datagram.
+            inner.bytes[6] = fragment ? 0x20 : 0x40
+            inner.bytes[7] = 0
+            inner.fillChecksums()
+            let original = ReferenceChecksum.read16(inner.bytes, 4)
+            let newID = UInt16(truncatingIfNeeded: i &* 7919)
+            var expected = inner.bytes
+            expected.withUnsafeMutableBytes { raw in try? IPPacket(buffer: raw, length: raw.count)!.rewriteIdentification(newID) }
+            let quoted = inner.transportOffset + 8
+            let outer = icmpError(quoting: inner.bytes, quoted: quoted, version: .v4, factory: &factory)
+            var bytes = outer.bytes
+            try bytes.withUnsafeMutableBytes { raw in
+                let quote = try XCTUnwrap(IPPacket(buffer: raw, length: raw.count)?.quotedPacket)
+                XCTAssertEqual(quote.fragmentIdentification, fragment ? original : nil)
+                try quote.rewriteIdentification(newID)
+            }
+            outer.assertChecksumsMatchReference(bytes, "quoted identification rewrite")
+            XCTAssertEqual(Array(bytes[(outer.transportOffset + 8)...]), Array(expected[0..<quoted]))
+        }
+    }
 }

@@ -50,7 +50,7 @@ final class ICMPTimeExceededTests: XCTestCase {
     func testRefusesMixedFamiliesAndSmallBuffers() throws {
         var factory = PacketFactory(seed: 11)
         let original = factory.packet(version: .v4).bytes
-        try withPacket(original) { packet in
+        withPacket(original) { packet in
             let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
             defer { out.deallocate() }
             XCTAssertNil(ICMPTimeExceeded.build(for: packet, from: IPAddress("2001:db8::1")!, into: out))

@@ -102,6 +102,30 @@ final class RewriteTests: XCTestCase {
         XCTAssertEqual(zeros, Self.rounds)
     }
 
+    /// The NAT gives fragmented IPv4 datagrams ids of their own: the header checksum
+    /// must equal a full recomputation, and IPv6 (no such field) is refused.
+    func testIdentification() throws {
+        var factory = PacketFactory(seed: 27)
+        for _ in 0..<Self.rounds {
+            let built = factory.packet(version: .v4)
+            let id = UInt16.random(in: 0...0xffff, using: &factory.rng)
+            let bytes = try rewritten(built, "identification rewrite") { try $0.rewriteIdentification(id) }
+            XCTAssertEqual(ReferenceChecksum.read16(bytes, 4), id)
+            XCTAssertEqual(Array(bytes[6...]).count, built.bytes.count - 6)
+            XCTAssertEqual(Array(bytes[6..<10]), Array(built.bytes[6..<10]), "flags, offset, TTL, protocol untouched")
+            XCTAssertEqual(Array(bytes[12...]), Array(built.bytes[12...]), "nothing past the checksum changes")
+        }
+        let v6 = factory.packet(version: .v6)
+        var bytes = v6.bytes
+        let refusal = bytes.withUnsafeMutableBytes { raw -> RewriteError? in
+            guard let packet = IPPacket(buffer: raw, length: raw.count) else { return nil }
+            do { try packet.rewriteIdentification(1) } catch let refused as RewriteError { return refused } catch {}
+            return nil
+        }
+        XCTAssertEqual(refusal, .familyMismatch(packet: .v6))
+        XCTAssertEqual(bytes, v6.bytes)
+    }
+
     func testRefusedRewritesLeaveThePacketAlone() throws {
         var factory = PacketFactory(seed: 25)
         for version in [IPVersion.v4, .v6] {

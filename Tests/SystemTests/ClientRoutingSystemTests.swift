@@ -13,6 +13,9 @@ import XCTest
 @testable import Tunnel
 
 final class ClientRoutingSystemTests: XCTestCase {
+    /// These tests play a killed run inside their own (living) process.
+    static let killed: (RunOwner) -> Bool = { _ in false }
+
     let tunName = "ctun0"
     let originalResolvConf = "nameserver 192.0.2.53\noptions edns0\n"
 
@@ -175,14 +178,16 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "left behind")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2, "left behind")
 
-            let report = try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            let report = try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed)
+                .removeLeftovers(interface: tunName)
             XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
             XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
             XCTAssertEqual(report.filter { $0.hasPrefix("remove rule") }.count, 4, "\(report)")
             assertSameNetworkState(try clientState(topo), before, "the namespace is exactly as before the run")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
             XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
-            XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil),
+            XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed)
+                            .removeLeftovers(interface: nil),
                            [], "a second cleanup finds nothing")
         }
     }
@@ -200,7 +205,7 @@ final class ClientRoutingSystemTests: XCTestCase {
                                              interfaceName: tun.name, interfaceIndex: index, routingTable: 4242)
             _ = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             states.remove(for: tun.name)   // a state directory lost (e.g. /run cleared)
-            try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: nil)
+            try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed).removeLeftovers(interface: nil)
             XCTAssertEqual(try nl.routes(table: nil, protocolID: TunnelRouteProtocol.id), [], "no tagged route")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "no tagged rule")
             XCTAssertEqual(try nl.lookupRoute(to: address("203.0.113.5")).linkName, "eth0", "traffic back on eth0")
@@ -227,7 +232,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             tun.close()
             XCTAssertTrue(try topo.waitUntil { try !nl.links().contains { $0.name == tunName } })
 
-            try LeftoverCleanup(socket: nl, stateDirectory: states).removeLeftovers(interface: tunName)
+            try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed).removeLeftovers(interface: tunName)
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "full-tunnel rules gone")
             XCTAssertEqual(try nl.lookupRoute(to: address("10.1.2.3")).linkName, "ctun1", "the other run's route stays")
             XCTAssertEqual(states.recordedInterfaces(), ["ctun1"], "the other run's state stays")

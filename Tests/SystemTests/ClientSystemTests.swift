@@ -180,8 +180,8 @@ final class ClientSystemTests: XCTestCase {
         ]
         for (label, lines, line) in cases {
             let path = dir.appendingPathComponent("bad.conf").path
-            FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8),
+                                                         attributes: [.posixPermissions: 0o600]), path)
             let r = try Command.run([SystemTestEnvironment.tunnelBinary!, "client", "--config", path])
             XCTAssertEqual(r.status, 1, label)
             let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -196,7 +196,7 @@ extension ClientSystemTests {
         let key = try WireGuardKeys.generate()
         let path = topo.logDirectory.appendingPathComponent("err.conf").path
         let text = "[Interface]\nPrivateKey = \(key.privateKey)\nAddress = 100.64.0.2/32\n\n[Peer]\nPublicKey = \(key.publicKey)\nAllowedIPs = 0.0.0.0/0\nEndpoint = \(endpoint)\n"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]), path)
         return path
     }
 
@@ -266,6 +266,7 @@ extension ClientSystemTests {
         XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
             (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
         }, "a host name endpoint is resolved:\n\(byName.log)")
+        try assertRepliesCameThroughTheTunnel(s, byName.interface)
         byName.process.signal(SIGTERM)
         XCTAssertEqual(byName.process.wait(timeout: 10), 0)
 
@@ -277,5 +278,18 @@ extension ClientSystemTests {
         XCTAssertTrue(s.topo.waitUntil(timeout: 10) {
             (try? s.topo.attempt("client", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
         }, "--connect wins over the file's Endpoint:\n\(overridden.log)")
+        try assertRepliesCameThroughTheTunnel(s, overridden.interface)
+    }
+
+    /// The internet host is reachable without the tunnel too: three pings answered, and
+    /// their three replies are the only packets the tunnel interface received meanwhile.
+    private func assertRepliesCameThroughTheTunnel(_ s: Setup, _ interface: String,
+                                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try s.topo.linkPackets("client", interface)
+        let out = try s.topo.run("client", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "198.51.100.2"])
+        XCTAssertTrue(out.contains("3 received"), out, file: file, line: line)
+        let after = try s.topo.linkPackets("client", interface)
+        XCTAssertEqual(after.rx - before.rx, 3, "the replies came out of the tunnel", file: file, line: line)
+        XCTAssertEqual(after.tx - before.tx, 3, "the requests went into the tunnel", file: file, line: line)
     }
 }

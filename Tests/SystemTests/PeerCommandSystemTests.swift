@@ -131,8 +131,8 @@ final class PeerCommandSystemTests: XCTestCase {
         let go = try WireGuardGoPeer(in: topo, namespace: ns, keys: try WireGuardKeys.generate(),
                                      listenPort: config.interface.listenPort ?? 0, addresses: addresses)
         let file = topo.logDirectory.appendingPathComponent("\(ns)-setconf.conf")
-        FileManager.default.createFile(atPath: file.path, contents: Data(config.render(.wg).utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: Data(config.render(.wg).utf8),
+                                                     attributes: [.posixPermissions: 0o600]), "wrote \(file.path)")
         try topo.run(ns, "wg", "setconf", go.interface, file.path)
         return go
     }

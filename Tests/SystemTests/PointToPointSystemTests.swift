@@ -38,20 +38,14 @@ final class PointToPointSystemTests: XCTestCase {
         }
     }
 
-    private func assertIperf(_ topo: Topology, client: String, server: String, address: String,
-                             seconds: Int = 5, file: StaticString = #filePath, line: UInt = #line) throws {
-        let iperfServer = try topo.spawn(server, name: "iperf3-\(server)", ["iperf3", "-s", "-B", address, "-1", "--forceflush"])
-        _ = topo.waitUntil(timeout: 5) { iperfServer.log.contains("listening") }
+    /// 20 MiB each way (or `seconds` of sending), all of it received.
+    private func assertIperf(_ topo: Topology, client: String, server: String, address: String, seconds: Int? = nil,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
         for reverse in [false, true] {
-            var argv = ["iperf3", "-c", address, "-t", "\(seconds)", "-J"]
-            if reverse { argv.append("-R") }
-            let server2: BackgroundProcess? = reverse ? try topo.spawn(server, name: "iperf3r-\(server)", ["iperf3", "-s", "-B", address, "-1", "--forceflush"]) : nil
-            if let server2 { _ = topo.waitUntil(timeout: 5) { server2.log.contains("listening") } }
-            let out = try topo.run(client, argv, timeout: TimeInterval(seconds + 30))
-            let json = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
-            let end = json?["end"] as? [String: Any]
-            let received = (end?["sum_received"] as? [String: Any])?["bytes"] as? Double ?? 0
-            XCTAssertGreaterThan(received, 0, "iperf3 \(reverse ? "reverse" : "forward") moved data", file: file, line: line)
+            let iperfServer = try topo.spawn(server, name: "iperf3-\(server)-\(reverse)", ["iperf3", "-s", "-B", address, "-1", "--forceflush"])
+            XCTAssertTrue(topo.waitUntil(timeout: 5) { iperfServer.log.contains("listening") }, file: file, line: line)
+            try topo.assertIperfThroughTunnel(from: client, to: address, seconds: seconds, reverse: reverse,
+                                              file: file, line: line)
         }
     }
 

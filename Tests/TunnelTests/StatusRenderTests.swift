@@ -2,6 +2,7 @@
 // them, the exact text of a sample (plain and coloured), and the JSON document.
 import Addresses
 import Control
+import NAT
 import XCTest
 @testable import Tunnel
 @testable import WireGuard
@@ -17,7 +18,10 @@ final class StatusRenderTests: XCTestCase {
         var counters = [UAPICounter("peers", 2), UAPICounter("sessions", 1), UAPICounter("drop_bad_mac", 3),
                         UAPICounter("drop_replay", 0), UAPICounter("nat_mappings_tcp", 3), UAPICounter("nat_mappings_udp", 1),
                         UAPICounter("nat_mappings_icmp", 0), UAPICounter("nat_ports_in_use", 4),
-                        UAPICounter("nat_port_range_size", 4000), UAPICounter("nat_drop_table_full", 2),
+                        UAPICounter("nat_port_range_size", 4000), UAPICounter("nat_ports_used_tcp", 3),
+                        UAPICounter("nat_ports_size_tcp", 4000), UAPICounter("nat_ports_used_udp", 1),
+                        UAPICounter("nat_ports_size_udp", 4000), UAPICounter("nat_ports_used_icmp", 0),
+                        UAPICounter("nat_ports_size_icmp", 4000), UAPICounter("nat_drop_table_full", 2),
                         UAPICounter("nat_drop_filtered", 0)]
         counters.append(UAPICounter("future_thing", 9))
         let busy = UAPIPeerSnapshot(publicKey: UAPIKey(peerKey), presharedKey: UAPIKey(bytes: [UInt8](repeating: 9, count: 32)),
@@ -82,6 +86,9 @@ final class StatusRenderTests: XCTestCase {
         XCTAssertEqual(i.nat?.mappings.map(\.count), [3, 1, 0])
         XCTAssertEqual(i.nat?.portsInUse, 4)
         XCTAssertEqual(i.nat?.portRangeSize, 4000)
+        XCTAssertEqual(i.nat?.ports, [NATStatus.Ports(proto: "tcp", inUse: 3, size: 4000),
+                                      NATStatus.Ports(proto: "udp", inUse: 1, size: 4000),
+                                      NATStatus.Ports(proto: "icmp", inUse: 0, size: 4000)])
         XCTAssertEqual(i.nat?.drops.first, DropCount(reason: "table_full", label: "table full", count: 2))
         XCTAssertEqual(i.otherCounters, [UAPICounter("future_thing", 9)])
         let p = i.peers[0]
@@ -114,7 +121,7 @@ final class StatusRenderTests: XCTestCase {
               addresses: 100.64.0.1/24
               peers: 2, 1 with a session
               nat mappings: 3 tcp, 1 udp, 0 icmp
-              nat ports: 4 of 4000 in use
+              nat ports: 3 of 4000 tcp, 1 of 4000 udp, 0 of 4000 icmp in use
               nat drops: table full 2
               drops: bad MAC 3
               future_thing: 9
@@ -135,6 +142,36 @@ final class StatusRenderTests: XCTestCase {
 
             """
         XCTAssertEqual(StatusTextRenderer(style: .plain).render(sampleReport), expected)
+    }
+
+    /// Issue 9 defect 7: a full UDP pool and a few TCP and ICMP ports once read "4008 of
+    /// 4000 in use" (the sum over pools against one pool's size). Each protocol is shown
+    /// against its own pools now, and the same counters as StatusCounterName writes them.
+    func testNATPortsAreShownPerProtocolAgainstTheirOwnPools() throws {
+        var stats = NATStatistics()
+        stats.portsInUse = 4008
+        stats.portRangeSize = 4000
+        let table = try NATTable(configuration: NATConfiguration(egressIPv4: IPv4Address("203.0.113.1")!,
+                                                                 portRange: 61000...64999))
+        let empty = StatusCounterName.nat(table.statistics)
+        XCTAssertEqual(empty.filter { $0.name.hasPrefix("nat_ports_") }.map { "\($0.name)=\($0.value)" },
+                       ["nat_ports_in_use=0", "nat_ports_used_tcp=0", "nat_ports_size_tcp=4000", "nat_ports_used_udp=0",
+                        "nat_ports_size_udp=4000", "nat_ports_used_icmp=0", "nat_ports_size_icmp=4000"],
+                       "IPv4 only: one pool per protocol")
+        let counters = [UAPICounter("nat_mappings_udp", 4000), UAPICounter("nat_ports_in_use", 4008),
+                        UAPICounter("nat_port_range_size", 4000),
+                        UAPICounter("nat_ports_used_tcp", 3), UAPICounter("nat_ports_size_tcp", 4000),
+                        UAPICounter("nat_ports_used_udp", 4000), UAPICounter("nat_ports_size_udp", 4000),
+                        UAPICounter("nat_ports_used_icmp", 5), UAPICounter("nat_ports_size_icmp", 4000)]
+        let i = InterfaceStatus(interface: "tun0", snapshot: UAPIDeviceSnapshot(
+            listenPort: 51820, tunnel: UAPITunnelInfo(name: "tun0", role: "server", counters: counters)))
+        let text = StatusTextRenderer().render(StatusReport(time: 0, interfaces: [i]))
+        XCTAssertTrue(text.contains("  nat ports: 3 of 4000 tcp, 4000 of 4000 udp, 5 of 4000 icmp in use\n"), text)
+        XCTAssertFalse(text.contains("4008"), text)
+        // A tunnel from before the per-protocol counters: the total alone, no misleading "of".
+        var old = i
+        old.nat?.ports = []
+        XCTAssertTrue(StatusTextRenderer().render(StatusReport(time: 0, interfaces: [old])).contains("nat ports: 4008 in use\n"))
     }
 
     func testColourOnlyWhenAsked() {
@@ -169,6 +206,9 @@ final class StatusRenderTests: XCTestCase {
         XCTAssertEqual(nat["mappings"] as? [String: Int], ["tcp": 3, "udp": 1, "icmp": 0])
         XCTAssertEqual(nat["ports_in_use"] as? Int, 4)
         XCTAssertEqual(nat["port_range_size"] as? Int, 4000)
+        XCTAssertEqual(nat["ports"] as? [String: [String: Int]], ["tcp": ["in_use": 3, "size": 4000],
+                                                                  "udp": ["in_use": 1, "size": 4000],
+                                                                  "icmp": ["in_use": 0, "size": 4000]])
         let peers = try XCTUnwrap(i["peers"] as? [[String: Any]])
         XCTAssertEqual(Set(peers[0].keys), ["public_key", "name", "preshared_key", "endpoint", "allowed_ips", "latest_handshake",
                                             "rx_bytes", "tx_bytes", "persistent_keepalive", "handshakes", "drops"])

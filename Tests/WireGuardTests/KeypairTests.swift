@@ -132,3 +132,32 @@ final class KeypairTests: XCTestCase {
 
     private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
 }
+
+extension KeypairTests {
+    /// A device with shortened timers (the hidden test option) expires its keypairs by
+    /// them, not by the protocol's constants.
+    func testKeypairLifetimeFollowsTheDeviceTimers() {
+        var timers = TimerConfiguration.standard
+        timers.rejectAfterTime = 10 * ProtocolConstants.nanosecondsPerSecond
+        timers.rekeyAfterTime = 4 * ProtocolConstants.nanosecondsPerSecond
+        let key = [UInt8](repeating: 7, count: 32)
+        let k = Keypair(localIndex: 1, remoteIndex: 2, sendingKey: key, receivingKey: key, isInitiator: true,
+                        createdAt: 0, timers: timers)
+        XCTAssertFalse(k.needsRekey(now: 4 * ProtocolConstants.nanosecondsPerSecond - 1))
+        XCTAssertTrue(k.needsRekey(now: 4 * ProtocolConstants.nanosecondsPerSecond))
+        XCTAssertFalse(k.isExpired(now: 10 * ProtocolConstants.nanosecondsPerSecond - 1))
+        XCTAssertTrue(k.isExpired(now: 10 * ProtocolConstants.nanosecondsPerSecond))
+    }
+
+    func testADeviceWithShortTimersExpiresItsSessionByThem() {
+        var timers = TimerConfiguration.standard
+        timers.rejectAfterTime = 30 * ProtocolConstants.nanosecondsPerSecond
+        timers.rekeyAfterTime = 20 * ProtocolConstants.nanosecondsPerSecond
+        let pair = DevicePair(timers: timers)
+        pair.send(pair.a, DevicePair.ipv4Packet(from: DevicePair.tunnelA, to: DevicePair.tunnelB, payload: [1]))
+        pair.pump()
+        let keypair = pair.peerOfA.current
+        XCTAssertEqual(keypair?.isExpired(now: pair.now + 30 * ProtocolConstants.nanosecondsPerSecond), true)
+        XCTAssertEqual(keypair?.isExpired(now: pair.now + 29 * ProtocolConstants.nanosecondsPerSecond), false)
+    }
+}

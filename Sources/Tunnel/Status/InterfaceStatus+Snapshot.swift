@@ -26,6 +26,10 @@ extension InterfaceStatus {
             nat.drops.append(DropCount(reason: suffix, label: N.natDropLabel(suffix), count: c.value))
         } else if let proto = c.name.suffix(after: N.natMappingsPrefix) {
             nat.mappings.append(NATStatus.Mappings(proto: proto, count: c.value))
+        } else if let proto = c.name.suffix(after: N.natPortsUsedPrefix) {
+            nat.setPorts(proto, inUse: c.value)
+        } else if let proto = c.name.suffix(after: N.natPortsSizePrefix) {
+            nat.setPorts(proto, size: c.value)
         } else if c.name == N.natPortsInUse {
             nat.portsInUse = c.value
         } else if c.name == N.natPortRangeSize {

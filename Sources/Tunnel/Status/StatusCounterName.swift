@@ -9,11 +9,17 @@ public enum StatusCounterName {
     // Device level.
     public static let peers = "peers"
     public static let sessions = "sessions"
+    public static let cookieRepliesSent = "cookie_replies_sent"
     public static let dropPrefix = "drop_"
     public static let natMappingsPrefix = "nat_mappings_"
     public static let natPortsInUse = "nat_ports_in_use"
     public static let natPortRangeSize = "nat_port_range_size"
+    /// Per protocol: ports in use and the size of that protocol's pools (both families).
+    public static let natPortsUsedPrefix = "nat_ports_used_"
+    public static let natPortsSizePrefix = "nat_ports_size_"
     public static let natDropPrefix = "nat_drop_"
+    /// Device-wide event counts (DeviceEventCounts).
+    public static let handshakesCompleted = "handshakes_completed"
     // Peer level (drops use dropPrefix too).
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"
@@ -25,13 +31,31 @@ public enum StatusCounterName {
 
     public static func natMappings(_ proto: NATProtocol) -> String { natMappingsPrefix + proto.description }
 
+    public static func natPortsUsed(_ proto: NATProtocol) -> String { natPortsUsedPrefix + proto.description }
+
+    public static func natPortsSize(_ proto: NATProtocol) -> String { natPortsSizePrefix + proto.description }
+
     /// Every counter a server's NAT contributes, for TunnelStatusInfo.counters.
     public static func nat(_ s: NATStatistics) -> [UAPICounter] {
         var out = NATProtocol.allCases.map { UAPICounter(natMappings($0), UInt64(max(0, s.mappings(of: $0)))) }
         out.append(UAPICounter(natPortsInUse, UInt64(max(0, s.portsInUse))))
         out.append(UAPICounter(natPortRangeSize, UInt64(max(0, s.portRangeSize))))
+        for proto in NATProtocol.allCases {
+            out.append(UAPICounter(natPortsUsed(proto), UInt64(max(0, s.portsInUse(of: proto)))))
+            out.append(UAPICounter(natPortsSize(proto), UInt64(max(0, s.portCapacity(of: proto)))))
+        }
         out += NATDropReason.allCases.map { UAPICounter(natDrop($0), s.drops[$0]) }
         return out
+    }
+
+    /// A server's forwarding counters (ServerRouter), for TunnelStatusInfo.counters.
+    static func router(_ c: ServerRouter.Counters) -> [UAPICounter] {
+        [UAPICounter("router_isolated_drops", c.isolatedDrops),
+         UAPICounter("router_ttl_expired", c.ttlExpired),
+         UAPICounter("router_malformed", c.malformed),
+         UAPICounter("router_raw_send_failures", c.rawSendFailures),
+         UAPICounter("router_returned_to_kernel", c.returnedToKernel),
+         UAPICounter("router_foreign_icmp", c.foreignICMP)]
     }
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
@@ -68,6 +92,9 @@ extension DropReason {
         case .noEndpoint: return "no_endpoint"
         case .stagingQueueFull: return "staging_queue_full"
         case .bufferTooSmall: return "buffer_too_small"
+        case .handshakeRateLimited: return "handshake_ratelimited"
+        case .handshakeBudgetSpent: return "handshake_budget_spent"
+        case .handshakeOverload: return "handshake_overload"
         }
     }
 }
@@ -82,6 +109,9 @@ extension NATDropReason {
         case .unsupportedProtocol: return "unsupported_protocol"
         case .malformed: return "malformed"
         case .noEgressAddress: return "no_egress_address"
+        case .fragmentLimit: return "fragment_limit"
+        case .routingHeader: return "routing_header"
+        case .hairpin: return "hairpin"
         }
     }
 }

@@ -35,6 +35,10 @@ public enum StatusJSONRenderer {
     static func nat(_ n: NATStatus) -> JSONValue {
         .object([
             ("mappings", .object(n.mappings.map { ($0.proto, .uint($0.count)) })),
+            ("ports", .object(n.ports.map { p in
+                (p.proto, .object([("in_use", .optional(p.inUse, JSONValue.uint)),
+                                   ("size", .optional(p.size, JSONValue.uint))]))
+            })),
             ("ports_in_use", .optional(n.portsInUse, JSONValue.uint)),
             ("port_range_size", .optional(n.portRangeSize, JSONValue.uint)),
             ("drops", drops(n.drops)),

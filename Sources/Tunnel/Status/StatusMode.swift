@@ -1,5 +1,6 @@
 // `tunnel status`: reads the control socket of every running tunnel (or one), and prints
-// the report for a person (colour on a terminal) or as JSON, once or every second.
+// the report for a person (colour on a terminal), as JSON or for Prometheus, once or
+// every second.
 // The edge of the status feature: sockets, the clock, the terminal; the formatting itself
 // is pure (StatusReport, StatusTextRenderer, StatusJSONRenderer).
 import Control
@@ -27,6 +28,7 @@ public enum StatusMode {
     public static func render(_ options: StatusOptions) throws -> String {
         let report = try read(options)
         if options.json { return StatusJSONRenderer.render(report) }
+        if options.prometheus { return PrometheusRenderer.render(report) }
         return StatusTextRenderer(style: isatty(STDOUT_FILENO) != 0 ? .terminal : .plain).render(report)
     }
 

@@ -5,6 +5,8 @@ public struct StatusOptions: Sendable {
     /// One interface, or every running tunnel when nil.
     public var interface: String?
     public var json: Bool
+    /// The Prometheus text format (for node_exporter's textfile collector).
+    public var prometheus: Bool = false
     /// Print again every `interval` seconds until SIGINT.
     public var watch: Bool
     public var directory: String

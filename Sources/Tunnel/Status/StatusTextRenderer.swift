@@ -37,14 +37,24 @@ public struct StatusTextRenderer: Sendable {
         return out
     }
 
+    /// Each protocol's ports against its own pools ("3 of 4000 tcp, 1 of 4000 udp, ...
+    /// in use"): one total against one pool's size would read as more than full. A tunnel
+    /// without per-protocol counters gets its total alone.
+    private func portsField(_ nat: NATStatus) -> String? {
+        if !nat.ports.isEmpty {
+            let each = nat.ports.map { p in
+                "\(p.inUse.map(String.init) ?? "?")\(p.size.map { " of \($0)" } ?? "") \(p.proto)"
+            }
+            return each.joined(separator: ", ") + " in use"
+        }
+        return nat.portsInUse.map { "\($0) in use" }
+    }
+
     private func natFields(_ nat: NATStatus) -> [String] {
         var out: [String] = []
         let mappings = nat.mappings.map { "\($0.count) \($0.proto)" }.joined(separator: ", ")
         out.append(style.field("nat mappings", mappings.isEmpty ? "none" : mappings))
-        if let used = nat.portsInUse {
-            let range = nat.portRangeSize.map { " of \($0)" } ?? ""
-            out.append(style.field("nat ports", "\(used)\(range) in use"))
-        }
+        if let ports = portsField(nat) { out.append(style.field("nat ports", ports)) }
         if let drops = dropList(nat.drops) { out.append(style.field("nat drops", drops, alarming: true)) }
         return out
     }

@@ -15,19 +15,42 @@ import Glibc
 extension UAPIBridge {
     static let unsupported: Int32 = EOPNOTSUPP
 
+    /// On the control queue; the whole request is planned and applied in one step on the
+    /// owner's queue, in time linear in the peers it names (plus one pass over the peer
+    /// list for removals).
     public func apply(_ change: UAPIConfigurationChange) throws {
+        try onOwnerQueue { try applyOnOwnerQueue(change) }
+    }
+
+    private func applyOnOwnerQueue(_ change: UAPIConfigurationChange) throws {
         let newPrivateKey = try checkedPrivateKey(change.privateKey)
         let ownPublicKey = newPrivateKey.map { StaticIdentity(privateKey: $0).publicKey } ?? device.publicKey
         let plan = try PeerChangePlan(change, device: device, ownPublicKey: ownPublicKey)
         try checkSupported(listenPort: change.listenPort, fwmark: change.fwmark)
         try applySocketChanges(listenPort: change.listenPort, fwmark: change.fwmark)
-        let before = peerState()
+        let touched = touchedPeers(plan, newOwnKey: newPrivateKey == nil ? nil : ownPublicKey)
+        let before = peerState(touched)
         if let key = newPrivateKey { device.setPrivateKey(key) }
         let time = now()
-        for key in plan.removals { device.removePeer(key) }
+        device.removePeers(Set(plan.removals))
         for config in plan.configurations { device.setPeer(config, now: time) }
-        let changes = UAPIBridge.differences(before: before, after: peerState())
+        let changes = UAPIBridge.differences(before: before, after: peerState(touched))
         if !changes.isEmpty { onPeersChanged?(changes) }
+    }
+
+    /// Every peer the plan can change: those it removes or sets, the current holders of
+    /// the prefixes it hands out, and a peer with our new public key (a new private key
+    /// removes it).
+    private func touchedPeers(_ plan: PeerChangePlan, newOwnKey: Key?) -> Set<Key> {
+        var keys = Set(plan.removals)
+        for config in plan.configurations {
+            keys.insert(config.publicKey)
+            for prefix in config.allowedIPs {
+                if let holder = device.peer(owning: prefix) { keys.insert(holder.publicKey) }
+            }
+        }
+        if let newOwnKey { keys.insert(newOwnKey) }
+        return keys
     }
 
     /// nil when the key stays as it is.
@@ -74,8 +97,8 @@ extension UAPIBridge {
         return UAPIError(errno: UAPIErrno.ioError, "\(key): \(error)")
     }
 
-    private func peerState() -> [Key: (id: UInt32, allowedIPs: [IPPrefix])] {
-        Dictionary(uniqueKeysWithValues: device.peers.map { ($0.publicKey, ($0.id, device.allowedIPs(of: $0))) })
+    private func peerState(_ keys: Set<Key>) -> [Key: (id: UInt32, allowedIPs: [IPPrefix])] {
+        Dictionary(uniqueKeysWithValues: keys.compactMap(device.peer(for:)).map { ($0.publicKey, ($0.id, device.allowedIPs(of: $0))) })
     }
 
     /// Peers added, removed, or whose AllowedIPs changed (a prefix moving to another peer

@@ -3,8 +3,12 @@
 // atomically (UAPIBridge+Apply). The same bridge serves a client and a server; the mode
 // hears of peer changes through `onPeersChanged`.
 //
-// Ownership: the reactor's queue. UAPIServer calls `snapshot` and `apply` on it, and every
-// hook below is called on it.
+// Ownership: the device, `fwmark` and every hook below belong to the queue that owns the
+// device (`owner`'s, the reactor's). UAPIServer calls `snapshot` and `apply` on its own
+// control queue; the bridge hops onto the owner's queue only for short steps: copying the
+// peers' raw values (PeerReading, linear in peers) or applying a planned change. The
+// answer's text is built back on the control queue, so `wg show` never holds the data
+// path for long. Without an `owner` (tests) everything runs on the caller's thread.
 import Addresses
 import Control
 import Dispatch
@@ -28,17 +32,36 @@ public final class UAPIBridge: UAPIHandler {
     public internal(set) var fwmark: UInt32
     let info: () -> TunnelStatusInfo
     let now: () -> UInt64
+    let owner: Reactor?
 
     /// `listenPort` reads the bound UDP port; `info` describes the mode; `now` is the
-    /// monotonic clock in nanoseconds (for keepalive timers of changed peers).
+    /// monotonic clock in nanoseconds (for keepalive timers of changed peers); `owner` is
+    /// the reactor whose queue owns the device (nil: the caller's thread does).
     public init(device: WireGuardDevice, listenPort: @escaping () -> UInt16, fwmark: UInt32 = 0,
                 info: @escaping () -> TunnelStatusInfo,
-                now: @escaping () -> UInt64 = SystemClock.monotonicNanoseconds) {
+                now: @escaping () -> UInt64 = SystemClock.monotonicNanoseconds, owner: Reactor? = nil) {
         self.device = device
         self.listenPort = listenPort
         self.fwmark = fwmark
         self.info = info
         self.now = now
+        self.owner = owner
+    }
+
+    /// Runs `body` on the owner's queue (waiting for it), or here without an owner.
+    func onOwnerQueue<T>(_ body: () throws -> T) throws -> T {
+        guard let owner else { return try body() }
+        var result: Result<T, Error>?
+        owner.perform { result = Result { try body() } }
+        return try result!.get()
+    }
+
+    /// onOwnerQueue for work that cannot fail.
+    func readOnOwnerQueue<T>(_ body: () -> T) -> T {
+        guard let owner else { return body() }
+        var result: T?
+        owner.perform { result = body() }
+        return result!
     }
 
     /// Opens /var/run/wireguard/IFACE.sock for a running interface and serves it on the
@@ -49,7 +72,12 @@ public final class UAPIBridge: UAPIHandler {
     public static func serve(interface: TunnelInterface, fwmark: UInt32 = 0, info: @escaping () -> TunnelStatusInfo,
                              directory: String = UAPISocketPath.defaultDirectory) throws -> UAPIBridge {
         let udp = interface.udp
-        let bridge = UAPIBridge(device: interface.device, listenPort: { udp.localPort }, fwmark: fwmark, info: info)
+        let bridge = UAPIBridge(device: interface.device, listenPort: { udp.localPort }, fwmark: fwmark,
+                                info: { [weak interface] in
+                                    var mode = info()
+                                    mode.counters += interface?.eventCounts.counters ?? []
+                                    return mode
+                                }, owner: interface.reactor)
         let reactor = interface.reactor
         let logger = interface.logger
         let server = try UAPIServer(interface: interface.tun.name, directory: directory, reactor: reactor, handler: bridge)
@@ -72,35 +100,44 @@ public final class UAPIBridge: UAPIHandler {
 
     // MARK: get
 
+    /// On the control queue: the peers are copied on the owner's queue, the answer built here.
     public func snapshot() -> UAPIDeviceSnapshot {
-        UAPIDeviceSnapshot(privateKey: UAPIKey(device.identity.privateKey), listenPort: listenPort(), fwmark: fwmark,
-                           peers: device.peers.map(peerSnapshot), tunnel: tunnelInfo())
+        let reading = readOnOwnerQueue {
+            (privateKey: device.identity.privateKey, listenPort: listenPort(), fwmark: fwmark,
+             peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops,
+             cookieRepliesSent: device.cookieRepliesSent)
+        }
+        return UAPIDeviceSnapshot(privateKey: UAPIKey(reading.privateKey), listenPort: reading.listenPort,
+                                  fwmark: reading.fwmark, peers: reading.peers.map(UAPIBridge.peerSnapshot),
+                                  tunnel: UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
+                                                                cookieRepliesSent: reading.cookieRepliesSent))
     }
 
-    private func peerSnapshot(_ peer: Peer) -> UAPIPeerSnapshot {
+    private static func peerSnapshot(_ peer: PeerReading) -> UAPIPeerSnapshot {
         let handshake = peer.lastHandshake.map(UAPIBridge.unixTime) ?? (seconds: 0, nanoseconds: 0)
         let psk = peer.presharedKey
         return UAPIPeerSnapshot(publicKey: UAPIKey(peer.publicKey), presharedKey: psk.isZero ? nil : UAPIKey(psk),
-                                endpoint: peer.endpoint, allowedIPs: device.allowedIPs(of: peer),
+                                endpoint: peer.endpoint, allowedIPs: peer.allowedIPs,
                                 lastHandshakeTimeSec: handshake.seconds, lastHandshakeTimeNsec: handshake.nanoseconds,
                                 rxBytes: peer.receivedBytes, txBytes: peer.sentBytes,
                                 persistentKeepaliveInterval: peer.persistentKeepalive, name: peer.name,
                                 counters: UAPIBridge.counters(of: peer))
     }
 
-    static func counters(of peer: Peer) -> [UAPICounter] {
+    static func counters(of peer: PeerReading) -> [UAPICounter] {
         [UAPICounter(StatusCounterName.handshakesSent, peer.handshakesSent),
          UAPICounter(StatusCounterName.handshakesReceived, peer.handshakesReceived),
          UAPICounter(StatusCounterName.handshakesFailed, peer.handshakesFailed)]
             + StatusCounterName.drops(peer.drops)
     }
 
-    private func tunnelInfo() -> UAPITunnelInfo {
-        let mode = info()
-        let sessions = device.peers.reduce(UInt64(0)) { $0 + ($1.hasSession ? 1 : 0) }
-        let counters = [UAPICounter(StatusCounterName.peers, UInt64(device.peers.count)),
-                        UAPICounter(StatusCounterName.sessions, sessions)]
-            + StatusCounterName.drops(device.drops) + mode.counters
+    private static func tunnelInfo(_ mode: TunnelStatusInfo, peers: [PeerReading], drops: DropCounters,
+                                   cookieRepliesSent: UInt64) -> UAPITunnelInfo {
+        let sessions = peers.reduce(UInt64(0)) { $0 + ($1.hasSession ? 1 : 0) }
+        let counters = [UAPICounter(StatusCounterName.peers, UInt64(peers.count)),
+                        UAPICounter(StatusCounterName.sessions, sessions),
+                        UAPICounter(StatusCounterName.cookieRepliesSent, cookieRepliesSent)]
+            + StatusCounterName.drops(drops) + mode.counters
         return UAPITunnelInfo(name: mode.name, role: mode.role.rawValue, addresses: mode.addresses, counters: counters)
     }
 

@@ -1,8 +1,13 @@
-// Finds and removes what an earlier client run left behind when it could not
-// clean up (SIGKILL, a crash, power cut of the process): its routes and rules,
-// recognised by TunnelRouteProtocol.id, and the sysctl values and resolv.conf
-// its state file recorded. Runs at every client start and for
+// Finds and removes what an earlier run left behind when it could not clean up
+// (SIGKILL, a crash, power cut of the process): its routes and rules, recognised by
+// TunnelRouteProtocol.id (client) or .server, the sysctl values and resolv.conf its
+// state file recorded, and its stale control socket. Runs at every start and for
 // `tunnel client --cleanup [--interface NAME]`.
+//
+// Only dead runs of the same kind in this network namespace are touched: a state file
+// whose process still runs, that another namespace wrote (/run is shared, sysctls and
+// routes are not), or that a server wrote when a client cleans up, is left alone.
+import Control
 import Foundation
 import Netlink
 
@@ -10,44 +15,129 @@ public struct LeftoverCleanup {
     private let socket: NetlinkSocket
     private let stateDirectory: StateDirectory
     private let protocolID: UInt8
+    private let socketDirectory: String
+
+    /// What a state file is to this cleanup.
+    enum Verdict: Equatable {
+        /// A dead run of our kind in this namespace: undo what it did.
+        case leftover
+        case running(pid: Int32)
+        case otherNamespace
+        case otherKind
+        case unknownOwner
+    }
+
+    private let runIsAlive: (RunOwner) -> Bool
 
     /// - Parameter protocolID: whose leftovers: the client's (default) or the server's.
+    /// - Parameter runIsAlive: whether a recorded run still runs (a test that plays a
+    ///   killed run inside its own process says no).
     public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory(),
-                protocolID: UInt8 = TunnelRouteProtocol.id) {
+                protocolID: UInt8 = TunnelRouteProtocol.id,
+                socketDirectory: String = UAPISocketPath.defaultDirectory,
+                runIsAlive: @escaping (RunOwner) -> Bool = { $0.isAlive }) {
+        self.runIsAlive = runIsAlive
         self.socket = socket
         self.stateDirectory = stateDirectory
         self.protocolID = protocolID
+        self.socketDirectory = socketDirectory
     }
 
-    /// With an interface: what a run on that interface left (its routes, the
-    /// rules of its tables, rules whose table no longer holds any tunnel route,
-    /// and the suppress rule once no other tunnel rule needs it). Without one:
-    /// everything tagged with TunnelRouteProtocol.id, and every state file.
-    /// Returns one line per thing removed or restored, for the log.
+    /// A file older than the owner field says nothing of its run: it is a leftover only
+    /// when named (`--interface`, or the interface a starting run takes over).
+    static func verdict(_ state: SetupState, protocolID: UInt8, namespace: UInt64?, named: Bool,
+                        isAlive: (RunOwner) -> Bool) -> Verdict {
+        guard let owner = state.owner else { return named ? .leftover : .unknownOwner }
+        if let namespace, owner.networkNamespace != namespace { return .otherNamespace }
+        if isAlive(owner) { return .running(pid: owner.pid) }
+        return owner.protocolID == protocolID ? .leftover : .otherKind
+    }
+
+    /// With an interface: what a dead run on that interface left (its routes, the rules
+    /// of its tables, rules whose table no longer holds any tunnel route, and the
+    /// suppress rule once no other tunnel rule needs it); refused, with the reason, when
+    /// that run is alive, was in another namespace or was of the other kind. Without one:
+    /// what every dead run of our kind in this namespace left, and tagged routes and
+    /// rules that no running tunnel uses. Returns one line per thing removed, restored
+    /// or left alone, for the log.
     @discardableResult
     public func removeLeftovers(interface: String?) throws -> [String] {
         var report = Report()
         let names = interface.map { [$0] } ?? stateDirectory.recordedInterfaces()
         var tables = Set<UInt32>()
+        var live = LiveRuns()
+        let namespace = RunOwner.currentNetworkNamespace()
         for name in names {
             // A state file that cannot be read is reported and kept; the
             // routes and rules are removed all the same.
             let loaded = Result { try stateDirectory.load(for: name) }
             if case .failure(let error) = loaded { report.failures.append("\(error)") }
             guard case .success(let found) = loaded, let state = found else { continue }
+            let verdict = LeftoverCleanup.verdict(state, protocolID: protocolID, namespace: namespace,
+                                                  named: interface != nil, isAlive: runIsAlive)
+            guard verdict == .leftover else {
+                if let interface { throw NetworkSetupError.notALeftover(interface: interface, reason: describe(verdict, name)) }
+                report.done.append("left \(name) alone: \(describe(verdict, name))")
+                if verdict != .otherNamespace { live.add(state, socket: socket) }  // maybe ours: keep its routes
+                continue
+            }
             tables.formUnion(state.tables)
             restore(state, into: &report)
+            removeStaleControlSocket(of: name, into: &report)
         }
         let linkIndex = interface.flatMap { try? socket.link(.name($0)).index }
         try removeRoutes(into: &report) { route in
-            interface == nil || tables.contains(route.table)
-                || (linkIndex != nil && route.outputLinkIndex == linkIndex)
+            interface == nil ? !live.uses(route)
+                : tables.contains(route.table) || (linkIndex != nil && route.outputLinkIndex == linkIndex)
         }
         for family in [AddressFamily.ipv4, .ipv6] {
-            try removeRules(family: family, everything: interface == nil, tables: tables, into: &report)
+            try removeRules(family: family, everything: interface == nil, tables: tables, live: live, into: &report)
         }
         if !report.failures.isEmpty { throw NetworkSetupError.incompleteRevert(report.failures) }
         return report.done
+    }
+
+    private func describe(_ verdict: Verdict, _ name: String) -> String {
+        switch verdict {
+        case .leftover: return "left by a run that is gone"
+        case .running(let pid): return "its tunnel is still running (pid \(pid)); stop it and it cleans up itself"
+        case .otherNamespace: return "it was made in another network namespace; clean up there"
+        case .unknownOwner:
+            return "an older version recorded it without its owner; `--interface \(name)` cleans it up if it is dead"
+        case .otherKind:
+            return protocolID == TunnelRouteProtocol.server
+                ? "it belongs to a tunnel client; `tunnel client --cleanup` removes it"
+                : "it belongs to a tunnel server; starting that server again cleans it up"
+        }
+    }
+
+    /// The control socket of a dead run, which no one answers any more.
+    private func removeStaleControlSocket(of name: String, into report: inout Report) {
+        guard UAPISocketPath.isValidInterfaceName(name) else { return }
+        let path = UAPISocketPath.path(interface: name, directory: socketDirectory)
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        report.attempt("remove \(path)") { try FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Tables and interfaces of runs that are alive (or not ours): their routes and
+    /// rules stay when cleaning up without an interface.
+    private struct LiveRuns {
+        var tables = Set<UInt32>()
+        var linkIndexes = Set<Int32>()
+
+        mutating func add(_ state: SetupState, socket: NetlinkSocket) {
+            tables.formUnion(state.tables)
+            if let index = try? socket.link(.name(state.interfaceName)).index { linkIndexes.insert(index) }
+        }
+
+        func uses(_ route: Route) -> Bool {
+            tables.contains(route.table) || route.outputLinkIndex.map { linkIndexes.contains($0) } == true
+        }
+
+        func uses(_ rule: Rule) -> Bool {
+            guard case .lookup(let table) = rule.action else { return false }
+            return tables.contains(table)
+        }
     }
 
     private struct Report {
@@ -95,7 +185,7 @@ public struct LeftoverCleanup {
         }
     }
 
-    private func removeRules(family: AddressFamily, everything: Bool, tables: Set<UInt32>,
+    private func removeRules(family: AddressFamily, everything: Bool, tables: Set<UInt32>, live: LiveRuns,
                              into report: inout Report) throws {
         let rules = try listing("list \(family) rules") {
             try socket.rules(family: family, protocolID: protocolID)
@@ -111,7 +201,7 @@ public struct LeftoverCleanup {
         }
         var kept: [Rule] = []
         for rule in rules where !isSuppressRule(rule) && !LocalRule.isMoved(rule) {
-            guard everything || isStale(rule, tables: tables, routedTables: routedTables) else {
+            guard everything ? !live.uses(rule) : isStale(rule, tables: tables, routedTables: routedTables) else {
                 kept.append(rule)
                 continue
             }

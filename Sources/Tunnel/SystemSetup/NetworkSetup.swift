@@ -74,7 +74,8 @@ public final class NetworkSetup {
                 reason: "an earlier run left it; run `tunnel client --cleanup --interface \(name)` first")
         }
         var state = SetupState(interfaceName: name,
-                                     tables: Array(Set(plan.routes.map(\.table))).filter { $0 != RouteTable.main }.sorted())
+                               tables: Array(Set(plan.routes.map(\.table))).filter { $0 != RouteTable.main }.sorted(),
+                               owner: RunOwner.current(protocolID: plan.protocolID))
         for setting in plan.sysctls {
             let current = try perform("read \(setting.sysctl)") { try setting.sysctl.read() }
             if current != setting.value { state.originalSysctls[setting.sysctl.description] = current }

@@ -14,6 +14,8 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
     case unreadableState(path: String, reason: String)
     /// Undoing left some changes in place; each entry is one failure.
     case incompleteRevert([String])
+    /// The state recorded for an interface is not a dead run's of this kind here.
+    case notALeftover(interface: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
             return "cannot read the state file \(path) left by an earlier run: \(reason)"
         case .incompleteRevert(let failures):
             return "could not undo everything: " + failures.joined(separator: "; ")
+        case .notALeftover(let interface, let reason):
+            return "not cleaning up \(interface): \(reason)"
         }
     }
 

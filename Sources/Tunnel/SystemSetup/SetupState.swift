@@ -13,15 +13,18 @@ public struct SetupState: Codable, Equatable, Sendable {
     public var resolvConfBackupPath: String?
     /// False when resolv.conf did not exist: restoring then means removing it.
     public var resolvConfExisted: Bool
+    /// The run that wrote it; nil in files older than the field (treated as dead, here).
+    public var owner: RunOwner?
 
     public init(interfaceName: String, tables: [UInt32] = [], originalSysctls: [String: String] = [:],
                 resolvConfPath: String? = nil, resolvConfBackupPath: String? = nil,
-                resolvConfExisted: Bool = true) {
+                resolvConfExisted: Bool = true, owner: RunOwner? = nil) {
         self.interfaceName = interfaceName
         self.tables = tables
         self.originalSysctls = originalSysctls
         self.resolvConfPath = resolvConfPath
         self.resolvConfBackupPath = resolvConfBackupPath
         self.resolvConfExisted = resolvConfExisted
+        self.owner = owner
     }
 }

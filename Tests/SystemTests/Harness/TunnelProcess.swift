@@ -12,16 +12,19 @@ final class TunnelProcess {
     /// Writes `config` (0600) and runs `tunnel client --config` in `namespace`; returns once
     /// the interface exists.
     init(in topo: Topology, namespace: String, keys: WireGuardKeys, config: String,
-         extraArguments: [String] = [], logLevel: String = "debug") throws {
+         extraArguments: [String] = [], logLevel: String = "debug", environment: [String: String]? = nil) throws {
         topology = topo
         self.namespace = namespace
         self.keys = keys
         interface = topo.uniqueInterfaceName("t" + namespace.prefix(3))
         configPath = topo.logDirectory.appendingPathComponent("\(namespace)-\(interface).conf").path
-        FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: configPath, contents: Data(config.utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailed(command: ["write", configPath], status: -1, output: "cannot write the client's config file")
+        }
         process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)",
                                        ["client", "--config", configPath, "--interface", interface,
-                                        "--log-level", logLevel] + extraArguments)
+                                        "--log-level", logLevel] + extraArguments, environment: environment)
         let iface = interface
         let up = topo.waitUntil(timeout: 10) {
             (try? topo.attempt(namespace, ["ip", "link", "show", iface]).status) == 0 || !self.process.isRunning

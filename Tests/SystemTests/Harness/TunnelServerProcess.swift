@@ -11,21 +11,24 @@ final class TunnelServerProcess {
     let configPath: String
     private(set) var process: BackgroundProcess
     let arguments: [String]
+    let environment: [String: String]?
 
     init(in topo: Topology, namespace: String, listen: String = "0.0.0.0:51820",
-         addresses: [String] = ["100.64.0.1/24", "2001:db8:100::1/64"], extraArguments: [String] = []) throws {
+         addresses: [String] = ["100.64.0.1/24", "2001:db8:100::1/64"], extraArguments: [String] = [],
+         logLevel: String = "debug", environment: [String: String]? = nil) throws {
         topology = topo
         self.namespace = namespace
         interface = topo.uniqueInterfaceName("s" + namespace.prefix(3))
         configPath = topo.logDirectory.appendingPathComponent("server-\(interface).conf").path
-        arguments = ["server", "--listen", listen, "--config", configPath, "--interface", interface, "--log-level", "debug"]
+        arguments = ["server", "--listen", listen, "--config", configPath, "--interface", interface, "--log-level", logLevel]
             + addresses.flatMap { ["--address", $0] } + extraArguments
-        process = try TunnelServerProcess.start(topo, namespace, interface, arguments)
+        self.environment = environment
+        process = try TunnelServerProcess.start(topo, namespace, interface, arguments, environment)
     }
 
     private static func start(_ topo: Topology, _ namespace: String, _ interface: String,
-                              _ arguments: [String]) throws -> BackgroundProcess {
-        let p = try topo.spawnTunnel(namespace, name: "tunnel-server-\(interface)", arguments)
+                              _ arguments: [String], _ environment: [String: String]?) throws -> BackgroundProcess {
+        let p = try topo.spawnTunnel(namespace, name: "tunnel-server-\(interface)", arguments, environment: environment)
         let up = topo.waitUntil(timeout: 10) {
             (try? topo.attempt(namespace, ["ip", "link", "show", interface]).status) == 0 || !p.isRunning
         }
@@ -35,7 +38,7 @@ final class TunnelServerProcess {
 
     /// Starts the server again (after a kill, or a clean stop).
     func restart() throws {
-        process = try TunnelServerProcess.start(topology, namespace, interface, arguments)
+        process = try TunnelServerProcess.start(topology, namespace, interface, arguments, environment)
     }
 
     var log: String { process.log }

@@ -1,0 +1,39 @@
+#!/bin/bash
+# `make deb`: tunnel_VERSION_ARCH.deb from `make install` under /usr, with Depends from
+# dpkg-shlibdeps (the shared libraries the binary really links), md5sums, the Debian
+# copyright and changelog files, and a postinst/postrm that reload systemd. The units are
+# installed but not enabled: the server needs its --listen address, a client its file.
+# Usage: build-deb.sh VERSION TOPDIR; writes TOPDIR/tunnel_VERSION_ARCH.deb.
+set -euo pipefail
+
+version=$1
+top=$2
+arch=$(dpkg --print-architecture)
+work=$top/.build/deb
+root=$work/root
+deb=$top/tunnel_${version}_${arch}.deb
+here=$(cd "$(dirname "$0")" && pwd)
+
+rm -rf "$work"
+mkdir -p "$root/DEBIAN" "$work/debian"
+make -C "$top" --no-print-directory install DESTDIR="$root" PREFIX=/usr UNITDIR=/lib/systemd/system \
+    ZSHCOMPDIR=/usr/share/zsh/vendor-completions >/dev/null
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/tunnel"
+
+doc=$root/usr/share/doc/tunnel
+install -m 0644 "$here/copyright" "$doc/copyright"
+sed "s/@VERSION@/$version/; s/@DATE@/$(date -R -d @"${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}")/" \
+    "$here/changelog.in" | gzip -9n > "$doc/changelog.gz"
+
+# dpkg-shlibdeps wants a debian/control naming the package.
+printf 'Source: tunnel\n\nPackage: tunnel\nArchitecture: any\n' > "$work/debian/control"
+depends=$(cd "$work" && dpkg-shlibdeps -O "$root/usr/bin/tunnel" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || { echo "make deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+
+for script in postinst postrm; do install -m 0755 "$here/$script" "$root/DEBIAN/$script"; done
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
+    -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" "$here/control.in" > "$root/DEBIAN/control"
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+echo "$deb"
