@@ -10,7 +10,7 @@ import FuzzSupport
 enum UAPIRequestFuzzer: FuzzTarget {
     /// Limits small enough for the fuzzer's inputs to reach them.
     static let tinyLimits = UAPILimits(maxLineBytes: 80, maxRequestBytes: 300, maxConnections: 1,
-                                       idleTimeoutSeconds: 1, pollIntervalSeconds: 1)
+                                       requestDeadlineSeconds: 1, pollIntervalSeconds: 1)
 
     static var seeds: [[UInt8]] {
         let key = { (byte: String) in String(repeating: byte, count: 64) }
