@@ -7,7 +7,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
               libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench demo clean static man completions units dist install uninstall deb package-test
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke
 
 all: build
 
@@ -27,10 +27,11 @@ build: deps
 	$(SWIFT) build -c release --product tunnel
 
 # Unit and system tests in one run; system tests use the release binary built above.
-# Then install, uninstall and the .deb (package-test).
+# Then install, uninstall and the .deb (package-test), and a short fuzz run (fuzz-smoke).
 test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --skip FloodMeasurement --skip testMeasureManyPeers
 	$(MAKE) --no-print-directory package-test
+	$(MAKE) --no-print-directory fuzz-smoke
 
 unit-test: deps
 	$(SWIFT) test --disable-swift-testing --skip SystemTests
@@ -124,5 +125,24 @@ deb: dist
 package-test:
 	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
 
+# Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
+# own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
+# target FUZZ_SECONDS; `make fuzz-smoke` (part of `make test`) a few seconds each.
+# Debug assertions stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
+FUZZ_TARGETS       := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_BUILD_FLAGS   := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
+                      -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
+
+fuzz-build: deps
+	@for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_BUILD_FLAGS) --product $$t || exit 1; done
+
+fuzz: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .bench
+	rm -rf .build .build-fuzz .bench

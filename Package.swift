@@ -42,6 +42,16 @@ let package = Package(
             "Tunnel", "Config", "WireGuard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Fuzz targets (`make fuzz`): libFuzzer entry points when built with -DFUZZING and
+        // -sanitize=fuzzer, otherwise plain programs that replay input files.
+        .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzWireGuardMessage", dependencies: ["FuzzSupport", "WireGuard", "Addresses"],
+                          path: "Fuzz/FuzzWireGuardMessage"),
+        .executableTarget(name: "FuzzPacketNAT", dependencies: ["FuzzSupport", "Packet", "NAT", "Addresses"],
+                          path: "Fuzz/FuzzPacketNAT"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "Config"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzUAPIRequest", dependencies: ["FuzzSupport", "Control"], path: "Fuzz/FuzzUAPIRequest"),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "AddressesTests", dependencies: ["Addresses"]),
         .testTarget(name: "PacketTests", dependencies: ["Packet", "Addresses"]),

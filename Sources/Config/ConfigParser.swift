@@ -121,10 +121,29 @@ struct ConfigParser {
         let value = comment[comment.index(after: equals)...].trimmedSpaces
         guard !value.isEmpty else { return }
         switch (kind, key) {
-        case (.peer, "name"): sections[sections.count - 1].name = String(value)
+        case (.peer, "name"):
+            if let name = ConfigParser.oneLine(value) { sections[sections.count - 1].name = name }
         case (.interface, "endpoint"): sections[sections.count - 1].endpointComment = String(value)
         default: break
         }
+    }
+}
+
+extension ConfigParser {
+    /// A peer name as logs and status show it and the renderer writes it back, on one
+    /// line: control characters and line or paragraph separators (which the renderer
+    /// would flatten) become spaces, so the name survives a save and load unchanged.
+    /// Nil if nothing else is left.
+    static func oneLine(_ text: Substring) -> String? {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: scalars.append(" ")
+            default: scalars.append(scalar)
+            }
+        }
+        let name = Substring(String(scalars)).trimmedSpaces
+        return name.isEmpty ? nil : String(name)
     }
 }
 

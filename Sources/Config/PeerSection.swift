@@ -53,10 +53,8 @@ public struct PeerSection: Equatable, Sendable {
 
     func render(_ dialect: ConfigDialect) -> [String] {
         var lines = ["[Peer]"]
-        if let name = name, dialect == .wgQuick {
-            // One line only: a line break would end the comment.
-            let flat = name.split(whereSeparator: \.isNewline).joined(separator: " ")
-            lines.append("# Name = \(flat)")
+        if let name = name.flatMap({ ConfigParser.oneLine(Substring($0)) }), dialect == .wgQuick {
+            lines.append("# Name = \(name)")  // one line: a line break would end the comment
         }
         lines.append("PublicKey = \(publicKey.base64)")
         if let psk = presharedKey { lines.append("PresharedKey = \(psk.base64)") }

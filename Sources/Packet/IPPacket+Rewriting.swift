@@ -105,7 +105,14 @@ extension IPPacket {
             guard old != UDPHeader.noChecksum else { return }
             bytes.setBE16(Self.udpTransmitted(update(old)), at: field)
         } else {
-            bytes.setBE16(update(old), at: field)
+            let new = update(old)
+            bytes.setBE16(new, at: field)
+            // RFC 1624's update cannot tell +0 from -0: over an ICMPv4 message that is all
+            // zero words (an echo reply with id, sequence and payload zero) it gives 0x0000,
+            // which receivers refuse; only a sum from scratch gives the right 0xffff there.
+            if new == 0, !transportChecksumCoversPseudoHeader, let scratch = computedTransportChecksum {
+                bytes.setBE16(scratch, at: field)
+            }
         }
     }
 
