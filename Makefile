@@ -6,7 +6,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 python3-jsonschema
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench demo clean
+.PHONY: all deps build test unit-test system-test bench soak demo clean
 
 all: build
 
@@ -40,10 +40,16 @@ system-test: build
 bench: build
 	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
 
+# Pass/fail endurance run (as root; not part of `make test`): a server and two clients
+# under mixed traffic with rekeys, client restarts and peer churn. SOAK_SECONDS=60
+# for a short run; the result goes to .soak/latest.json.
+soak: build
+	TUNNEL_BIN=$(RELEASE_BIN) SOAK_SECONDS=$(or $(SOAK_SECONDS),600) bash soak/soak.sh
+
 # The README's first command (as root): a server, two clients and a web server in
 # network namespaces, a ping and downloads through the tunnel; removes it all after.
 demo: build
 	@TUNNEL_BIN=$(RELEASE_BIN) bash demo/demo.sh
 
 clean:
-	rm -rf .build .bench
+	rm -rf .build .bench .soak
