@@ -45,7 +45,7 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
-        let config = try loadOrCreateConfig(options, logger: logger)
+        let (config, loaded) = try loadOrCreateConfig(options, logger: logger)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
         let egress = options.nat == .userspace ? try EgressInterface.find(named: options.egress, netlink: netlink) : nil
@@ -93,7 +93,8 @@ public enum ServerMode {
         }
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, interface: interface, router: router, peerRoutes: peerRoutes, logger: logger)
+        startHousekeeping(options, loaded: loaded, interface: interface, router: router, peerRoutes: peerRoutes,
+                          logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -110,7 +111,9 @@ public enum ServerMode {
     }
 
     /// The first run writes the config file and says which public key clients need.
-    private static func loadOrCreateConfig(_ options: ServerOptions, logger: Logger) throws -> WireGuardConfig {
+    /// Also returns the file's identity from before the read, for ServerPeerSync.
+    private static func loadOrCreateConfig(_ options: ServerOptions,
+                                           logger: Logger) throws -> (WireGuardConfig, ServerPeerSync.FileIdentity?) {
         let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
                                                             addresses: options.addresses)
         if creation.created {
@@ -118,7 +121,8 @@ public enum ServerMode {
             print("server public key: \(creation.publicKey.base64)")
             fflush(stdout)
         }
-        return try ServerConfigFile.load(path: options.configPath)
+        let loaded = ServerPeerSync.identity(of: options.configPath)
+        return (try ServerConfigFile.load(path: options.configPath), loaded)
     }
 
     /// Forwarding, and for the NAT the diversion rules, table and moved local rule.
@@ -196,14 +200,15 @@ public enum ServerMode {
     }
 
     /// NAT garbage collection, and peers added or removed in the config file.
-    private static func startHousekeeping(_ options: ServerOptions, interface: TunnelInterface, router: ServerRouter,
+    private static func startHousekeeping(_ options: ServerOptions, loaded: ServerPeerSync.FileIdentity?,
+                                          interface: TunnelInterface, router: ServerRouter,
                                           peerRoutes: ServerPeerRoutes, logger: Logger) {
         if let nat = router.nat {
             interface.reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, logger: logger)
+        let sync = ServerPeerSync(path: options.configPath, loaded: loaded, logger: logger)
         interface.reactor.addRepeatingTimer(interval: configCheckInterval) { [unowned interface] in
             guard let config = sync.changedConfig() else { return }
             let removed = ServerPeerSync.apply(config, to: interface.device, now: SystemClock.monotonicNanoseconds(),

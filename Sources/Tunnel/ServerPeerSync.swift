@@ -23,10 +23,13 @@ final class ServerPeerSync {
         }
     }
 
-    init(path: String, logger: Logger) {
+    /// `loaded` is the file's identity taken just before the server read it: a change
+    /// made after that read (`tunnel peer add` while the server starts up) then still
+    /// differs from it and is applied at the first check.
+    init(path: String, loaded: FileIdentity?, logger: Logger) {
         self.path = path
         self.logger = logger
-        lastSeen = ServerPeerSync.identity(of: path)
+        lastSeen = loaded
     }
 
     static func identity(of path: String) -> FileIdentity? {
