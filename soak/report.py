@@ -12,6 +12,7 @@ Usage: report.py WORK_DIR OUT_DIR
     ping6-CLIENT.log         `ping -D -O` over IPv6 to the server's tunnel address
     traffic-KIND-CLIENT      lines "EPOCH_MS ok|fail|corrupt BYTES"
     status-end.json          the server's `tunnel status --json` at the end
+    tun-end.json             `ip -s -j link show` of the server's TUN at the end
 """
 
 import json
@@ -187,6 +188,13 @@ def judge(machine, facts, work):
                 failures.append(f"{client}: {received} handshakes in {seconds} s, expected at least {least} "
                                 f"with a rekey every {rekey} s")
 
+    try:
+        with open(os.path.join(work, "tun-end.json")) as f:
+            stats = json.load(f)[0]["stats64"]
+        result["server_tun"] = {"tx_dropped": stats["tx"]["dropped"], "rx_dropped": stats["rx"]["dropped"]}
+    except (OSError, ValueError, KeyError, IndexError):
+        pass
+
     churn = {"add": [], "remove": []}
     for kind, rest in facts:
         if kind == "churn":
@@ -206,7 +214,7 @@ def fmt_counters(counters):
 def print_table(r):
     m = r["machine"]
     print(f"\nsoak {r['date']}: {r['seconds']} s, {m.get('tunnel', '?')}, kernel {m.get('kernel')}, "
-          f"{m.get('cores')} cores, load {m.get('loadavg')}")
+          f"{m.get('cores')} cores, load {m.get('loadavg')} (end {m.get('loadavg_end', '?')})")
     rss = r["rss"]
     if "start_kb" in rss:
         print(f"server RSS: {rss['start_kb']} kB at t={rss['start_at_s']}s -> {rss['end_kb']} kB at the end "
@@ -236,6 +244,9 @@ def print_table(r):
         d = r["drops"]
         print(f"\ndrops: device: {fmt_counters(d['device'])}; NAT: {fmt_counters(d['nat'])}; "
               f"peers: {fmt_counters(d['peers'])}")
+    if "server_tun" in r:
+        print(f"server TUN (kernel): {r['server_tun']['tx_dropped']} packets dropped on the way to tunnel "
+              f"(queue full), {r['server_tun']['rx_dropped']} from it")
     ch = r["peer_churn"]
     print(f"peer churn: {ch['add']['count']} added, {ch['remove']['count']} removed, seen by the server "
           f"within {max(ch['add']['max_ms'] or 0, ch['remove']['max_ms'] or 0)} ms")

@@ -48,7 +48,7 @@ readonly SERVER_TUNNEL6=2001:db8:100::1
 readonly WG_PORT=51820 HTTP_PORT=80 ECHO_PORT=7777
 readonly IPERF_PORTS=(5201 5202)
 readonly REKEY_SECONDS=10 RESTART_EVERY=60 CHURN_EVERY=20 RSS_EVERY=10
-readonly DOWNLOAD_MB=8 UP_TIMEOUT=15 STOP_TIMEOUT=10 CHURN_TIMEOUT=5
+readonly DOWNLOAD_MB=8 UP_TIMEOUT=15 STOP_TIMEOUT=10 CHURN_TIMEOUT=10
 readonly UAPI_DIR=/var/run/wireguard
 
 WORK=""
@@ -145,7 +145,7 @@ check_inputs() {
     fi
     [ -x "$TUNNEL_BIN" ] || { log "no binary at $TUNNEL_BIN (make build)"; return 1; }
     local tool missing=""
-    for tool in ip iperf3 ping python3 timeout ss socat curl sha256sum wg; do
+    for tool in ip iperf3 ping python3 timeout ss socat curl sha256sum; do
         command -v "$tool" >/dev/null || missing="$missing $tool"
     done
     if [ -n "$missing" ]; then
@@ -448,6 +448,9 @@ run_schedule() {
     rss=$(server_rss_kb); record rss_end "$(elapsed)" "$rss"; record fds_end "$(server_fds)"
     log "t=$(elapsed)s: server RSS at the end ${rss} kB"
     server_status >"$WORK/status-end.json"
+    # Packets the kernel had for the server but dropped because its TUN queue was full
+    # (congestion, not counted by tunnel itself).
+    ip -n "$NS_SERVER" -s -j link show dev "$TUN_SERVER" >"$WORK/tun-end.json" 2>/dev/null
     record end "$(now_ms)"
 }
 
@@ -521,6 +524,7 @@ main() {
     start_traffic
     log "running ${SECS}s: rekey every ${REKEY_SECONDS}s, a client restart every ${RESTART_EVERY}s, peer churn every ${CHURN_EVERY}s"
     run_schedule
+    printf 'loadavg_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine"
     stop_all
     mkdir -p "$OUT_DIR"
     python3 "$ROOT/soak/report.py" "$WORK" "$OUT_DIR"
