@@ -49,7 +49,7 @@ readonly WG_PORT=51820 HTTP_PORT=80 ECHO_PORT=7777
 readonly IPERF_PORTS=(5201 5202)
 readonly REKEY_SECONDS=10 RESTART_EVERY=60 CHURN_EVERY=20 RSS_EVERY=10
 readonly DOWNLOAD_MB=8 UP_TIMEOUT=15 STOP_TIMEOUT=10 CHURN_TIMEOUT=10
-readonly UAPI_DIR=/var/run/wireguard
+readonly UAPI_DIR=/var/run/wireguard STATE_DIR=/run/tunnel
 
 WORK=""
 PIDS=()          # every background process this script started
@@ -107,8 +107,10 @@ cleanup() {
         fi
     done
     local ifname
+    # A tunnel that crashed leaves its socket and state file (the rest went with the
+    # namespaces).
     for ifname in "$TUN_SERVER" "${TUN_CLIENTS[@]}"; do
-        rm -f "$UAPI_DIR/$ifname.sock"
+        rm -f "$UAPI_DIR/$ifname.sock" "$STATE_DIR/$ifname.state"
     done
     [ -n "$WORK" ] && [ -z "${SOAK_KEEP:-}" ] && rm -rf "$WORK"
     [ -n "$WORK" ] && [ -n "${SOAK_KEEP:-}" ] && log "kept $WORK"
