@@ -7,7 +7,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
               libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke soak
 
 all: build
 
@@ -52,6 +52,12 @@ flood-bench: build
 # build). BENCH_SECONDS=3 for a quick run, BENCH_ONLY=veth,wireguard-go to pick halves.
 bench: build
 	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
+
+# Pass/fail endurance run (as root; not part of `make test`): a server and two clients
+# under mixed traffic with rekeys, client restarts and peer churn. SOAK_SECONDS=60
+# for a short run; the result goes to .soak/latest.json.
+soak: build
+	TUNNEL_BIN=$(RELEASE_BIN) SOAK_SECONDS=$(or $(SOAK_SECONDS),600) bash soak/soak.sh
 
 # The README's first command (as root): a server, two clients and a web server in
 # network namespaces, a ping and downloads through the tunnel; removes it all after.
@@ -146,3 +152,4 @@ fuzz-smoke: fuzz-build
 
 clean:
 	rm -rf .build .build-fuzz .bench
+	rm -rf .build .bench .soak
