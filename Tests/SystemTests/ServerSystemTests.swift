@@ -203,7 +203,14 @@ final class ServerSystemTests: XCTestCase {
                        "the removed peer cannot handshake")
         steady.signal(SIGINT)
         _ = steady.wait(timeout: 5)
-        XCTAssertTrue(steady.log.contains(" 0% packet loss"), "alice was never interrupted: \(steady.log.suffix(300))")
+        // No gap in the answered sequence numbers (the request in flight when ping was
+        // stopped may go unanswered; that is ping's end, not an interruption).
+        let answered = steady.log.split(separator: "\n").compactMap { line -> Int? in
+            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("icmp_seq=") }) else { return nil }
+            return Int(field.dropFirst("icmp_seq=".count))
+        }
+        XCTAssertGreaterThan(answered.count, 20, steady.log)
+        XCTAssertEqual(answered, Array(1...(answered.last ?? 0)), "alice was never interrupted: \(steady.log)")
     }
 
     func testKilledServerCleansUpOnRestartAndCleanExitRestoresEverything() throws {
