@@ -17,7 +17,7 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "A wg-quick config file ([Interface] and one [Peer]).")
     var config: String?
 
-    @Flag(help: "Only remove what an earlier, killed run left behind (all runs, or --interface's), then exit.")
+    @Flag(help: "Only remove what killed client runs of this network namespace left behind (all of them, or --interface's), then exit; running tunnels and servers are left alone.")
     var cleanup = false
 
     @Option(help: ArgumentHelp("Connect to HOST:PORT instead of the peer's Endpoint.", valueName: "host:port"))
