@@ -11,6 +11,7 @@ public final class ReceiveBatch {
     let addresses: UnsafeMutablePointer<sockaddr_in6>
     let lengths: UnsafeMutablePointer<UInt32>
     let truncated: UnsafeMutablePointer<UInt8>
+    let segmentSizes: UnsafeMutablePointer<UInt16>
     let storage: UnsafeMutableRawPointer
 
     public init(capacity: Int = 32, bufferSize: Int = 65536) {
@@ -19,6 +20,7 @@ public final class ReceiveBatch {
         addresses = .allocate(capacity: self.capacity)
         lengths = .allocate(capacity: self.capacity)
         truncated = .allocate(capacity: self.capacity)
+        segmentSizes = .allocate(capacity: self.capacity)
         storage = .allocate(byteCount: self.capacity * bufferSize, alignment: 16)
     }
 
@@ -26,6 +28,7 @@ public final class ReceiveBatch {
         addresses.deallocate()
         lengths.deallocate()
         truncated.deallocate()
+        segmentSizes.deallocate()
         storage.deallocate()
     }
 
@@ -42,6 +45,11 @@ public final class ReceiveBatch {
     /// True when the datagram did not fit its buffer; such datagrams are dropped.
     @inline(__always)
     public func wasTruncated(_ i: Int) -> Bool { truncated[i] != 0 }
+
+    /// The size of each datagram the kernel coalesced (UDP GRO) into datagram `i`, which
+    /// then holds several, the last possibly shorter; 0 when it is a single datagram.
+    @inline(__always)
+    public func segmentSize(_ i: Int) -> Int { Int(segmentSizes[i]) }
 
     @inline(__always)
     public func source(_ i: Int) -> SocketAddress { SocketAddress(storage: addresses[i]) }

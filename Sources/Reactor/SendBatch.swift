@@ -57,10 +57,11 @@ public final class SendBatch {
     }
 
     /// Sends everything queued; returns how many datagrams the kernel did not take.
+    /// `segmentation` (1: use UDP GSO) is cleared when the kernel refuses GSO.
     @discardableResult
-    public func flush(through fd: Int32) -> Int {
+    public func flush(through fd: Int32, segmentation: inout Int32) -> Int {
         guard count > 0 else { return 0 }
-        let sent = tunnel_send_batch(fd, starts, lengths, addresses, UInt32(count))
+        let sent = tunnel_send_batch(fd, starts, lengths, addresses, UInt32(count), &segmentation)
         let dropped = count - max(Int(sent), 0)
         count = 0
         return dropped

@@ -1,4 +1,6 @@
 // A layer-3 TUN interface: IP packets in and out of the kernel, with no packet-info header.
+// With offloads, every packet carries a virtio_net_hdr in front and reads may return
+// 64 KB TCP/UDP super-packets (the kernel skips segmenting them; we do it in userspace).
 import CShims
 #if canImport(Glibc)
 import Glibc
@@ -30,17 +32,55 @@ public enum TunError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// What the kernel agreed to hand over unfinished (TUNSETOFFLOAD's TUN_F_* flags).
+public struct TunOffloads: OptionSet, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Packets may arrive with the transport checksum left to us.
+    public static let checksum = TunOffloads(rawValue: 0x01)
+    public static let tcpIPv4Segmentation = TunOffloads(rawValue: 0x02)
+    public static let tcpIPv6Segmentation = TunOffloads(rawValue: 0x04)
+    public static let udpIPv4Segmentation = TunOffloads(rawValue: 0x20)
+    public static let udpIPv6Segmentation = TunOffloads(rawValue: 0x40)
+
+    public var description: String {
+        var names: [String] = []
+        if contains(.checksum) { names.append("csum") }
+        if contains(.tcpIPv4Segmentation) { names.append("tso4") }
+        if contains(.tcpIPv6Segmentation) { names.append("tso6") }
+        if contains(.udpIPv4Segmentation) { names.append("uso4") }
+        if contains(.udpIPv6Segmentation) { names.append("uso6") }
+        return names.isEmpty ? "none" : names.joined(separator: ",")
+    }
+}
+
 public final class TunDevice {
     public static let maxNameLength = 15
+    /// sizeof(struct virtio_net_hdr), the header in front of every packet with offloads.
+    public static let virtioHeaderSize = 10
     public let name: String
     public private(set) var fd: Int32
+    /// Whether reads and writes carry a virtio_net_hdr (IFF_VNET_HDR).
+    public let hasVirtioHeader: Bool
+    public let offloads: TunOffloads
 
     /// Creates (or attaches to) a TUN interface. An empty name lets the kernel pick "tunN";
-    /// a name ending in "%d" picks the next free number.
-    public init(name: String = "") throws {
+    /// a name ending in "%d" picks the next free number. With `offloads`, asks for
+    /// IFF_VNET_HDR and every offload the kernel grants, and falls back to plain packets
+    /// when it grants none.
+    public init(name: String = "", offloads wanted: Bool = false) throws {
         guard name.utf8.count <= TunDevice.maxNameLength else { throw TunError.nameTooLong(name) }
         var actual = [CChar](repeating: 0, count: 16)
-        let result = tunnel_tun_open(name, &actual, actual.count)
+        var result = tunnel_tun_open(name, &actual, actual.count, wanted ? 1 : 0)
+        var granted = TunOffloads()
+        if wanted && result >= 0 {
+            granted = TunOffloads(rawValue: tunnel_tun_enable_offloads(result))
+            if granted.isEmpty {
+                // A header with nothing to offload only costs; start over without it.
+                _ = Glibc.close(result)
+                result = tunnel_tun_open(name, &actual, actual.count, 0)
+            }
+        }
         if result < 0 {
             let err = -result
             let shown = name.isEmpty ? "(any name)" : name
@@ -53,6 +93,8 @@ public final class TunDevice {
         }
         fd = result
         self.name = String(cString: actual)
+        offloads = granted
+        hasVirtioHeader = !granted.isEmpty
     }
 
     deinit { close() }
@@ -74,6 +116,18 @@ public final class TunDevice {
         let n = Glibc.write(fd, packet.baseAddress, packet.count)
         if n >= 0 { return true }
         let e = errno
+        if e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EINVAL || e == EIO { return false }
+        throw TunError.ioFailed("write", errno: e)
+    }
+
+    /// Writes `header` (a virtio_net_hdr) and `packet` as one packet, on a TUN with
+    /// `hasVirtioHeader`. A full queue drops it, as `write` does; returns false then.
+    @inline(__always)
+    @discardableResult
+    public func write(header: UnsafeRawBufferPointer, packet: UnsafeRawBufferPointer) throws -> Bool {
+        let n = tunnel_tun_write_with_header(fd, header.baseAddress, header.count, packet.baseAddress, packet.count)
+        if n >= 0 { return true }
+        let e = -n
         if e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EINVAL || e == EIO { return false }
         throw TunError.ioFailed("write", errno: e)
     }

@@ -25,6 +25,11 @@ public enum SocketError: Error, CustomStringConvertible {
 
 public final class UDPSocket {
     public private(set) var fd: Int32
+    /// Whether batches go out with UDP GSO (one message per run of equal datagrams to one
+    /// address). Cleared for good when the kernel refuses it for a route.
+    public private(set) var sendsWithSegmentation = false
+    /// Whether the kernel may hand over several datagrams coalesced into one (UDP GRO).
+    public private(set) var receivesCoalesced = false
 
     /// Binds [::]:port (0 picks a free port), accepting IPv4 too.
     public convenience init(port: UInt16, fwmark: UInt32? = nil) throws {
@@ -75,10 +80,19 @@ public final class UDPSocket {
         return UInt16(bigEndian: addr.sin6_port)
     }
 
+    /// Turns on UDP GSO for batches and UDP GRO for receiving, as far as the kernel
+    /// allows. Returns what is on.
+    @discardableResult
+    public func enableSegmentationOffloads() -> (send: Bool, receive: Bool) {
+        sendsWithSegmentation = true
+        receivesCoalesced = tunnel_udp_enable_gro(fd) == 0
+        return (sendsWithSegmentation, receivesCoalesced)
+    }
+
     /// Receives up to `batch.capacity` datagrams; returns how many (0 when none is waiting).
     public func receive(into batch: ReceiveBatch) -> Int {
         let n = tunnel_recv_batch(fd, batch.storage, batch.bufferSize, UInt32(batch.capacity),
-                                  batch.addresses, batch.lengths, batch.truncated)
+                                  batch.addresses, batch.lengths, batch.truncated, batch.segmentSizes)
         return n > 0 ? Int(n) : 0
     }
 
@@ -97,7 +111,12 @@ public final class UDPSocket {
 
     /// Sends the queued datagrams with one sendmmsg; returns how many were dropped.
     @discardableResult
-    public func send(_ batch: SendBatch) -> Int { batch.flush(through: fd) }
+    public func send(_ batch: SendBatch) -> Int {
+        var gso: Int32 = sendsWithSegmentation ? 1 : 0
+        let dropped = batch.flush(through: fd, segmentation: &gso)
+        sendsWithSegmentation = gso != 0
+        return dropped
+    }
 
     public func close() {
         if fd >= 0 {

@@ -26,7 +26,7 @@ final class NetlinkSystemTests: XCTestCase {
             let ipBefore = try ipState(topo)
 
             var nameBuffer = [CChar](repeating: 0, count: 16)
-            let fd = tunnel_tun_open("nltun0", &nameBuffer, nameBuffer.count)
+            let fd = tunnel_tun_open("nltun0", &nameBuffer, nameBuffer.count, 0)
             XCTAssertGreaterThanOrEqual(fd, 0, "TUN opens")
             guard fd >= 0 else { return }
             defer { close(fd) }

@@ -6,10 +6,22 @@
 #include <stdint.h>
 
 /// Opens /dev/net/tun and attaches a layer-3 TUN interface without packet
-/// information (IFF_TUN | IFF_NO_PI), non-blocking and close-on-exec.
+/// information (IFF_TUN | IFF_NO_PI), non-blocking and close-on-exec; with
+/// `vnet_header`, every read and write carries a 10-byte virtio_net_hdr first.
 /// `name` may be empty for a kernel-chosen name; the actual name is written to
 /// `actual_name` (at least 16 bytes). Returns the fd, or -errno.
-int tunnel_tun_open(const char *name, char *actual_name, size_t actual_name_len);
+int tunnel_tun_open(const char *name, char *actual_name, size_t actual_name_len, int vnet_header);
+
+/// Asks a vnet-header TUN for checksum, TSO4/6 and USO4/6 offloads, then for fewer
+/// when the kernel refuses. Returns the TUN_F_* flags granted (0: none).
+unsigned tunnel_tun_enable_offloads(int fd);
+
+/// Writes `header` then `packet` as one TUN packet (writev). Returns bytes or -errno.
+int tunnel_tun_write_with_header(int fd, const void *header, size_t header_len,
+                                 const void *packet, size_t packet_len);
+
+/// Lets the UDP socket receive GRO-coalesced datagrams (UDP_GRO). 0 or -errno.
+int tunnel_udp_enable_gro(int fd);
 
 /// Whether the TUN fd is still attached to its interface (it is not once someone
 /// deleted the interface). Returns 1, 0, or -errno for other failures.
@@ -22,19 +34,24 @@ int tunnel_setns_net(int fd);
 struct sockaddr_in6;
 
 /// Largest batch the batch calls accept.
-#define TUNNEL_MAX_BATCH 64
+#define TUNNEL_MAX_BATCH 128
 
 /// Receives up to `count` datagrams with one recvmmsg call. Datagram i lands in
 /// `buffers + i * buffer_size`, its source in `addrs[i]`, its length in `lengths[i]`,
-/// and `truncated[i]` is set when it did not fit. Returns the number received (0 when
-/// nothing is waiting) or -errno.
+/// and `truncated[i]` is set when it did not fit. `segment_sizes[i]` is the UDP GRO
+/// segment size when datagram i is several coalesced ones (0 otherwise). Returns the
+/// number received (0 when nothing is waiting) or -errno.
 int tunnel_recv_batch(int fd, void *buffers, size_t buffer_size, unsigned count,
-                      struct sockaddr_in6 *addrs, unsigned *lengths, unsigned char *truncated);
+                      struct sockaddr_in6 *addrs, unsigned *lengths, unsigned char *truncated,
+                      unsigned short *segment_sizes);
 
 /// Sends `count` datagrams with sendmmsg: datagram i is `lengths[i]` bytes at
-/// `starts[i]`, to `addrs[i]`. Returns how many were sent, or -errno.
+/// `starts[i]`, to `addrs[i]`. With `*use_gso`, runs of datagrams to one address of
+/// one size (the last may be shorter) leave as one UDP_SEGMENT message; if the kernel
+/// refuses GSO (EIO) `*use_gso` becomes 0 and the rest goes without. A message the
+/// kernel rejects is dropped and the others still go. Returns how many were sent.
 int tunnel_send_batch(int fd, void *const *starts, const unsigned *lengths,
-                      const struct sockaddr_in6 *addrs, unsigned count);
+                      const struct sockaddr_in6 *addrs, unsigned count, int *use_gso);
 
 /// Opens a raw socket for sending whole IP packets (IPPROTO_RAW: the header is ours).
 /// `family` is AF_INET or AF_INET6. Returns the fd or -errno.
