@@ -21,6 +21,8 @@ public struct ClientOptions {
     public var stateDirectory: StateDirectory
     /// Where to serve /metrics; nil: off.
     public var metrics: Endpoint?
+    /// TUN and UDP segmentation offloads (off: one packet per system call, for debugging).
+    public var offloads = true
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
                 rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
@@ -54,7 +56,7 @@ public enum ClientMode {
             .removeLeftovers(interface: name) {
             logger.notice("cleaned up after an earlier run: \(line)")
         }
-        let tun = try TunDevice(name: name)
+        let tun = try TunDevice(name: name, offloads: options.offloads)
         let index = try netlink.link(.name(name)).index
         let table = config.interface.table == nil
             ? try RoutingTableSearch.firstUnusedTable(socket: netlink) : NetworkPlan.defaultRoutingTable
@@ -106,7 +108,7 @@ public enum ClientMode {
         }
         ServiceNotifier.start(interface)
         let scope = plan.fullTunnelFamilies.isEmpty ? "" : ", all traffic through the tunnel"
-        logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope)")
+        logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
     }

@@ -1,11 +1,15 @@
 // The data path of one WireGuard interface: TUN and UDP socket read on the Reactor's
 // queue, packets handed to the WireGuardDevice, which answers through DeviceOutput.
 // Buffers are allocated once; reads are drained in batches; nothing allocates per packet.
+// With offloads, TUN reads are split into packets (TunSuperPacketReader), sealed
+// datagrams leave in UDP GSO runs, coalesced datagrams (UDP GRO) are split, and packets
+// for the TUN are coalesced per receive batch (TunPacketWriter).
 //
 // Ownership: everything here, the device included, belongs to `reactor.queue`.
 import Addresses
 import Dispatch
 import Logging
+import Packet
 import Reactor
 import WireGuard
 
@@ -16,6 +20,10 @@ public final class TunnelInterface: DeviceOutput {
     static let udpBatches = 8
     /// How often protocol timers are checked; the finest timer rule is 333 ms of jitter.
     static let timerInterval: DispatchTimeInterval = .milliseconds(100)
+    /// Send slots with offloads: two and a half 64 KB super-packets of 1420-byte segments.
+    static let offloadSlots = 128
+    /// With offloads a slot holds at least this much packet, whatever the MTU.
+    static let smallestSlotPacket = 1500
     /// How often to check that nobody deleted the interface.
     static let interfaceCheckInterval: DispatchTimeInterval = .seconds(1)
 
@@ -26,7 +34,12 @@ public final class TunnelInterface: DeviceOutput {
     let logger: Logger
     private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
     /// Packets read from the TUN are sealed in these slots and leave in one sendmmsg.
-    private let outgoing = SendBatch(capacity: 32, slotSize: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom)
+    /// Without offloads a TUN read lands in a slot directly, so a slot holds any packet;
+    /// with them, a slot holds one MTU-sized segment and a super-packet fills dozens.
+    private let outgoing: SendBatch
+    /// Set when the TUN has offloads: reads are split before anything else sees them.
+    private let superPacketReader: TunSuperPacketReader?
+    private let tunWriter: TunPacketWriter
     /// True while draining the TUN: datagrams built in the next slot are queued, not sent.
     private var batchingSends = false
     /// A server's forwarding between peers, the TUN and the NAT; nil for a client.
@@ -36,8 +49,15 @@ public final class TunnelInterface: DeviceOutput {
     /// Called on the queue for every protocol event, after it is logged.
     public var onEvent: ((DeviceEvent) -> Void)?
     public private(set) var eventCounts = DeviceEventCounts()
-    private(set) var tunWriteFailures: UInt64 = 0
-    private(set) var udpSendFailures: UInt64 = 0
+    /// The UDP side's counts; the TUN reader and writer keep theirs.
+    private var udpCounts = DataPathCounts()
+    /// Everything the data path counted, for status and metrics.
+    public var dataPathCounts: DataPathCounts {
+        var all = udpCounts
+        all.add(tunWriter.counts)
+        if let superPacketReader { all.add(superPacketReader.counts) }
+        return all
+    }
 
     public init(reactor: Reactor, tun: TunDevice, udp: UDPSocket, privateKey: Key,
                 configuration: DeviceConfiguration, logger: Logger) {
@@ -45,6 +65,19 @@ public final class TunnelInterface: DeviceOutput {
         self.tun = tun
         self.udp = udp
         self.logger = logger
+        tunWriter = TunPacketWriter(tun: tun)
+        if tun.hasVirtioHeader {
+            // One switch for both sides: UDP offloads pay off with the TUN's, and turning
+            // offloads off should take the whole data path back to one packet at a time.
+            udp.enableSegmentationOffloads()
+            let segment = max(configuration.mtu, TunnelInterface.smallestSlotPacket)
+            superPacketReader = TunSuperPacketReader(tun: tun, segmentCapacity: segment)
+            outgoing = SendBatch(capacity: TunnelInterface.offloadSlots,
+                                 slotSize: WireGuardDevice.headroom + segment + WireGuardDevice.tailroom)
+        } else {
+            superPacketReader = nil
+            outgoing = SendBatch(capacity: 32, slotSize: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom)
+        }
         device = WireGuardDevice(privateKey: privateKey, configuration: configuration, output: self,
                                  wallClock: TunnelInterface.wallClock)
     }
@@ -61,6 +94,13 @@ public final class TunnelInterface: DeviceOutput {
         }
     }
 
+    /// What is offloaded, for the startup log: "TUN csum,tso4,...; UDP GSO, GRO" or "off".
+    public var offloadSummary: String {
+        guard tun.hasVirtioHeader else { return "offloads off" }
+        let udpSide = [udp.sendsWithSegmentation ? "GSO" : nil, udp.receivesCoalesced ? "GRO" : nil].compactMap { $0 }
+        return "offloads: TUN \(tun.offloads), UDP \(udpSide.isEmpty ? "none" : udpSide.joined(separator: ", "))"
+    }
+
     static func wallClock() -> TAI64N {
         let (s, ns) = SystemClock.wallClock()
         return TAI64N(unixSeconds: s, nanoseconds: ns)
@@ -75,31 +115,55 @@ public final class TunnelInterface: DeviceOutput {
             batchingSends = false
             flushOutgoing()
         }
+        do {
+            if let superPacketReader {
+                try drainSplitting(superPacketReader, now: now)
+            } else {
+                try drainWhole(now: now)
+            }
+        } catch {
+            // The only way a TUN read fails for good: the interface was deleted.
+            logger.debug("\(error)")
+            tunGone()
+        }
+    }
+
+    /// Plain TUN: each read is one packet, read straight into a send slot.
+    private func drainWhole(now: UInt64) throws {
         for _ in 0..<TunnelInterface.tunBatch {
             let slot = outgoing.nextSlot
             let space = UnsafeMutableRawBufferPointer(
                 rebasing: slot[WireGuardDevice.headroom..<(slot.count - WireGuardDevice.tailroom)])
-            let length: Int
-            do {
-                guard let n = try tun.read(into: space) else { return }
-                length = n
-            } catch {
-                // The only way a TUN read fails for good: the interface was deleted.
-                logger.debug("\(error)")
-                tunGone()
-                return
-            }
-            if let router {
-                router.routeFromTun(slot, length: length, now: now)
-            } else {
-                device.sendPacket(in: slot, length: length, now: now)
-            }
+            guard let length = try tun.read(into: space) else { return }
+            routeFromTun(slot, length: length, now: now)
             if outgoing.isFull { flushOutgoing() }
         }
     }
 
+    /// TUN with offloads: each read may become dozens of packets, each built in a slot.
+    private func drainSplitting(_ reader: TunSuperPacketReader, now: UInt64) throws {
+        for _ in 0..<TunnelInterface.tunBatch {
+            let outcome = try reader.readOnce(slot: {
+                if outgoing.isFull { flushOutgoing() }
+                return outgoing.nextSlot
+            }, deliver: { buffer, length in
+                routeFromTun(buffer, length: length, now: now)
+            })
+            if case .empty = outcome { return }
+        }
+    }
+
+    @inline(__always)
+    private func routeFromTun(_ slot: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
+        if let router {
+            router.routeFromTun(slot, length: length, now: now)
+        } else {
+            device.sendPacket(in: slot, length: length, now: now)
+        }
+    }
+
     private func flushOutgoing() {
-        udpSendFailures &+= UInt64(udp.send(outgoing))
+        udpCounts.udpSendFailures &+= UInt64(udp.send(outgoing))
     }
 
     private func drainUDP() {
@@ -108,10 +172,31 @@ public final class TunnelInterface: DeviceOutput {
             let count = udp.receive(into: batch)
             guard count > 0 else { return }
             for i in 0..<count where !batch.wasTruncated(i) {
-                device.receiveDatagram(in: batch.buffer(i), length: batch.length(i),
-                                       from: batch.source(i).endpoint, now: now)
+                receive(batch.buffer(i), length: batch.length(i), segmentSize: batch.segmentSize(i),
+                        from: batch.source(i).endpoint, now: now)
             }
+            // The batch's buffers are reused by the next receive: what waits on them goes now.
+            tunWriter.flush()
             if count < batch.capacity { return }
+        }
+    }
+
+    /// One received datagram, or several the kernel coalesced (each `segmentSize` long,
+    /// the last possibly shorter), each handed to the device on its own.
+    @inline(__always)
+    private func receive(_ buffer: UnsafeMutableRawBufferPointer, length: Int, segmentSize: Int,
+                         from source: Endpoint, now: UInt64) {
+        guard segmentSize > 0, segmentSize < length else {
+            device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+            return
+        }
+        var offset = 0
+        while offset < length {
+            let size = min(segmentSize, length - offset)
+            device.receiveDatagram(in: UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + size)]),
+                                   length: size, from: source, now: now)
+            udpCounts.udpDatagramsCoalesced &+= 1
+            offset += size
         }
     }
 
@@ -121,7 +206,7 @@ public final class TunnelInterface: DeviceOutput {
         if batchingSends && outgoing.isInNextSlot(datagram) {
             outgoing.append(datagram, to: SocketAddress(endpoint))
         } else if !udp.send(datagram, to: SocketAddress(endpoint)) {
-            udpSendFailures &+= 1
+            udpCounts.udpSendFailures &+= 1
         }
     }
 
@@ -129,13 +214,21 @@ public final class TunnelInterface: DeviceOutput {
         if let router {
             router.routeFromPeer(packet, peer: peer)
         } else {
-            writeToTun(packet)
+            queueForTun(packet)
         }
     }
 
+    /// Writes a packet to the TUN now.
     @inline(__always)
     public func writeToTun(_ packet: UnsafeRawBufferPointer) {
-        if (try? tun.write(packet)) != true { tunWriteFailures &+= 1 }
+        tunWriter.write(packet)
+    }
+
+    /// Writes a packet decrypted from the current UDP receive batch to the TUN, possibly
+    /// coalesced with the next ones; its bytes must not change until the batch is done.
+    @inline(__always)
+    public func queueForTun(_ packet: UnsafeRawBufferPointer) {
+        tunWriter.queue(packet)
     }
 
     private func tunGone() {

@@ -30,6 +30,8 @@ struct ClientCommand: ParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
+    @OptionGroup var offloadOptions: OffloadOptions
+
     @Option(help: .hidden)
     var testRekeyAfter: UInt64?
 
@@ -43,6 +45,7 @@ struct ClientCommand: ParsableCommand {
         var options = ClientOptions(configPath: config, interfaceName: interface, connect: connect,
                                     rekeyAfterSeconds: testRekeyAfter)
         options.metrics = try metricsOptions.endpoint()
+        options.offloads = try offloadOptions.enabled()
         try ClientMode.run(options)
     }
 }

@@ -47,6 +47,8 @@ struct ServerCommand: ParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
+    @OptionGroup var offloadOptions: OffloadOptions
+
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
 
@@ -68,6 +70,7 @@ struct ServerCommand: ParsableCommand {
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
         options.natTimeoutSeconds = testNatTimeout
+        options.offloads = try offloadOptions.enabled()
         options.metrics = try metricsOptions.endpoint()
         logging.bootstrap()
         try ServerMode.run(options)

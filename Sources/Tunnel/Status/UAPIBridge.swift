@@ -76,6 +76,7 @@ public final class UAPIBridge: UAPIHandler {
                                 info: { [weak interface] in
                                     var mode = info()
                                     mode.counters += interface?.eventCounts.counters ?? []
+                                    mode.counters += interface?.dataPathCounts.counters ?? []
                                     return mode
                                 }, owner: interface.reactor)
         let reactor = interface.reactor
