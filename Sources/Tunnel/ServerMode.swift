@@ -32,6 +32,8 @@ public struct ServerOptions {
     public var stateDirectory = StateDirectory()
     /// Where to serve /metrics; nil: off.
     public var metrics: Endpoint?
+    /// TUN and UDP segmentation offloads (off: one packet per system call, for debugging).
+    public var offloads = true
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -61,7 +63,7 @@ public enum ServerMode {
                                         protocolID: TunnelRouteProtocol.server).removeLeftovers(interface: name) {
             logger.notice("cleaned up after an earlier run: \(line)")
         }
-        let tun = try TunDevice(name: name)
+        let tun = try TunDevice(name: name, offloads: options.offloads)
         let index = try netlink.link(.name(name)).index
         let mtu = UInt32(config.interface.mtu ?? Int(NetworkPlan.defaultMTU))
         let setup = try configureSystem(name, index: index, mtu: mtu, config: config, egress: egress, ports: natPorts,
@@ -114,7 +116,7 @@ public enum ServerMode {
             interface.udp.close()
         }
         ServiceNotifier.start(interface)
-        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress))")
+        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress)), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
     }
@@ -149,6 +151,14 @@ public enum ServerMode {
         return setup
     }
 
+    /// Whether translated packets can leave through the TUN: they carry the egress address
+    /// as source, which IPv4 accepts on an interface only with accept_local. (IPv6 has no
+    /// such check.) Needs the TUN's offloads to pay; without them the raw socket is as good.
+    private static func allowEgressThroughTun(_ name: String, offloads: Bool) -> Bool {
+        guard offloads else { return false }
+        return (try? Sysctl.interface("ipv4", name, "accept_local").write("1")) != nil
+    }
+
     /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
     /// follow the peers' networks. `prefixes`: what the changed peers held before and after;
     /// routes are listed through netlink only when one of them needs a route.
@@ -177,11 +187,12 @@ public enum ServerMode {
         if let seconds = options.natTimeoutSeconds { natConfig.timeouts = .uniform(seconds: seconds) }
         let nat = try NATTable(configuration: natConfig)
         nat.startPortAllocation(at: Int(SecureRandom.uint32() % UInt32(ports.count)))
+        let throughTun = allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader)
         return ServerRouter(interface: interface, nat: nat,
-                            rawIPv4: try RawSocket(ipv6: false, kind: .send),
-                            rawIPv6: ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
+                            rawIPv4: throughTun ? nil : try RawSocket(ipv6: false, kind: .send),
+                            rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
                             egressIPv4: ipv4, egressIPv6: ipv6, tunnelPrefixes: tunnelPrefixes,
-                            isolateClients: options.isolateClients, natPorts: ports)
+                            isolateClients: options.isolateClients, natPorts: ports, egressThroughTun: throughTun)
     }
 
     /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.

@@ -1,7 +1,8 @@
 // A server's forwarding decisions, on the reactor's queue:
 //   from a client: to another client (unless isolated), to the server itself (the
-//     tunnel subnet), or out to the internet through the userspace NAT and a raw socket
-//     (routed mode: the TUN, and the kernel forwards);
+//     tunnel subnet), or out to the internet through the userspace NAT and then the TUN,
+//     where the kernel forwards it like any routed packet (coalesced into super-packets
+//     with offloads; without them, a raw socket sends each); routed mode: the TUN;
 //   from the TUN or the raw ICMP sockets: replies to the NAT's address go back through
 //     the NAT to their client; anything else is cryptokey-routed to a client.
 // Like a router it decrements TTL and answers an expired one with ICMP time exceeded.
@@ -47,14 +48,20 @@ public final class ServerRouter: PacketRouter {
     let tunnelPrefixes: [IPPrefix]
     let isolateClients: Bool
     let natPorts: ClosedRange<UInt16>?
+    /// Translated packets go out through the TUN (the kernel forwards them, with
+    /// accept_local on the TUN since their source is the egress address) instead of a raw
+    /// socket: with offloads they leave as a few coalesced super-packets, not one system
+    /// call and one trip through the stack each.
+    let egressThroughTun: Bool
     public private(set) var counters = Counters()
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer
 
     public init(interface: TunnelInterface, nat: NATTable?, rawIPv4: RawSocket?, rawIPv6: RawSocket?,
                 egressIPv4: IPv4Address?, egressIPv6: IPv6Address?, tunnelPrefixes: [IPPrefix], isolateClients: Bool,
-                natPorts: ClosedRange<UInt16>?) {
+                natPorts: ClosedRange<UInt16>?, egressThroughTun: Bool = false) {
         self.natPorts = natPorts
+        self.egressThroughTun = egressThroughTun
         self.interface = interface
         self.nat = nat
         self.rawIPv4 = rawIPv4
@@ -88,7 +95,7 @@ public final class ServerRouter: PacketRouter {
             }
             forward(ip, now: now)
         } else if nat == nil || isInsideTunnel(destination) || isServerService(ip) {
-            interface.writeToTun(packet)
+            interface.queueForTun(packet)
         } else {
             sendThroughNAT(ip, from: peer, now: now)
         }
@@ -115,17 +122,24 @@ public final class ServerRouter: PacketRouter {
     }
 
     private func sendThroughNAT(_ ip: IPPacket, from peer: Peer, now: UInt64) {
-        guard let nat, decrementTTL(ip, now: now) else { return }
+        // Through the TUN the kernel's forwarding takes the hop off; we only answer the
+        // packets that have none left (the kernel's answer would go to the NAT's address).
+        guard let nat, decrementTTL(ip, now: now, rewrite: !egressThroughTun) else { return }
         guard case .forward = nat.translateOutbound(ip, from: ClientID(peer.id), now: now) else { return }
+        if egressThroughTun {
+            interface.queueForTun(UnsafeRawBufferPointer(ip.bytes))
+            return
+        }
         let raw = ip.version == .v4 ? rawIPv4 : rawIPv6
         if raw?.send(UnsafeRawBufferPointer(ip.bytes), to: ip.destination) != true { counters.rawSendFailures &+= 1 }
     }
 
-    /// A router hop: TTL 1 or 0 ends here with an ICMP time exceeded to the sender.
-    private func decrementTTL(_ ip: IPPacket, now: UInt64) -> Bool {
+    /// A router hop: TTL 1 or 0 ends here with an ICMP time exceeded to the sender;
+    /// otherwise the TTL goes down by one (unless the kernel will do that: `rewrite` false).
+    private func decrementTTL(_ ip: IPPacket, now: UInt64, rewrite: Bool = true) -> Bool {
         let ttl = ip.hopLimit
         if ttl > 1 {
-            ip.rewriteHopLimit(ttl - 1)
+            if rewrite { ip.rewriteHopLimit(ttl - 1) }
             return true
         }
         counters.ttlExpired &+= 1
