@@ -59,11 +59,20 @@ extension Topology {
 
     /// (received, sent) packets of a link, as the kernel counts them.
     func linkPackets(_ logical: String, _ interface: String) throws -> (rx: UInt64, tx: UInt64) {
+        try linkCounters(logical, interface, "packets")
+    }
+
+    /// (received, sent) bytes of a link, as the kernel counts them.
+    func linkBytes(_ logical: String, _ interface: String) throws -> (rx: UInt64, tx: UInt64) {
+        try linkCounters(logical, interface, "bytes")
+    }
+
+    private func linkCounters(_ logical: String, _ interface: String, _ key: String) throws -> (rx: UInt64, tx: UInt64) {
         let json = try run(logical, ["ip", "-j", "-s", "link", "show", interface])
         let links = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
         let stats = try XCTUnwrap(links.first?["stats64"] as? [String: Any])
-        let rx = try XCTUnwrap((stats["rx"] as? [String: Any])?["packets"] as? NSNumber)
-        let tx = try XCTUnwrap((stats["tx"] as? [String: Any])?["packets"] as? NSNumber)
+        let rx = try XCTUnwrap((stats["rx"] as? [String: Any])?[key] as? NSNumber)
+        let tx = try XCTUnwrap((stats["tx"] as? [String: Any])?[key] as? NSNumber)
         return (rx.uint64Value, tx.uint64Value)
     }
 
