@@ -143,6 +143,16 @@ final class ServerSystemTests: XCTestCase {
     }
 
     func testFragmentsTTLAndIperfThroughTheNAT() throws {
+        try fragmentsTTLAndIperfThroughTheNAT(offloads: true)
+    }
+
+    /// The same with the server's offloads off: translated packets leave by raw socket and
+    /// the server takes the hop off the TTL itself.
+    func testFragmentsTTLAndIperfThroughTheNATWithOffloadsOff() throws {
+        try fragmentsTTLAndIperfThroughTheNAT(offloads: false)
+    }
+
+    private func fragmentsTTLAndIperfThroughTheNAT(offloads: Bool) throws {
         try requireSystemTestPrerequisites(tools: Self.tools + ["tracepath"], needsTunnelBinary: true)
         let topo = try Topology("""
             client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
@@ -153,7 +163,8 @@ final class ServerSystemTests: XCTestCase {
             route internet default via 203.0.113.254
             """, test: self)
         try topo.run("router", "sysctl", "-qw", "net.ipv4.ip_forward=1")
-        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        let server = try TunnelServerProcess(in: topo, namespace: "server",
+                                             extraArguments: offloads ? [] : ["--offload", "off"])
         var lab = Lab(topo: topo, server: server)
         lab.alice = try startAlice(lab)
         _ = try topo.spawn("internet", name: "udp-echo", ["socat", "UDP4-RECVFROM:7777,bind=203.0.113.9,fork", "PIPE"])
@@ -175,6 +186,7 @@ final class ServerSystemTests: XCTestCase {
         XCTAssertTrue(trace.contains("198.51.100.254") && trace.contains("203.0.113.9"), trace)
 
         try topo.assertIperfThroughTunnel(from: "client1", to: "203.0.113.9")
+        XCTAssertTrue(server.log.contains(offloads ? "offloads: TUN" : "offloads off"), server.log)
     }
 
     func testPeersAddedAndRemovedWhileRunning() throws {
@@ -261,6 +273,14 @@ final class ServerSystemTests: XCTestCase {
 
 extension ServerSystemTests {
     func testIPv6LeavesThroughNAT66() throws {
+        try ipv6LeavesThroughNAT66(offloads: true)
+    }
+
+    func testIPv6LeavesThroughNAT66WithOffloadsOff() throws {
+        try ipv6LeavesThroughNAT66(offloads: false)
+    }
+
+    private func ipv6LeavesThroughNAT66(offloads: Bool) throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let topo = try Topology("""
             client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
@@ -268,7 +288,8 @@ extension ServerSystemTests {
             route client1 default via 192.0.2.1
             route server default via 198.51.100.2
             """, test: self)
-        let server = try TunnelServerProcess(in: topo, namespace: "server")
+        let server = try TunnelServerProcess(in: topo, namespace: "server",
+                                             extraArguments: offloads ? [] : ["--offload", "off"])
         var lab = Lab(topo: topo, server: server)
         lab.alice = try startAlice(lab)
         XCTAssertTrue(ping(lab, "client1", "2001:db8:200::2"), server.log)
