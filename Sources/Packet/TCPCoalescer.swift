@@ -110,6 +110,7 @@ public final class TCPCoalescer {
         guard entry.isOpen, segment.isMergeable, let head = entry.segment,
               Self.mergeable(segment, packet, into: head, entry.packet),
               segment.sequence == entry.nextSequence,
+              Self.continuesIdentification(packet, segment, entry),
               segment.payloadLength <= head.payloadLength,
               entry.length + segment.payloadLength <= Self.bufferCapacity
         else { return false }
@@ -191,6 +192,17 @@ public final class TCPCoalescer {
         return equal(aBytes, ack, bBytes, ack.lowerBound)
             && equal(aBytes, window, bBytes, window.lowerBound)
             && equal(aBytes, options, bBytes, options.lowerBound)
+    }
+
+    /// Without DF an IPv4 id still matters (for reassembly), and the kernel gives segment
+    /// i of a super-packet the first id + i: so only consecutive ids merge, as in GRO.
+    private static func continuesIdentification(_ packet: UnsafeRawBufferPointer, _ segment: Segment,
+                                                _ entry: Entry) -> Bool {
+        guard segment.version == IPv4Header.version,
+              packet[IPv4Header.flagsAndFragmentOffset] & dontFragmentBit == 0 else { return true }
+        let id = packet.loadUnaligned(fromByteOffset: IPv4Header.identificationOffset, as: UInt16.self)
+        let first = entry.packet.loadUnaligned(fromByteOffset: IPv4Header.identificationOffset, as: UInt16.self)
+        return UInt16(bigEndian: id) == UInt16(bigEndian: first) &+ UInt16(truncatingIfNeeded: entry.members)
     }
 
     /// Whether the IPv4 header checksum and the TCP checksum hold. Merging hides a bad

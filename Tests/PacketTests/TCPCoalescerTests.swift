@@ -151,8 +151,21 @@ final class TCPCoalescerTests: XCTestCase {
         }
     }
 
+    func testIPv4IdsWithoutDontFragmentMustBeConsecutive() throws {
+        let consecutive = stream(.v4, count: 3) { _, _, ip in ip.dontFragment = false }
+        let writes = coalesce(consecutive)
+        XCTAssertEqual(writes.count, 1)
+        try writes.first.map { try assertSuperPacket($0, of: consecutive) }
+        let jump = stream(.v4, count: 2) { i, _, ip in
+            ip.dontFragment = false
+            if i == 1 { ip.identification &+= 5 }
+        }
+        XCTAssertEqual(coalesce(jump), singles(jump))
+        let ignoredWithDF = stream(.v4, count: 2) { i, _, ip in if i == 1 { ip.identification &+= 5 } }
+        XCTAssertEqual(coalesce(ignoredWithDF).count, 1)
+    }
+
     func testSmallerSegmentClosesTheGroup() throws {
-        let run = stream(.v4, count: 3) { i, _, _ in _ = i }
         let shorter = stream(.v4, count: 2, lastSize: 500)
         var next = B.TCPFields()
         next.sequence = B.read32(shorter[1], 24) &+ 500
@@ -162,7 +175,6 @@ final class TCPCoalescerTests: XCTestCase {
         guard writes.count == 2 else { return }
         try assertSuperPacket(writes[0], of: shorter)
         XCTAssertEqual(writes[1], Write(header: .none, packet: after))
-        XCTAssertEqual(coalesce(run).count, 1)
     }
 
     func testLargerSegmentDoesNotJoin() {
