@@ -22,7 +22,9 @@ public final class TCPCoalescer {
     private static let ipv4TypeOfServiceOffset = 1
     /// IPv6's version, traffic class and flow label: the first four bytes.
     private static let ipv6FlowWordLength = 4
-    /// TCP's acknowledgment number and data offset/flags are followed by the window.
+    /// Field lengths of the TCP header's source and destination port, acknowledgment
+    /// number and window.
+    private static let portsLength = 4
     private static let acknowledgmentLength = 4
     private static let windowLength = 2
     /// The one's-complement sum of a segment with a correct checksum.
@@ -163,7 +165,6 @@ public final class TCPCoalescer {
                                  _ b: Segment, _ bBytes: UnsafeRawBufferPointer) -> Bool {
         guard a.version == b.version else { return false }
         let addresses = a.version == IPv4Header.version ? PseudoHeader.ipv4AddressesRange : PseudoHeader.ipv6AddressesRange
-        let portsLength = 4
         return equal(aBytes, addresses, bBytes, addresses.lowerBound)
             && equal(aBytes, a.transportOffset..<(a.transportOffset + portsLength), bBytes, b.transportOffset)
     }
