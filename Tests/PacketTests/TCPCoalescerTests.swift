@@ -177,6 +177,24 @@ final class TCPCoalescerTests: XCTestCase {
         XCTAssertEqual(writes[1], Write(header: .none, packet: after))
     }
 
+    func testUnusualLayoutsAreNotMerged() {
+        // IPv4 options: one word of NOPs, lengths and checksums fixed up.
+        let withOptions = stream(.v4, count: 2).map { packet -> [UInt8] in
+            var bytes = [0x46] + Array(packet[1..<20]) + [1, 1, 1, 1] + packet[20...]
+            ReferenceChecksum.write16(&bytes, 2, UInt16(bytes.count))
+            return B.complete(bytes, version: .v4, proto: IPProtocol.tcp)
+        }
+        XCTAssertEqual(coalesce(withOptions), singles(withOptions), "IPv4 options")
+        // Bytes past the IP packet's declared end.
+        let trailing = stream(.v6, count: 2).map { $0 + [0, 0] }
+        XCTAssertEqual(coalesce(trailing), singles(trailing), "trailing bytes")
+        // Not TCP at all, in the same addresses.
+        let udp = [B.udp(.v4, payload: B.pattern(100)), B.udp(.v4, payload: B.pattern(100))]
+        XCTAssertEqual(coalesce(udp), singles(udp), "UDP")
+        // Too short to hold an IP header.
+        XCTAssertEqual(coalesce([[0x45, 0]]), singles([[0x45, 0]]), "runt")
+    }
+
     func testLargerSegmentDoesNotJoin() {
         let run = stream(.v4, count: 2, size: 500, lastSize: 1000)
         XCTAssertEqual(coalesce(run), singles(run))
