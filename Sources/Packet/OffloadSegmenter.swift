@@ -37,7 +37,9 @@ public enum OffloadSegmenter {
     }
 
     /// Completes a partial checksum in place when `header` asks for it (NEEDS_CSUM), so a
-    /// packet that is not a super-packet needs no copy. Does nothing otherwise.
+    /// read that is not a super-packet (`gsoType` none) needs no copy. Does nothing
+    /// otherwise. Call it before anything rewrites the packet: incremental checksum
+    /// updates assume a complete checksum.
     public static func completeChecksum(_ header: VirtioNetHeader,
                                         in packet: UnsafeMutableRawBufferPointer) throws(OffloadError) {
         guard header.needsChecksumCompletion else { return }

@@ -22,7 +22,9 @@ public final class TCPCoalescer {
     private static let ipv4TypeOfServiceOffset = 1
     /// IPv6's version, traffic class and flow label: the first four bytes.
     private static let ipv6FlowWordLength = 4
-    /// TCP's acknowledgment number and data offset/flags are followed by the window.
+    /// Field lengths of the TCP header's source and destination port, acknowledgment
+    /// number and window.
+    private static let portsLength = 4
     private static let acknowledgmentLength = 4
     private static let windowLength = 2
     /// The one's-complement sum of a segment with a correct checksum.
@@ -110,6 +112,7 @@ public final class TCPCoalescer {
         guard entry.isOpen, segment.isMergeable, let head = entry.segment,
               Self.mergeable(segment, packet, into: head, entry.packet),
               segment.sequence == entry.nextSequence,
+              Self.continuesIdentification(packet, segment, entry),
               segment.payloadLength <= head.payloadLength,
               entry.length + segment.payloadLength <= Self.bufferCapacity
         else { return false }
@@ -162,7 +165,6 @@ public final class TCPCoalescer {
                                  _ b: Segment, _ bBytes: UnsafeRawBufferPointer) -> Bool {
         guard a.version == b.version else { return false }
         let addresses = a.version == IPv4Header.version ? PseudoHeader.ipv4AddressesRange : PseudoHeader.ipv6AddressesRange
-        let portsLength = 4
         return equal(aBytes, addresses, bBytes, addresses.lowerBound)
             && equal(aBytes, a.transportOffset..<(a.transportOffset + portsLength), bBytes, b.transportOffset)
     }
@@ -191,6 +193,17 @@ public final class TCPCoalescer {
         return equal(aBytes, ack, bBytes, ack.lowerBound)
             && equal(aBytes, window, bBytes, window.lowerBound)
             && equal(aBytes, options, bBytes, options.lowerBound)
+    }
+
+    /// Without DF an IPv4 id still matters (for reassembly), and the kernel gives segment
+    /// i of a super-packet the first id + i: so only consecutive ids merge, as in GRO.
+    private static func continuesIdentification(_ packet: UnsafeRawBufferPointer, _ segment: Segment,
+                                                _ entry: Entry) -> Bool {
+        guard segment.version == IPv4Header.version,
+              packet[IPv4Header.flagsAndFragmentOffset] & dontFragmentBit == 0 else { return true }
+        let id = packet.loadUnaligned(fromByteOffset: IPv4Header.identificationOffset, as: UInt16.self)
+        let first = entry.packet.loadUnaligned(fromByteOffset: IPv4Header.identificationOffset, as: UInt16.self)
+        return UInt16(bigEndian: id) == UInt16(bigEndian: first) &+ UInt16(truncatingIfNeeded: entry.members)
     }
 
     /// Whether the IPv4 header checksum and the TCP checksum hold. Merging hides a bad

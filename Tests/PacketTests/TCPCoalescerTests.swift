@@ -151,8 +151,21 @@ final class TCPCoalescerTests: XCTestCase {
         }
     }
 
+    func testIPv4IdsWithoutDontFragmentMustBeConsecutive() throws {
+        let consecutive = stream(.v4, count: 3) { _, _, ip in ip.dontFragment = false }
+        let writes = coalesce(consecutive)
+        XCTAssertEqual(writes.count, 1)
+        try writes.first.map { try assertSuperPacket($0, of: consecutive) }
+        let jump = stream(.v4, count: 2) { i, _, ip in
+            ip.dontFragment = false
+            if i == 1 { ip.identification &+= 5 }
+        }
+        XCTAssertEqual(coalesce(jump), singles(jump))
+        let ignoredWithDF = stream(.v4, count: 2) { i, _, ip in if i == 1 { ip.identification &+= 5 } }
+        XCTAssertEqual(coalesce(ignoredWithDF).count, 1)
+    }
+
     func testSmallerSegmentClosesTheGroup() throws {
-        let run = stream(.v4, count: 3) { i, _, _ in _ = i }
         let shorter = stream(.v4, count: 2, lastSize: 500)
         var next = B.TCPFields()
         next.sequence = B.read32(shorter[1], 24) &+ 500
@@ -162,7 +175,24 @@ final class TCPCoalescerTests: XCTestCase {
         guard writes.count == 2 else { return }
         try assertSuperPacket(writes[0], of: shorter)
         XCTAssertEqual(writes[1], Write(header: .none, packet: after))
-        XCTAssertEqual(coalesce(run).count, 1)
+    }
+
+    func testUnusualLayoutsAreNotMerged() {
+        // IPv4 options: one word of NOPs, lengths and checksums fixed up.
+        let withOptions = stream(.v4, count: 2).map { packet -> [UInt8] in
+            var bytes = [0x46] + Array(packet[1..<20]) + [1, 1, 1, 1] + packet[20...]
+            ReferenceChecksum.write16(&bytes, 2, UInt16(bytes.count))
+            return B.complete(bytes, version: .v4, proto: IPProtocol.tcp)
+        }
+        XCTAssertEqual(coalesce(withOptions), singles(withOptions), "IPv4 options")
+        // Bytes past the IP packet's declared end.
+        let trailing = stream(.v6, count: 2).map { $0 + [0, 0] }
+        XCTAssertEqual(coalesce(trailing), singles(trailing), "trailing bytes")
+        // Not TCP at all, in the same addresses.
+        let udp = [B.udp(.v4, payload: B.pattern(100)), B.udp(.v4, payload: B.pattern(100))]
+        XCTAssertEqual(coalesce(udp), singles(udp), "UDP")
+        // Too short to hold an IP header.
+        XCTAssertEqual(coalesce([[0x45, 0]]), singles([[0x45, 0]]), "runt")
     }
 
     func testLargerSegmentDoesNotJoin() {
