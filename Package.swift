@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "FuzzUAPIRequest", dependencies: ["FuzzSupport", "Control"], path: "Fuzz/FuzzUAPIRequest"),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "AddressesTests", dependencies: ["Addresses"]),
-        .testTarget(name: "PacketTests", dependencies: ["Packet", "Addresses"]),
+        .testTarget(name: "PacketTests", dependencies: ["Packet", "Addresses", "AllocationCounter"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Addresses", "AllocationCounter"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
         .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses", "AllocationCounter"]),

@@ -1,5 +1,6 @@
 // Fuzz target: the packet views over hostile bytes, then the NAT in the direction the
-// first byte picks, then the reply to what it forwarded. One table lives across runs
+// first byte picks, then the reply to what it forwarded (or, with the top bit, the
+// offload segmenter and coalescer: OffloadFuzzer). One table lives across runs
 // (with a four-port pool, so mappings, exhaustion and expiry are all reached).
 // Checked: the NAT never makes a packet unparseable, and a packet whose checksums were
 // right leaves with right ones; ICMP errors built about a packet are themselves valid.
@@ -18,6 +19,7 @@ enum PacketNATFuzzer: FuzzTarget {
         var advanceClock: Bool { raw & 0x10 != 0 }
         var buildICMP: Bool { raw & 0x20 != 0 }
         var answer: Bool { raw & 0x40 != 0 }
+        var offload: Bool { raw & 0x80 != 0 }
     }
 
     static let egress4 = IPv4Address("203.0.113.1")!
@@ -40,12 +42,21 @@ enum PacketNATFuzzer: FuzzTarget {
 
     static var seeds: [[UInt8]] {
         // Each packet both ways, with checksums fixed and the reply sent back.
-        SeedPackets.all.flatMap { packet in [[0x48] + packet, [0x49] + packet, [0x6a] + packet] }
+        // And each as a TUN read without offload.
+        let plainRead = [UInt8](repeating: 0, count: VirtioNetHeader.size)
+        return SeedPackets.all.flatMap { (packet: [UInt8]) -> [[UInt8]] in
+            let asRead: [UInt8] = [0x80] + plainRead + packet
+            return [[0x48] + packet, [0x49] + packet, [0x6a] + packet, asRead]
+        }
     }
 
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let first = input.first, input.count - 1 <= maximumPacket else { return }
         let control = Control(raw: first)
+        if control.offload {
+            OffloadFuzzer.run(UnsafeRawBufferPointer(rebasing: input.dropFirst()))
+            return
+        }
         let length = input.count - 1
         packetBuffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: input.dropFirst()))
         now += control.advanceClock ? longPause : clockStep
