@@ -127,7 +127,8 @@ def flood_result(path):
         if len(parts) != 4 or parts[0] not in IMPLS:
             break
         server, flood, sent, summary = parts
-        row = {"sent": int(sent.split()[0]) if sent.split()[0].isdigit() else None}
+        count = sent.split()[0]
+        row = {"sent": int(count), "sent_thousands": int(count) / 1000} if count.isdigit() else {}
         loss = FLOOD_LOSS.search(summary)
         rtt = FLOOD_RTT.search(summary)
         row["loss_percent"] = float(loss.group(1)) if loss else None
@@ -251,6 +252,8 @@ def rows(runs, paths):
             out += [
                 (f"flood {label}: ping loss %", rows_by_impl, "_", "loss_percent", 0),
                 (f"flood {label}: RTT avg ms", rows_by_impl, "_", "rtt_avg_ms", 2),
+                (f"flood {label}: RTT max ms", rows_by_impl, "_", "rtt_max_ms", 1),
+                (f"flood {label}: sent, 1000s", rows_by_impl, "_", "sent_thousands", 0),
             ]
     return out
 
