@@ -179,7 +179,8 @@ check_inputs() {
 # ---------------------------------------------------------------- results
 
 # One line per fact: HALF KEY VALUE...; python turns them into the table and JSON.
-record() { printf '%s\n' "$*" >>"$WORK/results"; }
+# (A message that spans lines, such as a tool's error output, is kept on one.)
+record() { local line="$*"; printf '%s\n' "${line//$'\n'/ }" >>"$WORK/results"; }
 fail_run() { record "$1" error "$2"; log "$1: FAILED: $2"; }
 # A point-to-point half that could not be set up fails its TCP run and its UDP run.
 fail_half() {

@@ -155,7 +155,10 @@ def read_results(path, parts, clk_tck):
         paths["flood"] = new_run()
     with open(path) as f:
         for line in f:
-            run_name, kind, *values = line.rstrip("\n").split(" ")
+            fields = line.rstrip("\n").split(" ")
+            if len(fields) < 3:
+                continue
+            run_name, kind, *values = fields
             text = " ".join(values)
             if "/" in run_name:
                 p, impl = run_name.split("/", 1)
@@ -187,7 +190,8 @@ def read_results(path, parts, clk_tck):
     for (_, kind), (run, ticks) in cpu.items():
         key = "a_to_b" if kind == "cpu_fwd" else "b_to_a"
         moved = run.get(key, {}).get("bytes")
-        if moved:
+        # A server that exited mid-run reads as 0 ticks afterwards: no figure then.
+        if moved and ticks >= 0:
             run[key]["server_cpu_s"] = ticks / clk_tck
             run[key]["server_cpu_s_per_gb"] = ticks / clk_tck / (moved / GB)
     for run in list(runs.values()) + [r for p in paths.values() for r in
@@ -246,7 +250,8 @@ def rows(runs, paths):
             ("2 clients server CPU s/GB", two, "a_to_b", "server_cpu_s_per_gb", 2),
         ]
     flood = paths.get("flood")
-    if flood:
+    # No rows for floods that were not measured at all; the FAILED line says why.
+    if flood and any(k in flood for k in ("cookie_holder", "spoofed_sources")):
         for kind, label in (("cookie_holder", "cookie"), ("spoofed_sources", "spoofed")):
             rows_by_impl = flood.get(kind, {})
             out += [
