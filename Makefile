@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
-              iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
+              iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 nftables \
               libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 

@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# bench/bench.sh: measures throughput and latency of `tunnel` against Debian's
-# wireguard-go and against the bare veth it runs over, on two network namespaces
-# joined by one veth pair. A benchmark, not a test: it prints what it measured and
-# what failed, and always exits 0 (except when interrupted).
+# bench/bench.sh: measures `tunnel` against Debian's wireguard-go, on the same
+# topology each time: point to point over one veth pair (TCP, ping, UDP packet rate;
+# the bare veth as the ceiling), through a server's NAT to a host behind it (one
+# client, then two at once, with the server's CPU per GB), and a legitimate client's
+# ping during handshake floods (the FloodMeasurement XCTest, bench/flood.sh). A
+# benchmark, not a test: it prints what it measured and what failed, and always exits
+# 0 (except when interrupted).
 #
 # Environment:
-#   BENCH_SECONDS  iperf3 duration per direction (default 10)
-#   BENCH_ONLY     comma-separated halves to run: veth,wireguard-go,tunnel (default all)
+#   BENCH_SECONDS  iperf3 TCP duration per direction (default 10)
+#   BENCH_ONLY     comma-separated parts to run (default all):
+#                  veth, wireguard-go, tunnel  point to point TCP and ping
+#                  udp                         point to point UDP packets/s, both tunnels
+#                  nat                         through the server's NAT, both tunnels
+#                  two-clients                 two clients at once through the NAT
+#                  flood                       handshake floods (needs the test build)
 #   BENCH_PINGS    pings per run (default 200)
 #   TUNNEL_BIN     the tunnel binary (default .build/release/tunnel)
 #   BENCH_OUT      directory for the JSON results (default .bench)
+#   BENCH_TEST_BUNDLE  the XCTest bundle for `flood`
+#                  (default .build/debug/tunnelPackageTests.xctest)
 
 set -u
 
+readonly BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly SECS=${BENCH_SECONDS:-10}
-readonly ONLY=${BENCH_ONLY:-veth,wireguard-go,tunnel}
+readonly ALL_PARTS=veth,wireguard-go,tunnel,udp,nat,two-clients,flood
+readonly ONLY=${BENCH_ONLY:-$ALL_PARTS}
 readonly PINGS=${BENCH_PINGS:-200}
 readonly TUNNEL_BIN=${TUNNEL_BIN:-$ROOT/.build/release/tunnel}
+readonly TEST_BUNDLE=${BENCH_TEST_BUNDLE:-$ROOT/.build/debug/tunnelPackageTests.xctest}
 readonly OUT_DIR=${BENCH_OUT:-$ROOT/.bench}
 
 # Every name carries this run's pid, so two runs (or a test suite) never collide.
@@ -31,11 +45,17 @@ readonly TUN_A=bt${TAG}a TUN_B=bt${TAG}b
 readonly UNDER_A=192.0.2.1 UNDER_B=192.0.2.2
 readonly INNER_A=100.64.0.1 INNER_B=100.64.0.2
 readonly INNER6_A=2001:db8:100::1 INNER6_B=2001:db8:100::2
-readonly WG_PORT=51820 IPERF_PORT=5201 TUNNEL_MTU=1420
+readonly WG_PORT=51820 IPERF_PORT=5201 IPERF_PORT2=5202 TUNNEL_MTU=1420
 readonly UP_TIMEOUT=15
-readonly UAPI_DIR=/var/run/wireguard
+# UDP runs are shorter than TCP ones: a packet rate settles within a second or two.
+readonly UDP_SECS=$(( (SECS * 3 + 9) / 10 ))
+# 64 bytes, and the largest UDP payload that fits the tunnel MTU unfragmented
+# (1420 - 20 IPv4 - 8 UDP).
+readonly UDP_SIZES="64 1392"
+readonly UAPI_DIR=/var/run/wireguard STATE_DIR=/run/tunnel
 
 WORK=""
+NAT_NAMESPACES="" NAT_INTERFACES=""   # set by bench/nat.sh
 PIDS=()          # every background process this script started
 CLEANED=0
 
@@ -66,24 +86,34 @@ stop_started() {
     PIDS=()
 }
 
+# Removes namespace NS if it exists, stopping first whatever runs inside (anything
+# in our own namespaces was started by this script).
+remove_namespace() {
+    local ns=$1 stray
+    if [ -e "/var/run/netns/$ns" ]; then
+        stray=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+        [ -n "$stray" ] && kill_pids $stray
+        ip netns del "$ns" 2>/dev/null
+    fi
+    rm -rf "/etc/netns/$ns"
+}
+
+# Files a daemon keeps under its interface's name, left behind if it was killed.
+remove_interface_files() {
+    local ifname
+    for ifname in "$@"; do
+        rm -f "$UAPI_DIR/$ifname.sock" "$STATE_DIR/$ifname.state" "$STATE_DIR/$ifname.resolv.conf"
+    done
+}
+
 cleanup() {
     [ "$CLEANED" = 1 ] && return
     CLEANED=1
     stop_started
+    flood_cleanup
     local ns
-    for ns in "$NS_A" "$NS_B"; do
-        if [ -e "/var/run/netns/$ns" ]; then
-            # Anything still inside our own namespaces was started by this script.
-            local stray
-            stray=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-            [ -n "$stray" ] && kill_pids $stray
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
-    local ifname
-    for ifname in "$WG_A" "$WG_B" "$TUN_A" "$TUN_B"; do
-        rm -f "$UAPI_DIR/$ifname.sock"
-    done
+    for ns in "$NS_A" "$NS_B" $NAT_NAMESPACES; do remove_namespace "$ns"; done
+    remove_interface_files "$WG_A" "$WG_B" "$TUN_A" "$TUN_B" $NAT_INTERFACES
     [ -n "$WORK" ] && rm -rf "$WORK"
 }
 
@@ -131,9 +161,8 @@ check_inputs() {
     fi
     local h
     for h in ${ONLY//,/ }; do
-        case $h in veth|wireguard-go|tunnel) ;; *)
-            log "BENCH_ONLY: unknown half '$h' (known: veth, wireguard-go, tunnel)"; return 1 ;;
-        esac
+        [[ ",$ALL_PARTS," == *",$h,"* ]] || {
+            log "BENCH_ONLY: unknown part '$h' (known: ${ALL_PARTS//,/, })"; return 1; }
     done
     if [ "$(id -u)" != 0 ]; then
         log "needs root (network namespaces, TUN devices)"; return 1
@@ -150,8 +179,15 @@ check_inputs() {
 # ---------------------------------------------------------------- results
 
 # One line per fact: HALF KEY VALUE...; python turns them into the table and JSON.
-record() { printf '%s\n' "$*" >>"$WORK/results"; }
-fail_half() { record "$1" error "$2"; log "$1: FAILED: $2"; }
+# (A message that spans lines, such as a tool's error output, is kept on one.)
+record() { local line="$*"; printf '%s\n' "${line//$'\n'/ }" >>"$WORK/results"; }
+fail_run() { record "$1" error "$2"; log "$1: FAILED: $2"; }
+# A point-to-point half that could not be set up fails its TCP run and its UDP run.
+fail_half() {
+    want "$1" && record "$1" error "$2"
+    [ "$1" != veth ] && want udp && record "udp/$1" error "$2"
+    log "$1: FAILED: $2"
+}
 
 # ---------------------------------------------------------------- topology
 
@@ -194,17 +230,30 @@ start_in() {
 
 # ---------------------------------------------------------------- measuring
 
-# Measures one half through ADDR (the server side address in namespace B).
+# Starts `iperf3 -s` in NS on ADDR:PORT and waits until it listens; pid in LAST_PID.
+start_iperf_server() {
+    local ns=$1 addr=$2 port=$3 logfile=$4 i
+    start_in "$ns" "$logfile" iperf3 -s -B "$addr" -p "$port"
+    for i in $(seq 1 50); do
+        ip netns exec "$ns" ss -Hltn "sport = :$port" | grep -q . && break
+        sleep 0.1
+    done
+}
+
+# Measures one half through ADDR (the server side address in namespace B): TCP both
+# ways and ping if the half itself was asked for, the UDP packet rate if `udp` was.
 measure() {
     local half=$1 addr=$2 dir=$WORK/$1
     mkdir -p "$dir"
-    start_in "$NS_B" "$dir/iperf3-server.log" iperf3 -s -B "$addr" -p "$IPERF_PORT"
+    start_iperf_server "$NS_B" "$addr" "$IPERF_PORT" "$dir/iperf3-server.log"
     local server=$LAST_PID
-    local i
-    for i in $(seq 1 50); do
-        ip netns exec "$NS_B" ss -Hltn "sport = :$IPERF_PORT" | grep -q . && break
-        sleep 0.1
-    done
+    want "$half" && measure_tcp_ping "$half" "$addr" "$dir"
+    [ "$half" != veth ] && want udp && measure_udp "$half" "$addr" "$dir"
+    kill_pids "$server"; forget_pid "$server"
+}
+
+measure_tcp_ping() {
+    local half=$1 addr=$2 dir=$3
 
     local label flag
     for label in fwd rev; do
@@ -215,12 +264,24 @@ measure() {
             iperf3 -c "$addr" -p "$IPERF_PORT" -t "$SECS" -J --connect-timeout 5000 $flag
         record "$half" "iperf_$label" "$dir/iperf3-$label.json"
     done
-    kill_pids "$server"; forget_pid "$server"
 
     log "$half: $PINGS pings"
     run_waiting "$dir/ping.txt" "$dir/ping.err" \
         timeout $((PINGS / 50 + 30)) ip netns exec "$NS_A" ping -n -c "$PINGS" -i 0.01 -W 2 "$addr"
     record "$half" ping "$dir/ping.txt"
+}
+
+# UDP packets per second A->B: iperf3 sends as fast as it can (-b 0); the receiver's
+# count is in the JSON's end.sum_received.
+measure_udp() {
+    local half=$1 addr=$2 dir=$3 size
+    for size in $UDP_SIZES; do
+        log "$half: iperf3 UDP ${size}-byte payloads ${UDP_SECS}s"
+        run_waiting "$dir/udp-$size.json" "$dir/udp-$size.err" \
+            timeout $((UDP_SECS + 30)) ip netns exec "$NS_A" \
+            iperf3 -c "$addr" -p "$IPERF_PORT" -u -b 0 -l "$size" -t "$UDP_SECS" -J --connect-timeout 5000
+        record "udp/$half" "udp_$size" "$dir/udp-$size.json"
+    done
 }
 
 # ---------------------------------------------------------------- halves
@@ -350,11 +411,13 @@ tunnel_up() {
     return 1
 }
 
-# What the tunnel clients logged (the first error line, else the last line), so a
-# failed half says why.
+# What the tunnel processes logged (the first error line, else the last line), so a
+# failed half says why. Arguments: a directory with tunnel-a.log and tunnel-b.log, or
+# log files.
 tunnel_log_tail() {
-    local f line
-    for f in "$1/tunnel-a.log" "$1/tunnel-b.log"; do
+    local f line files=("$@")
+    [ -d "$1" ] && files=("$1/tunnel-a.log" "$1/tunnel-b.log")
+    for f in "${files[@]}"; do
         line=$(grep -i -m 1 'error' "$f" 2>/dev/null)
         [ -n "$line" ] || line=$(grep -v '^[[:space:]]*$' "$f" 2>/dev/null | tail -n 1)
         if [ -n "$line" ]; then
@@ -364,6 +427,9 @@ tunnel_log_tail() {
     done
     printf 'no output'
 }
+
+source "$BENCH_DIR/nat.sh"
+source "$BENCH_DIR/flood.sh"
 
 # ---------------------------------------------------------------- main
 
@@ -384,6 +450,8 @@ record_machine() {
         printf 'seconds\t%s\n' "$SECS"
         printf 'pings\t%s\n' "$PINGS"
         printf 'halves\t%s\n' "$ONLY"
+        printf 'udp_seconds\t%s\n' "$UDP_SECS"
+        printf 'clk_tck\t%s\n' "$(getconf CLK_TCK)"
     } >"$WORK/machine"
 }
 
@@ -397,8 +465,10 @@ main() {
         return 0
     fi
     want veth && run_veth
-    want wireguard-go && run_wireguard_go
-    want tunnel && run_tunnel
+    { want wireguard-go || want udp; } && run_wireguard_go
+    { want tunnel || want udp; } && run_tunnel
+    { want nat || want two-clients; } && run_nat
+    want flood && run_flood
     mkdir -p "$OUT_DIR"
     python3 "$ROOT/bench/report.py" "$WORK/machine" "$WORK/results" "$OUT_DIR" "$ONLY" \
         || log "report failed"

@@ -1,11 +1,16 @@
 """bench/report.py: turns what bench.sh collected into a table on stdout and a JSON
 file in the output directory (timestamped, plus latest.json).
 
-Usage: report.py MACHINE_FILE RESULTS_FILE OUT_DIR HALVES
+Usage: report.py MACHINE_FILE RESULTS_FILE OUT_DIR PARTS
   MACHINE_FILE  lines "key<TAB>value" describing the machine and the run
-  RESULTS_FILE  lines "HALF KIND VALUE": KIND is iperf_fwd / iperf_rev (path to an
-                iperf3 -J file), ping (path to ping output) or error (a message)
-  HALVES        comma-separated halves in the order they ran
+  RESULTS_FILE  lines "RUN KIND VALUE...". RUN is a point-to-point half (veth,
+                wireguard-go, tunnel), PATH/IMPL (udp/, nat/, two-clients/ and
+                wireguard-go or tunnel) or flood. KIND is iperf_fwd / iperf_rev (paths
+                to iperf3 -J files, several for clients run at once), ping (ping
+                output), udp_SIZE (an iperf3 -u -J file), cpu_fwd / cpu_rev (the
+                server's CPU clock ticks during that iperf3 run), output (the
+                FloodMeasurement output), note or error (a message)
+  PARTS         comma-separated parts that were asked for
 """
 
 import json
@@ -15,8 +20,12 @@ import statistics
 import sys
 
 HALF_ORDER = ("veth", "wireguard-go", "tunnel")
+IMPLS = ("wireguard-go", "tunnel")
 PING_TIME = re.compile(r"time=([0-9.]+) ms")
+FLOOD_LOSS = re.compile(r"([0-9.]+)% packet loss")
+FLOOD_RTT = re.compile(r"= ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms")
 GBIT = 1e9
+GB = 1e9
 
 
 def read_machine(path):
@@ -28,24 +37,63 @@ def read_machine(path):
     return machine
 
 
-def iperf_result(path):
-    """Gbit/s received and sender retransmits, or an error message."""
+def load_iperf(path):
     try:
         with open(path) as f:
             data = json.load(f)
     except (OSError, ValueError) as e:
-        return {"error": f"no iperf3 result ({e.__class__.__name__})"}
+        return None, f"no iperf3 result ({e.__class__.__name__})"
     if data.get("error"):
-        return {"error": f"iperf3: {data['error']}"}
+        return None, f"iperf3: {data['error']}"
+    return data, None
+
+
+def iperf_result(path):
+    """Gbit/s received, bytes received and sender retransmits, or an error message."""
+    data, error = load_iperf(path)
+    if error:
+        return {"error": error}
     try:
         end = data["end"]
-        result = {"gbit_per_s": end["sum_received"]["bits_per_second"] / GBIT}
+        received = end["sum_received"]
+        result = {"gbit_per_s": received["bits_per_second"] / GBIT, "bytes": received["bytes"]}
         retransmits = end.get("sum_sent", {}).get("retransmits")
         if retransmits is not None:
             result["retransmits"] = retransmits
         return result
     except (KeyError, TypeError):
         return {"error": "iperf3 JSON has no end.sum_received"}
+
+
+def iperf_sum(paths):
+    """Clients run at once: the sum of what their receivers got."""
+    results = [iperf_result(p) for p in paths]
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        return {"error": "; ".join(errors)}
+    return {
+        "gbit_per_s": sum(r["gbit_per_s"] for r in results),
+        "bytes": sum(r["bytes"] for r in results),
+        "per_client_gbit_per_s": [r["gbit_per_s"] for r in results],
+    }
+
+
+def udp_result(path):
+    """Packets per second the receiver got, and the loss it counted."""
+    data, error = load_iperf(path)
+    if error:
+        return {"error": error}
+    try:
+        r = data["end"]["sum_received"]
+        received = r["packets"] - r["lost_packets"]
+        return {
+            "received_pps": received / r["seconds"],
+            "loss_percent": r["lost_percent"],
+            "sent_packets": r["packets"],
+            "received_packets": received,
+        }
+    except (KeyError, TypeError, ZeroDivisionError):
+        return {"error": "iperf3 JSON has no end.sum_received packet counts"}
 
 
 def ping_result(path):
@@ -65,92 +113,215 @@ def ping_result(path):
     }
 
 
-def read_results(path, halves):
-    runs = {h: {"errors": []} for h in halves}
+def flood_result(path):
+    """FloodMeasurement's rows: 'SERVER | FLOOD | N sent | ping summary; rtt ...'."""
+    rows = {}
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except OSError as e:
+        return {"error": f"no flood output ({e.__class__.__name__})"}
+    start = lines.index("FLOODS") + 1 if "FLOODS" in lines else len(lines)
+    for line in lines[start:]:
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4 or parts[0] not in IMPLS:
+            break
+        server, flood, sent, summary = parts
+        count = sent.split()[0]
+        row = {"sent": int(count), "sent_thousands": int(count) / 1000} if count.isdigit() else {}
+        loss = FLOOD_LOSS.search(summary)
+        rtt = FLOOD_RTT.search(summary)
+        row["loss_percent"] = float(loss.group(1)) if loss else None
+        if rtt:
+            row["rtt_avg_ms"], row["rtt_max_ms"] = float(rtt.group(2)), float(rtt.group(3))
+        rows.setdefault(flood.replace(" ", "_"), {})[server] = row
+    return rows if rows else {"error": "no FLOODS rows in the output"}
+
+
+def new_run():
+    return {"errors": [], "notes": []}
+
+
+def read_results(path, parts, clk_tck):
+    halves = [h for h in HALF_ORDER if h in parts]
+    runs = {h: new_run() for h in halves}
+    paths = {}
+    cpu = {}
+    for p in ("udp", "nat", "two-clients"):
+        if p in parts:
+            for impl in IMPLS:
+                paths.setdefault(p, {})[impl] = new_run()
+    if "flood" in parts:
+        paths["flood"] = new_run()
     with open(path) as f:
         for line in f:
-            half, kind, value = line.rstrip("\n").split(" ", 2)
-            run = runs.setdefault(half, {"errors": []})
+            fields = line.rstrip("\n").split(" ")
+            if len(fields) < 3:
+                continue
+            run_name, kind, *values = fields
+            text = " ".join(values)
+            if "/" in run_name:
+                p, impl = run_name.split("/", 1)
+                run = paths.setdefault(p, {}).setdefault(impl, new_run())
+            elif run_name == "flood":
+                run = paths.setdefault("flood", new_run())
+            else:
+                run = runs.setdefault(run_name, new_run())
             if kind == "error":
-                run["errors"].append(value)
+                run["errors"].append(text)
+            elif kind == "note":
+                run["notes"].append(text)
             elif kind in ("iperf_fwd", "iperf_rev"):
-                run["a_to_b" if kind == "iperf_fwd" else "b_to_a"] = iperf_result(value)
+                key = "a_to_b" if kind == "iperf_fwd" else "b_to_a"
+                run[key] = iperf_result(values[0]) if len(values) == 1 else iperf_sum(values)
             elif kind == "ping":
-                run["ping"] = ping_result(value)
-    for run in runs.values():
-        for key in ("a_to_b", "b_to_a", "ping"):
-            if "error" in run.get(key, {}):
-                run["errors"].append(f"{key}: {run[key]['error']}")
-        run["ok"] = not run["errors"]
-    return runs
+                run["ping"] = ping_result(text)
+            elif kind.startswith("udp_"):
+                run["udp_" + kind[4:] + "_bytes"] = udp_result(text)
+            elif kind in ("cpu_fwd", "cpu_rev"):
+                cpu[(id(run), kind)] = (run, int(text))
+            elif kind == "output":
+                result = flood_result(text)
+                if "error" in result:
+                    run["errors"].append(result["error"])
+                else:
+                    run.update(result)
+    # CPU seconds of the server per GB that its iperf3 run moved.
+    for (_, kind), (run, ticks) in cpu.items():
+        key = "a_to_b" if kind == "cpu_fwd" else "b_to_a"
+        moved = run.get(key, {}).get("bytes")
+        # A server that exited mid-run reads as 0 ticks afterwards: no figure then.
+        if moved and ticks >= 0:
+            run[key]["server_cpu_s"] = ticks / clk_tck
+            run[key]["server_cpu_s_per_gb"] = ticks / clk_tck / (moved / GB)
+    for run in list(runs.values()) + [r for p in paths.values() for r in
+                                      (p.values() if "errors" not in p else [p])]:
+        finish(run)
+    return runs, paths
+
+
+def finish(run):
+    for key, sub in run.items():
+        if isinstance(sub, dict) and "error" in sub:
+            run["errors"].append(f"{key}: {sub['error']}")
+    run["ok"] = not run["errors"]
 
 
 def value(run, key, field):
-    return run.get(key, {}).get(field)
+    return (run or {}).get(key, {}).get(field)
 
 
-def ratio(runs, field_of):
-    """tunnel / wireguard-go for each column, where both were measured."""
-    t, w = runs.get("tunnel"), runs.get("wireguard-go")
-    if not t or not w:
-        return None
-    out = {}
-    for name, (key, field) in field_of.items():
-        a, b = value(t, key, field), value(w, key, field)
-        out[name] = a / b if a is not None and b else None
-    return out if any(v is not None for v in out.values()) else None
+# Rows of the table: label, the path's runs, and (key, field) in each run. Lower is
+# better for ping, CPU, loss and RTT; the doc says so.
+def rows(runs, paths):
+    p2p = {impl: runs.get(impl) for impl in ("veth",) + IMPLS if impl in runs}
+    out = []
+    if p2p:
+        out += [
+            ("p2p TCP A->B Gbit/s", p2p, "a_to_b", "gbit_per_s", 2),
+            ("p2p TCP B->A Gbit/s", p2p, "b_to_a", "gbit_per_s", 2),
+            ("p2p ping median ms", p2p, "ping", "median_ms", 3),
+        ]
+    udp = paths.get("udp")
+    if udp:
+        for size in sorted({k for r in udp.values() for k in r if k.startswith("udp_")},
+                           key=lambda k: int(k.split("_")[1])):
+            n = size.split("_")[1]
+            out += [
+                (f"p2p UDP {n} B kpkt/s rcvd", udp, size, "received_kpps", 1),
+                (f"p2p UDP {n} B loss %", udp, size, "loss_percent", 1),
+            ]
+            for r in udp.values():
+                if "received_pps" in r.get(size, {}):
+                    r[size]["received_kpps"] = r[size]["received_pps"] / 1000
+    nat = paths.get("nat")
+    if nat:
+        out += [
+            ("NAT TCP up Gbit/s", nat, "a_to_b", "gbit_per_s", 2),
+            ("NAT TCP down Gbit/s", nat, "b_to_a", "gbit_per_s", 2),
+            ("NAT ping median ms", nat, "ping", "median_ms", 3),
+            ("NAT server CPU s/GB up", nat, "a_to_b", "server_cpu_s_per_gb", 2),
+            ("NAT server CPU s/GB down", nat, "b_to_a", "server_cpu_s_per_gb", 2),
+        ]
+    two = paths.get("two-clients")
+    if two:
+        out += [
+            ("2 clients up, sum Gbit/s", two, "a_to_b", "gbit_per_s", 2),
+            ("2 clients server CPU s/GB", two, "a_to_b", "server_cpu_s_per_gb", 2),
+        ]
+    flood = paths.get("flood")
+    # No rows for floods that were not measured at all; the FAILED line says why.
+    if flood and any(k in flood for k in ("cookie_holder", "spoofed_sources")):
+        for kind, label in (("cookie_holder", "cookie"), ("spoofed_sources", "spoofed")):
+            rows_by_impl = flood.get(kind, {})
+            out += [
+                (f"flood {label}: ping loss %", rows_by_impl, "_", "loss_percent", 0),
+                (f"flood {label}: RTT avg ms", rows_by_impl, "_", "rtt_avg_ms", 2),
+                (f"flood {label}: RTT max ms", rows_by_impl, "_", "rtt_max_ms", 1),
+                (f"flood {label}: sent, 1000s", rows_by_impl, "_", "sent_thousands", 0),
+            ]
+    return out
 
 
-COLUMNS = {
-    "a_to_b_gbit_per_s": ("a_to_b", "gbit_per_s"),
-    "b_to_a_gbit_per_s": ("b_to_a", "gbit_per_s"),
-    "ping_median_ms": ("ping", "median_ms"),
-}
+def field(run, key, name):
+    if key == "_":
+        return (run or {}).get(name)
+    return value(run, key, name)
 
 
 def cell(x, digits=2):
     return f"{x:.{digits}f}" if x is not None else "-"
 
 
-def table(runs, ratios):
-    lines = [f"{'':20} {'A->B Gbit/s':>12} {'B->A Gbit/s':>12} {'ping ms':>9}"]
+def table(runs, paths):
+    lines = [f"{'':28} {'veth':>8} {'wireguard-go':>13} {'tunnel':>9} {'tunnel/wg-go':>13}"]
+    ratios = {}
+    for label, group, key, name, digits in rows(runs, paths):
+        v = field(group.get("veth"), key, name)
+        w = field(group.get("wireguard-go"), key, name)
+        t = field(group.get("tunnel"), key, name)
+        r = t / w if t is not None and w else None
+        ratios[label] = r
+        lines.append(f"{label:28} {cell(v, digits):>8} {cell(w, digits):>13} {cell(t, digits):>9} "
+                     f"{cell(r):>13}")
+    return "\n".join(lines), ratios
+
+
+def all_runs(runs, paths):
     for half, run in runs.items():
-        a = value(run, "a_to_b", "gbit_per_s")
-        b = value(run, "b_to_a", "gbit_per_s")
-        p = value(run, "ping", "median_ms")
-        row = f"{half:20} {cell(a):>12} {cell(b):>12} {cell(p, 3):>9}"
-        if run["errors"]:
-            row += "   FAILED"
-        lines.append(row)
-    if ratios:
-        lines.append(
-            f"{'tunnel/wireguard-go':20} {cell(ratios['a_to_b_gbit_per_s']):>12} "
-            f"{cell(ratios['b_to_a_gbit_per_s']):>12} {cell(ratios['ping_median_ms']):>9}"
-        )
-    return "\n".join(lines)
+        yield half, run
+    for p, group in paths.items():
+        if "errors" in group:
+            yield p, group
+        else:
+            for impl, run in group.items():
+                yield f"{p}/{impl}", run
 
 
 def main(argv):
-    machine_path, results_path, out_dir, halves_arg = argv[1:5]
+    machine_path, results_path, out_dir, parts_arg = argv[1:5]
     machine = read_machine(machine_path)
-    wanted = [h for h in HALF_ORDER if h in halves_arg.split(",")]
-    runs = read_results(results_path, wanted)
-    ratios = ratio(runs, COLUMNS)
+    parts = parts_arg.split(",")
+    clk_tck = int(machine.get("clk_tck") or 100)
+    runs, paths = read_results(results_path, parts, clk_tck)
+    text, ratios = table(runs, paths)
 
     print(f"date:    {machine.get('date')}  (load average at start {machine.get('loadavg')})")
     print(f"kernel:  {machine.get('kernel')}")
     print(f"cpu:     {machine.get('cpu')}, {machine.get('cores')} cores")
     print(f"tools:   {machine.get('wireguard-go')}; tunnel {machine.get('tunnel')}; "
           f"{machine.get('iperf3')}")
-    print(f"runs:    iperf3 TCP {machine.get('seconds')} s each direction, "
-          f"{machine.get('pings')} pings")
+    print(f"runs:    iperf3 TCP {machine.get('seconds')} s each, UDP {machine.get('udp_seconds')} s "
+          f"each, {machine.get('pings')} pings")
     print()
-    print(table(runs, ratios))
-    for half, run in runs.items():
+    print(text)
+    for name, run in all_runs(runs, paths):
+        for note in run["notes"]:
+            print(f"{name}: note: {note}")
         for err in run["errors"]:
-            print(f"{half}: FAILED: {err}")
+            print(f"{name}: FAILED: {err}")
 
-    report = {"machine": machine, "runs": runs, "tunnel_over_wireguard_go": ratios}
+    report = {"machine": machine, "runs": runs, "paths": paths, "tunnel_over_wireguard_go": ratios}
     os.makedirs(out_dir, exist_ok=True)
     stamped = os.path.join(out_dir, f"bench-{machine.get('stamp', 'unknown')}.json")
     for path in (stamped, os.path.join(out_dir, "latest.json")):
