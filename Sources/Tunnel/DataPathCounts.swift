@@ -39,14 +39,29 @@ public struct DataPathCounts: Equatable, Sendable {
         udpSendFailures &+= other.udpSendFailures
     }
 
+    /// The counters' wire names, stable across versions.
+    enum Name {
+        static let superPacketsRead = "tun_superpackets_read"
+        static let segmentsMade = "tun_segments_made"
+        static let offloadRejected = "tun_offload_rejected"
+        static let packetsCoalesced = "tun_packets_coalesced"
+        static let superPacketsWritten = "tun_superpackets_written"
+        static let tunWriteFailures = "tun_write_failures"
+        static let datagramsCoalesced = "udp_datagrams_coalesced"
+        static let udpSendFailures = "udp_send_failures"
+        /// What the offloads did (work saved), and what the data path dropped.
+        static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, datagramsCoalesced]
+        static let failures = [offloadRejected, tunWriteFailures, udpSendFailures]
+    }
+
     var counters: [UAPICounter] {
-        [UAPICounter("tun_superpackets_read", tunSuperPacketsRead),
-         UAPICounter("tun_segments_made", tunSegmentsMade),
-         UAPICounter("tun_offload_rejected", tunOffloadRejected),
-         UAPICounter("tun_packets_coalesced", tunPacketsCoalesced),
-         UAPICounter("tun_superpackets_written", tunSuperPacketsWritten),
-         UAPICounter("tun_write_failures", tunWriteFailures),
-         UAPICounter("udp_datagrams_coalesced", udpDatagramsCoalesced),
-         UAPICounter("udp_send_failures", udpSendFailures)]
+        [UAPICounter(Name.superPacketsRead, tunSuperPacketsRead),
+         UAPICounter(Name.segmentsMade, tunSegmentsMade),
+         UAPICounter(Name.offloadRejected, tunOffloadRejected),
+         UAPICounter(Name.packetsCoalesced, tunPacketsCoalesced),
+         UAPICounter(Name.superPacketsWritten, tunSuperPacketsWritten),
+         UAPICounter(Name.tunWriteFailures, tunWriteFailures),
+         UAPICounter(Name.datagramsCoalesced, udpDatagramsCoalesced),
+         UAPICounter(Name.udpSendFailures, udpSendFailures)]
     }
 }

@@ -1,6 +1,8 @@
 // `tunnel status` for a person, laid out like `wg show`: an interface block, then one
 // block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops)
 // are left out. Pure: the report carries the time "ago" counts from.
+import Control
+
 public struct StatusTextRenderer: Sendable {
     public var style: StatusStyle
 
@@ -33,8 +35,34 @@ public struct StatusTextRenderer: Sendable {
         }
         if let nat = i.nat { out += natFields(nat) }
         if let drops = dropList(i.drops) { out.append(style.field("drops", drops, alarming: true)) }
-        for c in i.otherCounters { out.append(style.field(c.name, "\(c.value)")) }
+        if let work = offloadWork(i.otherCounters) { out.append(style.field("offloads", work)) }
+        if let lost = dataPathDrops(i.otherCounters) { out.append(style.field("data path drops", lost, alarming: true)) }
+        let dataPath = Set(DataPathCounts.Name.work + DataPathCounts.Name.failures)
+        for c in i.otherCounters where !dataPath.contains(c.name) { out.append(style.field(c.name, "\(c.value)")) }
         return out
+    }
+
+    /// "12 reads split into 540 packets, 530 packets coalesced into 11 writes, 600
+    /// datagrams by GRO"; nil when offloads did nothing (or are off).
+    private func offloadWork(_ counters: [UAPICounter]) -> String? {
+        let n = Dictionary(counters.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        typealias Name = DataPathCounts.Name
+        var parts: [String] = []
+        if let reads = n[Name.superPacketsRead], reads > 0 {
+            parts.append("\(reads) reads split into \(n[Name.segmentsMade] ?? 0) packets")
+        }
+        if let writes = n[Name.superPacketsWritten], writes > 0 {
+            parts.append("\(n[Name.packetsCoalesced] ?? 0) packets coalesced into \(writes) writes")
+        }
+        if let datagrams = n[Name.datagramsCoalesced], datagrams > 0 { parts.append("\(datagrams) datagrams by GRO") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// Packets the TUN or the UDP socket would not take, or reads that made no sense.
+    private func dataPathDrops(_ counters: [UAPICounter]) -> String? {
+        let failures = counters.filter { DataPathCounts.Name.failures.contains($0.name) && $0.value > 0 }
+        guard !failures.isEmpty else { return nil }
+        return failures.map { "\($0.name.replacingOccurrences(of: "_", with: " ")) \($0.value)" }.joined(separator: ", ")
     }
 
     /// Each protocol's ports against its own pools ("3 of 4000 tcp, 1 of 4000 udp, ...
