@@ -120,15 +120,24 @@ public final class TunDevice {
         throw TunError.ioFailed("write", errno: e)
     }
 
+    public enum WriteOutcome {
+        case written
+        /// The queue was full (or the packet made no sense to the kernel): dropped.
+        case dropped
+        /// The kernel would not take what the virtio header asked (EINVAL).
+        case refused
+    }
+
     /// Writes `header` (a virtio_net_hdr) and `packet` as one packet, on a TUN with
-    /// `hasVirtioHeader`. A full queue drops it, as `write` does; returns false then.
+    /// `hasVirtioHeader`. A full queue drops it, as `write` does.
     @inline(__always)
     @discardableResult
-    public func write(header: UnsafeRawBufferPointer, packet: UnsafeRawBufferPointer) throws -> Bool {
+    public func write(header: UnsafeRawBufferPointer, packet: UnsafeRawBufferPointer) throws -> WriteOutcome {
         let n = tunnel_tun_write_with_header(fd, header.baseAddress, header.count, packet.baseAddress, packet.count)
-        if n >= 0 { return true }
+        if n >= 0 { return .written }
         let e = -n
-        if e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EINVAL || e == EIO { return false }
+        if e == EINVAL { return .refused }
+        if e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EIO { return .dropped }
         throw TunError.ioFailed("write", errno: e)
     }
 

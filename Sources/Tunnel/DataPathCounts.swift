@@ -18,6 +18,9 @@ public struct DataPathCounts: Equatable, Sendable {
     public var tunPacketsCoalesced: UInt64 = 0
     /// Super-packets written to the TUN.
     public var tunSuperPacketsWritten: UInt64 = 0
+    /// Super-packets the kernel would not take: written again packet by packet, and
+    /// coalescing turned off.
+    public var tunSuperPacketsRefused: UInt64 = 0
     /// Writes the TUN refused (queue full): dropped.
     public var tunWriteFailures: UInt64 = 0
     /// Datagrams that arrived coalesced by the kernel (UDP GRO), counted one by one.
@@ -34,6 +37,7 @@ public struct DataPathCounts: Equatable, Sendable {
         tunOffloadRejected &+= other.tunOffloadRejected
         tunPacketsCoalesced &+= other.tunPacketsCoalesced
         tunSuperPacketsWritten &+= other.tunSuperPacketsWritten
+        tunSuperPacketsRefused &+= other.tunSuperPacketsRefused
         tunWriteFailures &+= other.tunWriteFailures
         udpDatagramsCoalesced &+= other.udpDatagramsCoalesced
         udpSendFailures &+= other.udpSendFailures
@@ -46,11 +50,13 @@ public struct DataPathCounts: Equatable, Sendable {
         static let offloadRejected = "tun_offload_rejected"
         static let packetsCoalesced = "tun_packets_coalesced"
         static let superPacketsWritten = "tun_superpackets_written"
+        static let superPacketsRefused = "tun_superpackets_refused"
         static let tunWriteFailures = "tun_write_failures"
         static let datagramsCoalesced = "udp_datagrams_coalesced"
         static let udpSendFailures = "udp_send_failures"
         /// What the offloads did (work saved), and what the data path dropped.
-        static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, datagramsCoalesced]
+        static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, superPacketsRefused,
+                           datagramsCoalesced]
         static let failures = [offloadRejected, tunWriteFailures, udpSendFailures]
     }
 
@@ -60,6 +66,7 @@ public struct DataPathCounts: Equatable, Sendable {
          UAPICounter(Name.offloadRejected, tunOffloadRejected),
          UAPICounter(Name.packetsCoalesced, tunPacketsCoalesced),
          UAPICounter(Name.superPacketsWritten, tunSuperPacketsWritten),
+         UAPICounter(Name.superPacketsRefused, tunSuperPacketsRefused),
          UAPICounter(Name.tunWriteFailures, tunWriteFailures),
          UAPICounter(Name.datagramsCoalesced, udpDatagramsCoalesced),
          UAPICounter(Name.udpSendFailures, udpSendFailures)]

@@ -3,7 +3,8 @@
 // one super-packet (userspace GRO) so the kernel's stack handles one packet instead of
 // dozens. Coalescing holds packets until `flush`, so only packets whose bytes stay put
 // until then may be queued: the ones decrypted in the UDP receive batch, flushed at the
-// end of each batch. Anything else is written at once.
+// end of each batch. Anything else is written at once. Should the kernel refuse a
+// super-packet, it is split again and written packet by packet, and coalescing stops.
 //
 // Ownership: the reactor's queue.
 import Packet
@@ -14,6 +15,10 @@ final class TunPacketWriter {
     /// Nil without offloads: packets are written one by one, bare.
     private let coalescer: TCPCoalescer?
     private let noHeader: UnsafeMutableRawBufferPointer
+    /// Set once the kernel refused a super-packet: from then on packets go one by one.
+    private var coalescingRefused = false
+    /// Where a refused super-packet is split; allocated only if that ever happens.
+    private var splitBuffer: UnsafeMutableRawBufferPointer?
     /// This writer's part of the data path counts (writes, coalescing, failures).
     private(set) var counts = DataPathCounts()
 
@@ -26,24 +31,27 @@ final class TunPacketWriter {
         VirtioNetHeader.none.write(to: noHeader)
     }
 
-    deinit { noHeader.deallocate() }
+    deinit {
+        noHeader.deallocate()
+        splitBuffer?.deallocate()
+    }
 
     /// Writes `packet` now.
     @inline(__always)
     func write(_ packet: UnsafeRawBufferPointer) {
-        let written: Bool?
+        let written: Bool
         if tun.hasVirtioHeader {
-            written = try? tun.write(header: UnsafeRawBufferPointer(noHeader), packet: packet)
+            written = (try? tun.write(header: UnsafeRawBufferPointer(noHeader), packet: packet)) == .written
         } else {
-            written = try? tun.write(packet)
+            written = (try? tun.write(packet)) == true
         }
-        if written != true { counts.tunWriteFailures &+= 1 }
+        if !written { counts.tunWriteFailures &+= 1 }
     }
 
     /// Queues `packet`, whose bytes must stay unchanged until the next `flush`.
     @inline(__always)
     func queue(_ packet: UnsafeRawBufferPointer) {
-        guard let coalescer else {
+        guard let coalescer, !coalescingRefused else {
             write(packet)
             return
         }
@@ -59,11 +67,35 @@ final class TunPacketWriter {
         var failures: UInt64 = 0
         var superPackets: UInt64 = 0
         coalescer.flush { header, packet in
-            if header.count == VirtioNetHeader.size, header[1] != VirtioNetHeader.gsoNone { superPackets &+= 1 }
-            if (try? tun.write(header: header, packet: packet)) != true { failures &+= 1 }
+            let isSuperPacket = header.count == VirtioNetHeader.size && header[1] != VirtioNetHeader.gsoNone
+            switch try? tun.write(header: header, packet: packet) {
+            case .written?:
+                if isSuperPacket { superPackets &+= 1 }
+            case .refused? where isSuperPacket:
+                writeSplit(header: header, packet: packet)
+            default:
+                failures &+= 1
+            }
         }
         counts.tunWriteFailures &+= failures
         counts.tunSuperPacketsWritten &+= superPackets
         counts.tunPacketsCoalesced = coalescer.coalescedPackets
+    }
+
+    /// A super-packet the kernel would not take, written as the packets it was made of.
+    private func writeSplit(header: UnsafeRawBufferPointer, packet: UnsafeRawBufferPointer) {
+        coalescingRefused = true
+        counts.tunSuperPacketsRefused &+= 1
+        let buffer = splitBuffer ?? .allocate(byteCount: TCPCoalescer.bufferCapacity, alignment: 16)
+        splitBuffer = buffer
+        guard let virtio = VirtioNetHeader(reading: header),
+              let plan = try? OffloadSegmenter.plan(virtio, packet: packet, segmentCapacity: buffer.count) else {
+            counts.tunWriteFailures &+= 1
+            return
+        }
+        for i in 0..<plan.count {
+            let length = plan.writeSegment(i, from: packet, into: buffer)
+            write(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+        }
     }
 }

@@ -54,6 +54,9 @@ public struct StatusTextRenderer: Sendable {
         if let writes = n[Name.superPacketsWritten], writes > 0 {
             parts.append("\(n[Name.packetsCoalesced] ?? 0) packets coalesced into \(writes) writes")
         }
+        if let refused = n[Name.superPacketsRefused], refused > 0 {
+            parts.append("\(refused) super-packets refused by the kernel (coalescing off)")
+        }
         if let datagrams = n[Name.datagramsCoalesced], datagrams > 0 { parts.append("\(datagrams) datagrams by GRO") }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
