@@ -163,7 +163,11 @@ public final class TunnelInterface: DeviceOutput {
     }
 
     private func flushOutgoing() {
+        let segmenting = udp.sendsWithSegmentation
         udpCounts.udpSendFailures &+= UInt64(udp.send(outgoing))
+        if segmenting && !udp.sendsWithSegmentation {
+            logger.notice("the kernel refused UDP segmentation offload on a route (no checksum offload on its device?); sending datagrams one by one from now on")
+        }
     }
 
     private func drainUDP() {

@@ -131,6 +131,32 @@ final class OffloadSystemTests: XCTestCase {
                        try Data(contentsOf: file), "plain sender to offloading receiver")
     }
 
+    /// An underlay device without transmit checksum offload: kernels before 6.x refuse
+    /// UDP GSO there with EIO (the tunnel then logs it once and sends datagram by
+    /// datagram), newer ones checksum the segments in software. Either way nothing is lost.
+    func testUnderlayWithoutChecksumOffloadLosesNothing() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let p = try pair()
+        // ethtool's ETHTOOL_STXCSUM / GTXCSUM through SIOCETHTOOL (ethtool is not needed).
+        let txChecksumOff = """
+            import ctypes, fcntl, socket, struct
+            def ethtool(command, data):
+                value = ctypes.create_string_buffer(struct.pack("II", command, data), 8)
+                request = struct.pack("16sP", b"eth0", ctypes.addressof(value))
+                fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8946, request)
+                return struct.unpack("II", value.raw[:8])[1]
+            ethtool(0x17, 0)
+            print(ethtool(0x16, 0))
+            """
+        XCTAssertEqual(try p.topo.run("a", ["python3", "-c", txChecksumOff]), "0\n", "a's eth0 no longer offloads checksums")
+        let file = try randomFile(p.topo, "payload")
+        XCTAssertEqual(try sendOverTCP(p.topo, file: file, from: "a", to: "b", address: "100.64.0.2"),
+                       try Data(contentsOf: file), "every byte arrived")
+        let counters = try p.topo.tunnelCounters("a", p.a.interface)
+        XCTAssertEqual(counters["udp_send_failures"], 0, "\(counters)\n\(p.a.log)")
+        XCTAssertGreaterThan(counters["tun_superpackets_read"] ?? 0, 0, "the TUN offloads stay on: \(counters)")
+    }
+
     /// A sender using UDP_SEGMENT makes the kernel hand the TUN one UDP super-packet per
     /// send (USO); each of its datagrams must arrive whole and on its own.
     func testUDPSegmentedSendsArriveAsSeparateDatagrams() throws {
