@@ -18,6 +18,9 @@ public final class TunnelInterface: DeviceOutput {
     static let tunBatch = 128
     /// Datagram batches per wakeup before giving the TUN side a turn.
     static let udpBatches = 8
+    /// With offloads one read can carry 45 packets: a wakeup also ends after this many
+    /// packets (about 700 KB), so neither side holds the queue for milliseconds.
+    static let packetsPerWakeup = 512
     /// How often protocol timers are checked; the finest timer rule is 333 ms of jitter.
     static let timerInterval: DispatchTimeInterval = .milliseconds(100)
     /// Send slots with offloads: two and a half 64 KB super-packets of 1420-byte segments.
@@ -142,11 +145,13 @@ public final class TunnelInterface: DeviceOutput {
 
     /// TUN with offloads: each read may become dozens of packets, each built in a slot.
     private func drainSplitting(_ reader: TunSuperPacketReader, now: UInt64) throws {
-        for _ in 0..<TunnelInterface.tunBatch {
+        var packets = 0
+        for _ in 0..<TunnelInterface.tunBatch where packets < TunnelInterface.packetsPerWakeup {
             let outcome = try reader.readOnce(slot: {
                 if outgoing.isFull { flushOutgoing() }
                 return outgoing.nextSlot
             }, deliver: { buffer, length in
+                packets += 1
                 routeFromTun(buffer, length: length, now: now)
             })
             if case .empty = outcome { return }
@@ -172,11 +177,14 @@ public final class TunnelInterface: DeviceOutput {
 
     private func drainUDP() {
         let now = SystemClock.monotonicNanoseconds()
-        for _ in 0..<TunnelInterface.udpBatches {
+        var datagrams = 0
+        for _ in 0..<TunnelInterface.udpBatches where datagrams < TunnelInterface.packetsPerWakeup {
             let count = udp.receive(into: batch)
             guard count > 0 else { return }
             for i in 0..<count where !batch.wasTruncated(i) {
-                receive(batch.buffer(i), length: batch.length(i), segmentSize: batch.segmentSize(i),
+                let segment = batch.segmentSize(i)
+                datagrams += segment > 0 ? (batch.length(i) + segment - 1) / segment : 1
+                receive(batch.buffer(i), length: batch.length(i), segmentSize: segment,
                         from: batch.source(i).endpoint, now: now)
             }
             // The batch's buffers are reused by the next receive: what waits on them goes now.
