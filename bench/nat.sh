@@ -225,7 +225,7 @@ measure_nat() {
 # to keep the whole run short.
 measure_two_clients() {
     local impl=$1 dir=$2 run=two-clients/$1 label flag before p1 p2
-    for label in fwd; do
+    for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: two iperf3 $label at once ${SECS}s"
         before=$(cpu_ticks "$SERVER_PID")

@@ -247,7 +247,9 @@ def rows(runs, paths):
     if two:
         out += [
             ("2 clients up, sum Gbit/s", two, "a_to_b", "gbit_per_s", 2),
-            ("2 clients server CPU s/GB", two, "a_to_b", "server_cpu_s_per_gb", 2),
+            ("2 clients down, sum Gbit/s", two, "b_to_a", "gbit_per_s", 2),
+            ("2 clients srv CPU s/GB up", two, "a_to_b", "server_cpu_s_per_gb", 2),
+            ("2 clients srv CPU s/GB down", two, "b_to_a", "server_cpu_s_per_gb", 2),
         ]
     flood = paths.get("flood")
     # No rows for floods that were not measured at all; the FAILED line says why.
