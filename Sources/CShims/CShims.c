@@ -196,6 +196,15 @@ int tunnel_send_batch(int fd, void *const *starts, const unsigned *lengths,
             int rest = tunnel_send_batch(fd, starts + done, lengths + done, addrs + done, count - done, use_gso);
             return (int)sent + rest;
         }
+        if ((errno == EINVAL || errno == EMSGSIZE) && datagrams[m] > 1) {
+            /* The path MTU is below one datagram plus headers: the kernel refuses the
+             * run but fragments single datagrams, so this run goes one by one. */
+            unsigned first = 0;
+            for (unsigned k = 0; k < m; k++) first += datagrams[k];
+            int single = 0;
+            sent += (unsigned)tunnel_send_batch(fd, starts + first, lengths + first, addrs + first,
+                                                datagrams[m], &single);
+        }
         m++;
     }
     return (int)sent;

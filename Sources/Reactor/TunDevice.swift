@@ -106,6 +106,9 @@ public final class TunDevice {
         if n >= 0 { return n }
         let e = errno
         if e == EAGAIN || e == EWOULDBLOCK || e == EINTR { return nil }
+        // A packet the kernel could not describe in a virtio header is freed with EINVAL;
+        // the next read works. Only a detached interface (EBADFD) is the end.
+        if e == EINVAL { return 0 }
         throw TunError.ioFailed("read", errno: e)
     }
 
