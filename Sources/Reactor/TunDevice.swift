@@ -56,8 +56,6 @@ public struct TunOffloads: OptionSet, Sendable, CustomStringConvertible {
 
 public final class TunDevice {
     public static let maxNameLength = 15
-    /// sizeof(struct virtio_net_hdr), the header in front of every packet with offloads.
-    public static let virtioHeaderSize = 10
     public let name: String
     public private(set) var fd: Int32
     /// Whether reads and writes carry a virtio_net_hdr (IFF_VNET_HDR).

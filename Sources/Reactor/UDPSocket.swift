@@ -81,12 +81,10 @@ public final class UDPSocket {
     }
 
     /// Turns on UDP GSO for batches and UDP GRO for receiving, as far as the kernel
-    /// allows. Returns what is on.
-    @discardableResult
-    public func enableSegmentationOffloads() -> (send: Bool, receive: Bool) {
+    /// allows (`sendsWithSegmentation`, `receivesCoalesced` say what is on).
+    public func enableSegmentationOffloads() {
         sendsWithSegmentation = true
         receivesCoalesced = tunnel_udp_enable_gro(fd) == 0
-        return (sendsWithSegmentation, receivesCoalesced)
     }
 
     /// Receives up to `batch.capacity` datagrams; returns how many (0 when none is waiting).

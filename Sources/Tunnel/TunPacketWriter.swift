@@ -67,7 +67,7 @@ final class TunPacketWriter {
         var failures: UInt64 = 0
         var superPackets: UInt64 = 0
         coalescer.flush { header, packet in
-            let isSuperPacket = header.count == VirtioNetHeader.size && header[1] != VirtioNetHeader.gsoNone
+            let isSuperPacket = VirtioNetHeader(reading: header).map { $0.gsoType != VirtioNetHeader.gsoNone } ?? false
             switch try? tun.write(header: header, packet: packet) {
             case .written?:
                 if isSuperPacket { superPackets &+= 1 }
