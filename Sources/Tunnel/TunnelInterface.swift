@@ -217,7 +217,12 @@ public final class TunnelInterface: DeviceOutput {
     public func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
         if batchingSends && outgoing.isInNextSlot(datagram) {
             outgoing.append(datagram, to: SocketAddress(endpoint))
-        } else if !udp.send(datagram, to: SocketAddress(endpoint)) {
+            return
+        }
+        // Sealed elsewhere (a packet bigger than a slot, staged ones): what is queued goes
+        // first, so a flow's datagrams keep their order.
+        if batchingSends { flushOutgoing() }
+        if !udp.send(datagram, to: SocketAddress(endpoint)) {
             udpCounts.udpSendFailures &+= 1
         }
     }
