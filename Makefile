@@ -54,7 +54,7 @@ flood-bench: build
 # UDP packet rate, handshake floods (as root; never fails the build). BENCH_SECONDS=3
 # for a quick run, BENCH_ONLY=... to pick parts (Docs/performance.md).
 bench: build
-	-@$(MAKE) --no-print-directory APT_PKGS="$(BENCH_PKGS)" deps
+	-@timeout 120 $(MAKE) --no-print-directory APT_PKGS="$(BENCH_PKGS)" deps   # an unreachable mirror must not stall the bench
 	$(SWIFT) build --build-tests   # the flood part runs the FloodMeasurement test
 	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
 

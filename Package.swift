@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "AddressesTests", dependencies: ["Addresses"]),
         .testTarget(name: "PacketTests", dependencies: ["Packet", "Addresses", "AllocationCounter"]),
-        .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Addresses", "AllocationCounter"]),
+        .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Addresses", "AllocationCounter", "Reactor"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
         .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses", "AllocationCounter"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),

@@ -46,6 +46,20 @@ public final class Reactor: @unchecked Sendable {
         return timer
     }
 
+    /// Calls `handler` after the returned source is signalled (`add(data: 1)`), once for
+    /// all the signals that came before it ran. It runs on a queue of its own, `label`,
+    /// which targets the reactor's queue: it shares the reactor's state and never runs at
+    /// the same time as the other handlers, but waits its turn behind them, so work
+    /// queued there cannot hold up the read sources for long.
+    @discardableResult
+    public func addWakeup(label: String, _ handler: @escaping () -> Void) -> DispatchSourceUserDataAdd {
+        let source = DispatchSource.makeUserDataAddSource(queue: DispatchQueue(label: label, target: queue))
+        source.setEventHandler(handler: handler)
+        source.resume()
+        sources.append(source)
+        return source
+    }
+
     /// Calls `handler` once on the queue after `delay`.
     @discardableResult
     public func addOneShotTimer(after delay: DispatchTimeInterval, _ handler: @escaping () -> Void) -> DispatchSourceTimer {

@@ -23,6 +23,8 @@ public struct ClientOptions {
     public var metrics: Endpoint?
     /// TUN and UDP segmentation offloads (off: one packet per system call, for debugging).
     public var offloads = true
+    /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
+    public var cryptoWorkers = WorkerLanes.defaultCount
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
                 rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
@@ -73,7 +75,7 @@ public enum ClientMode {
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
                                         configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers(options)),
-                                        logger: logger)
+                                        cryptoWorkers: options.cryptoWorkers, logger: logger)
         interface.device.setPeer(peer, now: SystemClock.monotonicNanoseconds())
         let resolveAgain = peerEndpoint.flatMap { endpoint in
             endpoint.literal == nil

@@ -1,6 +1,6 @@
 // Counts of what the data path did with packets outside the protocol engine: TUN
-// offload work (super-packets split, packets coalesced), UDP segmentation offload, and
-// packets the kernel would not take. Exported on the control socket as tunnel counters
+// offload work (super-packets split, packets coalesced), UDP segmentation offload,
+// packets the kernel would not take, and handshakes the handshake queue had no room for. Exported on the control socket as tunnel counters
 // (status, metrics), which is also how the system tests see that offloads were used.
 //
 // Ownership: the reactor's queue (TunnelInterface and its reader/writer count, the
@@ -27,6 +27,8 @@ public struct DataPathCounts: Equatable, Sendable {
     public var udpDatagramsCoalesced: UInt64 = 0
     /// Datagrams the UDP socket did not take: dropped.
     public var udpSendFailures: UInt64 = 0
+    /// Handshake messages that found the handshake queue's backlog full: dropped.
+    public var handshakeBacklogFull: UInt64 = 0
 
     public init() {}
 
@@ -41,6 +43,7 @@ public struct DataPathCounts: Equatable, Sendable {
         tunWriteFailures &+= other.tunWriteFailures
         udpDatagramsCoalesced &+= other.udpDatagramsCoalesced
         udpSendFailures &+= other.udpSendFailures
+        handshakeBacklogFull &+= other.handshakeBacklogFull
     }
 
     /// The counters' wire names, stable across versions.
@@ -54,10 +57,11 @@ public struct DataPathCounts: Equatable, Sendable {
         static let tunWriteFailures = "tun_write_failures"
         static let datagramsCoalesced = "udp_datagrams_coalesced"
         static let udpSendFailures = "udp_send_failures"
+        static let handshakeBacklogFull = "handshake_backlog_full"
         /// What the offloads did (work saved), and what the data path dropped.
         static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, superPacketsRefused,
                            datagramsCoalesced]
-        static let failures = [offloadRejected, tunWriteFailures, udpSendFailures]
+        static let failures = [offloadRejected, tunWriteFailures, udpSendFailures, handshakeBacklogFull]
     }
 
     var counters: [UAPICounter] {
@@ -69,6 +73,7 @@ public struct DataPathCounts: Equatable, Sendable {
          UAPICounter(Name.superPacketsRefused, tunSuperPacketsRefused),
          UAPICounter(Name.tunWriteFailures, tunWriteFailures),
          UAPICounter(Name.datagramsCoalesced, udpDatagramsCoalesced),
-         UAPICounter(Name.udpSendFailures, udpSendFailures)]
+         UAPICounter(Name.udpSendFailures, udpSendFailures),
+         UAPICounter(Name.handshakeBacklogFull, handshakeBacklogFull)]
     }
 }

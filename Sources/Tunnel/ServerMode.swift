@@ -34,6 +34,8 @@ public struct ServerOptions {
     public var metrics: Endpoint?
     /// TUN and UDP segmentation offloads (off: one packet per system call, for debugging).
     public var offloads = true
+    /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
+    public var cryptoWorkers = WorkerLanes.defaultCount
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -78,7 +80,7 @@ public enum ServerMode {
             if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
             let udp = try UDPSocket(address: options.listen)
             interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
-                                        configuration: DeviceConfiguration(mtu: Int(mtu)), logger: logger)
+                                        configuration: DeviceConfiguration(mtu: Int(mtu)), cryptoWorkers: options.cryptoWorkers, logger: logger)
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router

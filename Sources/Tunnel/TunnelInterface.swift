@@ -3,7 +3,9 @@
 // Buffers are allocated once; reads are drained in batches; nothing allocates per packet.
 // With offloads, TUN reads are split into packets (TunSuperPacketReader), sealed
 // datagrams leave in UDP GSO runs, coalesced datagrams (UDP GRO) are split, and packets
-// for the TUN are coalesced per receive batch (TunPacketWriter).
+// for the TUN are coalesced per receive batch (TunPacketWriter). Each batch's cipher work
+// is done at its end, shared out over WorkerLanes, before anything of it is sent or
+// written.
 //
 // Ownership: everything here, the device included, belongs to `reactor.queue`.
 import Addresses
@@ -21,6 +23,9 @@ public final class TunnelInterface: DeviceOutput {
     /// With offloads one read can carry 45 packets: a wakeup also ends after this many
     /// packets (about 700 KB), so neither side holds the queue for milliseconds.
     static let packetsPerWakeup = 512
+    /// Handshake messages handled per turn of the handshake queue before the read
+    /// sources get theirs: at most a few milliseconds of Diffie-Hellman.
+    static let handshakesPerTurn = 16
     /// How often protocol timers are checked; the finest timer rule is 333 ms of jitter.
     static let timerInterval: DispatchTimeInterval = .milliseconds(100)
     /// Send slots with offloads: two and a half 64 KB super-packets of 1420-byte segments.
@@ -43,6 +48,9 @@ public final class TunnelInterface: DeviceOutput {
     /// Set when the TUN has offloads: reads are split before anything else sees them.
     private let superPacketReader: TunSuperPacketReader?
     private let tunWriter: TunPacketWriter
+    /// Handshake messages wait here for their own queue, out of the transport batches.
+    private let handshakes = HandshakeBacklog()
+    private var handshakeWakeup: DispatchSourceUserDataAdd?
     /// True while draining the TUN: datagrams built in the next slot are queued, not sent.
     private var batchingSends = false
     /// A server's forwarding between peers, the TUN and the NAT; nil for a client.
@@ -63,7 +71,7 @@ public final class TunnelInterface: DeviceOutput {
     }
 
     public init(reactor: Reactor, tun: TunDevice, udp: UDPSocket, privateKey: Key,
-                configuration: DeviceConfiguration, logger: Logger) {
+                configuration: DeviceConfiguration, cryptoWorkers: Int = WorkerLanes.defaultCount, logger: Logger) {
         self.reactor = reactor
         self.tun = tun
         self.udp = udp
@@ -83,12 +91,16 @@ public final class TunnelInterface: DeviceOutput {
         }
         device = WireGuardDevice(privateKey: privateKey, configuration: configuration, output: self,
                                  wallClock: TunnelInterface.wallClock)
+        if cryptoWorkers > 1 { device.cipherLanes = WorkerLanes(count: cryptoWorkers, label: "tunnel.crypto") }
     }
 
     /// Starts reading; call once, before `reactor.run()`.
     public func start() {
         reactor.addReader(fd: tun.fd) { [unowned self] in self.drainTun() }
         reactor.addReader(fd: udp.fd) { [unowned self] in self.drainUDP() }
+        handshakeWakeup = reactor.addWakeup(label: "\(reactor.queue.label).handshakes") { [unowned self] in
+            self.drainHandshakes()
+        }
         reactor.addRepeatingTimer(interval: TunnelInterface.timerInterval) { [unowned self] in
             self.device.tick(now: SystemClock.monotonicNanoseconds())
         }
@@ -168,6 +180,7 @@ public final class TunnelInterface: DeviceOutput {
     }
 
     private func flushOutgoing() {
+        device.completeSeals()
         let segmenting = udp.sendsWithSegmentation
         udpCounts.udpSendFailures &+= UInt64(udp.send(outgoing))
         if segmenting && !udp.sendsWithSegmentation {
@@ -188,31 +201,70 @@ public final class TunnelInterface: DeviceOutput {
                         from: batch.source(i).endpoint, now: now)
             }
             // The batch's buffers are reused by the next receive: what waits on them goes now.
+            device.completeReceives()
             tunWriter.flush()
             if count < batch.capacity { return }
         }
     }
 
     /// One received datagram, or several the kernel coalesced (each `segmentSize` long,
-    /// the last possibly shorter), each handed to the device on its own.
+    /// the last possibly shorter), each handled on its own.
     @inline(__always)
     private func receive(_ buffer: UnsafeMutableRawBufferPointer, length: Int, segmentSize: Int,
                          from source: Endpoint, now: UInt64) {
         guard segmentSize > 0, segmentSize < length else {
-            device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+            receiveOne(buffer, length: length, from: source, now: now)
             return
         }
         var offset = 0
         while offset < length {
             let size = min(segmentSize, length - offset)
-            device.receiveDatagram(in: UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + size)]),
-                                   length: size, from: source, now: now)
+            receiveOne(UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + size)]),
+                       length: size, from: source, now: now)
             udpCounts.udpDatagramsCoalesced &+= 1
             offset += size
         }
     }
 
+    /// Transport data goes to the device with this batch; anything else waits for the
+    /// handshake queue.
+    @inline(__always)
+    private func receiveOne(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: Endpoint, now: UInt64) {
+        guard length > 0, buffer[0] != MessageType.transportData.rawValue, let wakeup = handshakeWakeup else {
+            device.receiveDatagram(in: buffer, length: length, from: source, now: now, deferringDecryption: true)
+            return
+        }
+        if handshakes.push(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), from: source) {
+            wakeup.add(data: 1)
+        } else if length > HandshakeBacklog.slotSize {
+            // Too long for any handshake message: the device drops and counts it.
+            device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+        } else {
+            udpCounts.handshakeBacklogFull &+= 1
+        }
+    }
+
+    /// A turn of the handshake queue: a few waiting handshake messages, then the read
+    /// sources' turn again. A deep backlog puts the device under load.
+    private func drainHandshakes() {
+        let now = SystemClock.monotonicNanoseconds()
+        device.forceUnderLoad = handshakes.isUnderLoad
+        var handled = 0
+        while handled < TunnelInterface.handshakesPerTurn, handshakes.pop({ buffer, length, source in
+            device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+        }) {
+            handled += 1
+        }
+        if !handshakes.isEmpty { handshakeWakeup?.add(data: 1) }
+    }
+
     // MARK: DeviceOutput
+
+    /// Datagrams built in a send slot while draining the TUN wait for flushOutgoing, which
+    /// completes their encryption before sending.
+    public func holdsUntilSealed(_ datagram: UnsafeRawBufferPointer) -> Bool {
+        batchingSends && outgoing.isInNextSlot(datagram)
+    }
 
     public func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
         if batchingSends && outgoing.isInNextSlot(datagram) {

@@ -29,6 +29,15 @@ public final class ChaChaPoly {
         self.init(key: key.bytes)
     }
 
+    /// A second context with the same key, so two threads can each seal or open under it
+    /// at once (one context cannot be shared). Nil if `other` was wiped.
+    public init?(copying other: ChaChaPoly) {
+        guard let source = other.context else { return nil }
+        guard let ctx = EVP_CIPHER_CTX_new() else { OpenSSLError.fail("EVP_CIPHER_CTX_new") }
+        OpenSSLError.check(EVP_CIPHER_CTX_copy(ctx, source), "EVP_CIPHER_CTX_copy")
+        context = ctx
+    }
+
     deinit { wipe() }
 
     /// Frees the context; OpenSSL cleanses the key schedule as it frees it. Afterwards

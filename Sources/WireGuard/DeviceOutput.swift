@@ -1,6 +1,7 @@
 // What the protocol engine asks of the I/O around it. The engine never touches a socket
 // or a TUN: it hands finished bytes to these calls, which must copy or send them before
-// returning (the bytes live in the engine's or the caller's buffer).
+// returning (the bytes live in the engine's or the caller's buffer), unless the output
+// says it holds a datagram until the device completes its encryption.
 import Addresses
 
 public protocol DeviceOutput: AnyObject {
@@ -11,6 +12,15 @@ public protocol DeviceOutput: AnyObject {
     func deliver(packet: UnsafeRawBufferPointer, from peer: Peer)
     /// Something a person may want in the log. Called off the per-packet path only.
     func record(_ event: DeviceEvent)
+    /// Whether the output will hold on to a datagram built at these bytes, unsent, until
+    /// the device's `completeSeals()`: then its encryption may wait for the rest of the
+    /// batch and run on several cores. The bytes are asked about before `send` is called.
+    func holdsUntilSealed(_ datagram: UnsafeRawBufferPointer) -> Bool
+}
+
+extension DeviceOutput {
+    /// An output that sends (or copies) at once: every datagram is encrypted before `send`.
+    public func holdsUntilSealed(_ datagram: UnsafeRawBufferPointer) -> Bool { false }
 }
 
 /// Events worth a log line, none of which carries a secret.

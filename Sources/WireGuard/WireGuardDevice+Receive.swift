@@ -1,28 +1,54 @@
 // Inbound: one datagram from the UDP socket, dispatched by message type. Transport
 // messages are decrypted in place, checked against the sender's AllowedIPs and handed
-// to the TUN; handshake and cookie messages go to WireGuardDevice+Handshake.
+// to the TUN; handshake and cookie messages go to WireGuardDevice+Handshake. A batch's
+// transport messages may be checked first and decrypted together over the cipher lanes
+// (completeReceives), then finished one by one in the order they came.
 import Addresses
 
 extension WireGuardDevice {
     /// Handles the datagram at `buffer[0..<length]`, received from `source`. The buffer is
-    /// decrypted in place.
+    /// decrypted in place. With `deferringDecryption`, a transport message is checked now
+    /// but decrypted and delivered at `completeReceives()` with the rest of the batch, over
+    /// the cipher lanes; its bytes must stay untouched until then.
     public func receiveDatagram(in buffer: UnsafeMutableRawBufferPointer, length: Int, from source: Endpoint,
-                                now: UInt64) {
+                                now: UInt64, deferringDecryption: Bool = false) {
         guard length > 0, length <= buffer.count else {
             drops.count(.malformedDatagram)
             return
         }
         let message = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
-        switch MessageType.of(UnsafeRawBufferPointer(message)) {
-        case .transportData?: receiveTransport(message, from: source, now: now)
+        let type = MessageType.of(UnsafeRawBufferPointer(message))
+        if type == .transportData {
+            receiveTransport(message, from: source, now: now, deferring: deferringDecryption && cipherLanes != nil)
+            return
+        }
+        // A handshake may replace the keypairs the waiting messages were checked against.
+        completeReceives()
+        switch type {
         case .handshakeInitiation?: receiveInitiation(UnsafeRawBufferPointer(message), from: source, now: now)
         case .handshakeResponse?: receiveResponse(UnsafeRawBufferPointer(message), from: source, now: now)
         case .cookieReply?: receiveCookieReply(UnsafeRawBufferPointer(message), now: now)
-        case nil: drops.count(.unknownMessageType)
+        case .transportData?, nil: drops.count(.unknownMessageType)
         }
     }
 
-    private func receiveTransport(_ message: UnsafeMutableRawBufferPointer, from source: Endpoint, now: UInt64) {
+    /// Decrypts every transport message waiting since `receiveDatagram(deferringDecryption:)`,
+    /// spread over the cipher lanes, then finishes each in the order it came.
+    public func completeReceives() {
+        guard !pendingOpens.isEmpty else { return }
+        pendingOpens.perform(on: cipherLanes)
+        pendingOpens.finish { job, authenticated in
+            guard authenticated else {
+                count(.decryptionFailed, job.peer)
+                return
+            }
+            finishTransport(job.message, keypair: job.keypair, peer: job.peer, counter: job.counter,
+                            from: job.source, now: job.now)
+        }
+    }
+
+    private func receiveTransport(_ message: UnsafeMutableRawBufferPointer, from source: Endpoint, now: UInt64,
+                                  deferring: Bool) {
         guard message.count >= TransportHeader.minimumMessageLength else {
             drops.count(.malformedDatagram)
             return
@@ -32,9 +58,34 @@ extension WireGuardDevice {
             drops.count(.unknownReceiverIndex)
             return
         }
+        let counter: UInt64
+        do {
+            counter = try keypair.admit(UnsafeRawBufferPointer(message), now: now)
+        } catch {
+            count(WireGuardDevice.dropReason(for: error), peer)
+            return
+        }
+        if deferring, let lanes = cipherLanes {
+            if pendingOpens.isFull { completeReceives() }
+            keypair.prepareLanes(lanes.count)
+            pendingOpens.append(OpenJob(keypair: keypair, peer: peer, message: message, counter: counter,
+                                        source: source, now: now))
+            return
+        }
+        guard keypair.decrypt(message, counter: counter, lane: 0) else {
+            count(.decryptionFailed, peer)
+            return
+        }
+        finishTransport(message, keypair: keypair, peer: peer, counter: counter, from: source, now: now)
+    }
+
+    /// An authenticated message: the replay window, roaming, session confirmation, timers,
+    /// then the inner packet's source check and delivery.
+    private func finishTransport(_ message: UnsafeMutableRawBufferPointer, keypair: Keypair, peer: Peer,
+                                 counter: UInt64, from source: Endpoint, now: UInt64) {
         let plaintext: Range<Int>
         do {
-            plaintext = try keypair.open(message, now: now)
+            plaintext = try keypair.accept(message, counter: counter)
         } catch {
             count(WireGuardDevice.dropReason(for: error), peer)
             return

@@ -1,6 +1,8 @@
 // Outbound: an IP packet from the TUN is routed to a peer by its destination
 // (cryptokey routing), encrypted in place under the peer's current keypair and handed
-// out as one datagram; without a usable keypair it waits while a handshake starts.
+// out as one datagram; without a usable keypair it waits while a handshake starts. When
+// the output holds datagrams for a batch, their encryption waits for the batch's end and
+// is shared out over the cipher lanes (completeSeals).
 import Addresses
 
 extension WireGuardDevice {
@@ -82,26 +84,52 @@ extension WireGuardDevice {
 
     /// Encrypts `buffer[headroom ..< headroom + payloadLength]` into a transport message at
     /// the start of `buffer`, sends it to the peer's endpoint and starts a rekey if due.
+    /// If the output holds the datagram until `completeSeals`, the encryption waits there.
     @inline(__always)
     func seal(_ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int, keypair: Keypair, peer: Peer, now: UInt64) {
         guard let endpoint = peer.endpoint else {
             count(.noEndpoint, peer)
             return
         }
-        let total: Int
+        let ticket: SealTicket
         do {
-            total = try keypair.seal(payloadLength: payloadLength, in: buffer, now: now, mtu: configuration.mtu)
+            ticket = try keypair.reserveSeal(payloadLength: payloadLength, in: buffer, now: now, mtu: configuration.mtu)
         } catch {
             count(.expiredKeypair, peer)
             return
         }
-        output.send(datagram: UnsafeRawBufferPointer(rebasing: buffer[0..<total]), to: endpoint)
-        peer.sentBytes &+= UInt64(total)
+        let datagram = UnsafeRawBufferPointer(rebasing: buffer[0..<ticket.totalLength])
+        if let lanes = cipherLanes, output.holdsUntilSealed(datagram) {
+            if pendingSeals.isFull { completeSeals() }
+            keypair.prepareLanes(lanes.count)
+            pendingSeals.append(SealJob(keypair: keypair, buffer: buffer, ticket: ticket))
+        } else if !keypair.encrypt(ticket, in: buffer, lane: 0) {
+            count(.expiredKeypair, peer)
+            return
+        }
+        output.send(datagram: datagram, to: endpoint)
+        peer.sentBytes &+= UInt64(ticket.totalLength)
         peer.timers.anyAuthenticatedPacketTraversal(now: now)
         peer.timers.anyAuthenticatedPacketSent(now: now)
         if payloadLength > 0 { peer.timers.dataSent(now: now) }
         // After every message, keepalives too: a link that carries only those still rekeys.
         keepKeyFreshAfterSending(peer, keypair, now: now)
+    }
+
+    /// Encrypts every datagram the output holds for it (see DeviceOutput.holdsUntilSealed),
+    /// spread over the cipher lanes. The output sends them only after this returns.
+    public func completeSeals() {
+        guard !pendingSeals.isEmpty else { return }
+        pendingSeals.perform(on: cipherLanes)
+        pendingSeals.finish { job, sealed in
+            guard !sealed else { return }
+            // Only a keypair wiped since its ticket fails, which nothing on the owning queue
+            // does mid-batch. The output sends the datagram anyway: blank what would have
+            // been ciphertext, so all the peer gets is a message that fails to authenticate.
+            let body = job.buffer[TransportHeader.length..<job.ticket.totalLength]
+            SecureMemory.wipe(UnsafeMutableRawBufferPointer(rebasing: body))
+            drops.count(.expiredKeypair)
+        }
     }
 
     /// The initiator of a session renews it before it grows old (time or messages).

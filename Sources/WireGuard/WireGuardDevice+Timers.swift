@@ -3,6 +3,7 @@ extension WireGuardDevice {
     /// Runs every peer's due timers. Call it often: every 100 ms is plenty (the finest
     /// rule is 333 ms of retransmit jitter).
     public func tick(now: UInt64) {
+        completeCipherWork()
         collectRateLimiterGarbage(now: now)
         for peer in peers {
             let actions = peer.timers.poll(now: now)

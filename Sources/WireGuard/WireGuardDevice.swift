@@ -58,6 +58,9 @@ public final class WireGuardDevice {
     /// written there) and after it (padding and the authentication tag).
     public static let headroom = TransportHeader.length
     public static let tailroom = TransportHeader.paddingMultiple + ChaChaPoly.tagLength
+    /// Messages a batch of deferred cipher work holds before it is run early: a send
+    /// batch's worth (128 slots) or a bit more, so a batch is usually done in one go.
+    static let cipherBatchCapacity = 256
 
     public private(set) var identity: StaticIdentity
     public let configuration: DeviceConfiguration
@@ -76,6 +79,13 @@ public final class WireGuardDevice {
     let scratch: UnsafeMutableRawBufferPointer
 
     public internal(set) var drops = DropCounters()
+    /// Set by the owner to share cipher work of a batch out over threads; nil keeps all
+    /// of it on the caller's thread. Used only for datagrams the output holds
+    /// (completeSeals) and datagrams received with deferred decryption (completeReceives).
+    public var cipherLanes: CipherLanes?
+    /// Encryption and decryption waiting for the end of the current batch.
+    let pendingSeals = CipherBatch<SealJob>(capacity: WireGuardDevice.cipherBatchCapacity)
+    let pendingOpens = CipherBatch<OpenJob>(capacity: WireGuardDevice.cipherBatchCapacity)
     /// Cookie replies sent (handshake messages that came under load without a valid MAC2).
     public internal(set) var cookieRepliesSent: UInt64 = 0
     /// Set by the I/O layer (or a test) to force cookie replies; the device also turns
@@ -117,6 +127,13 @@ public final class WireGuardDevice {
     }
 
     public var publicKey: Key { identity.publicKey }
+
+    /// Finishes deferred cipher work before something that may wipe keypairs. The I/O
+    /// layer completes its batches itself; this guards every other way in.
+    func completeCipherWork() {
+        completeReceives()
+        completeSeals()
+    }
 
     // MARK: peers
 
@@ -173,6 +190,7 @@ public final class WireGuardDevice {
     /// Removes several peers with one pass over the peer list (removing them one by one
     /// would cost peers x removed).
     public func removePeers(_ publicKeys: Set<Key>) {
+        completeCipherWork()
         var gone = Set<ObjectIdentifier>()
         for key in publicKeys {
             guard let peer = peersByKey.removeValue(forKey: key) else { continue }
@@ -188,6 +206,7 @@ public final class WireGuardDevice {
 
     /// A new private key invalidates every session and every handshake in flight.
     public func setPrivateKey(_ key: Key) {
+        completeCipherWork()
         guard key != identity.privateKey else { return }
         identity = StaticIdentity(privateKey: key)
         cookieChecker = CookieChecker(local: identity)

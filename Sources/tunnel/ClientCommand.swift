@@ -30,7 +30,7 @@ struct ClientCommand: ParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
-    @OptionGroup var offloadOptions: OffloadOptions
+    @OptionGroup var dataPathOptions: DataPathOptions
 
     @Option(help: .hidden)
     var testRekeyAfter: UInt64?
@@ -45,7 +45,8 @@ struct ClientCommand: ParsableCommand {
         var options = ClientOptions(configPath: config, interfaceName: interface, connect: connect,
                                     rekeyAfterSeconds: testRekeyAfter)
         options.metrics = try metricsOptions.endpoint()
-        options.offloads = try offloadOptions.enabled()
+        options.offloads = try dataPathOptions.offloadsEnabled()
+        if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }
         try ClientMode.run(options)
     }
 }

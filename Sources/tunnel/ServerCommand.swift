@@ -47,7 +47,7 @@ struct ServerCommand: ParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
-    @OptionGroup var offloadOptions: OffloadOptions
+    @OptionGroup var dataPathOptions: DataPathOptions
 
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
@@ -70,7 +70,8 @@ struct ServerCommand: ParsableCommand {
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
         options.natTimeoutSeconds = testNatTimeout
-        options.offloads = try offloadOptions.enabled()
+        options.offloads = try dataPathOptions.offloadsEnabled()
+        if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }
         options.metrics = try metricsOptions.endpoint()
         logging.bootstrap()
         try ServerMode.run(options)

@@ -8,8 +8,15 @@ final class RecordingOutput: DeviceOutput {
     var datagrams: [(bytes: [UInt8], to: Endpoint)] = []
     var delivered: [[UInt8]] = []
     var events: [String] = []
+    /// When set, datagrams stay where the device built them, unsent, as the tunnel's send
+    /// batch holds them: the device may then leave their encryption to completeSeals.
+    var holdEverything = false
+    var heldDatagrams: [UnsafeRawBufferPointer] = []
 
-    func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) { datagrams.append((Array(datagram), endpoint)) }
+    func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+        if holdEverything { heldDatagrams.append(datagram) } else { datagrams.append((Array(datagram), endpoint)) }
+    }
+    func holdsUntilSealed(_ datagram: UnsafeRawBufferPointer) -> Bool { holdEverything }
     func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) { delivered.append(Array(packet)) }
     func record(_ event: DeviceEvent) { events.append(event.description) }
 }

@@ -93,4 +93,90 @@ final class HotPathAllocationTests: XCTestCase {
         XCTAssertEqual(outA.delivered + outB.delivered - deliveredBefore, 2000, "every packet arrived")
         XCTAssertEqual(allocations, 0, "heap allocations for 1000 packets each way through two devices")
     }
+
+    /// Builds packets in its own slots and holds the datagrams sealed there until the
+    /// device completes them, as the tunnel's send batch does; copies anything else.
+    final class BatchOutput: DeviceOutput {
+        static let capacity = 64
+        static let slotSize = 2048
+        let slots = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * slotSize, alignment: 16)
+        let copies = FixedQueueOutput()
+        var heldLengths = [Int](repeating: 0, count: capacity)
+        var held = 0
+        var delivered = 0
+
+        deinit { slots.deallocate() }
+
+        func slot(_ i: Int) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(rebasing: slots[(i * Self.slotSize)..<((i + 1) * Self.slotSize)])
+        }
+        func holdsUntilSealed(_ datagram: UnsafeRawBufferPointer) -> Bool {
+            datagram.baseAddress == UnsafeRawPointer(slot(held).baseAddress)
+        }
+        func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+            if holdsUntilSealed(datagram) {
+                heldLengths[held] = datagram.count
+                held += 1
+            } else {
+                copies.send(datagram: datagram, to: endpoint)
+            }
+        }
+        func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) { delivered += 1 }
+        func record(_ event: DeviceEvent) {}
+    }
+
+    /// A batch's encryption and decryption shared over two threads (deferred seals and
+    /// opens, as the tunnel runs them) allocates nothing either.
+    func testSteadyStateBatchesOnTwoCipherLanesAllocateNothing() throws {
+        let outA = BatchOutput(), outB = FixedQueueOutput()
+        let endpointA = Endpoint("192.0.2.1:51820")!, endpointB = Endpoint("192.0.2.2:51820")!
+        let clock = { TAI64N(unixSeconds: 1_700_000_000, nanoseconds: 0) }
+        let a = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outA, wallClock: clock)
+        let b = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outB, wallClock: clock)
+        let lanesA = ConcurrentLanes(count: 2), lanesB = ConcurrentLanes(count: 2)
+        a.cipherLanes = lanesA
+        b.cipherLanes = lanesB
+        let now: UInt64 = 1_000_000_000_000
+        a.setPeer(PeerConfiguration(publicKey: b.publicKey, endpoint: endpointB,
+                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.2/32")]), now: now)
+        b.setPeer(PeerConfiguration(publicKey: a.publicKey, endpoint: endpointA,
+                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.1/32")]), now: now)
+        let aToB = DevicePair.ipv4Packet(from: "100.64.0.1", to: "100.64.0.2", payload: [UInt8](repeating: 7, count: 1200))
+        let perBatch = 32
+
+        func batch() {
+            for i in 0..<perBatch {
+                let slot = outA.slot(i)
+                aToB.withUnsafeBytes {
+                    UnsafeMutableRawBufferPointer(rebasing: slot[WireGuardDevice.headroom..<(WireGuardDevice.headroom + $0.count)])
+                        .copyMemory(from: $0)
+                }
+                a.sendPacket(in: slot, length: aToB.count, now: now)
+            }
+            a.completeSeals()
+            for i in 0..<outA.held {
+                b.receiveDatagram(in: outA.slot(i), length: outA.heldLengths[i], from: endpointA, now: now,
+                                  deferringDecryption: true)
+            }
+            outA.held = 0
+            b.completeReceives()
+            outA.copies.drain(into: b, from: endpointA, now: now)
+            outB.drain(into: a, from: endpointB, now: now)
+        }
+
+        // The handshake (the first packet waits for it), then a warm-up: lanes get their
+        // contexts and Dispatch its threads.
+        batch()
+        for _ in 0..<20 { batch() }
+        let deliveredBefore = outA.delivered + outB.delivered
+        let runsBefore = lanesA.runs + lanesB.runs
+
+        tunnel_allocation_count_start()
+        for _ in 0..<100 { batch() }
+        let allocations = tunnel_allocation_count_stop()
+
+        XCTAssertEqual(outA.delivered + outB.delivered - deliveredBefore, 100 * perBatch, "every packet arrived")
+        XCTAssertEqual(lanesA.runs + lanesB.runs - runsBefore, 200, "every batch was shared out, both ways")
+        XCTAssertEqual(allocations, 0, "heap allocations for 3,200 packets sealed and opened on two lanes")
+    }
 }

@@ -1,0 +1,73 @@
+// Cipher work the device set aside during one batch of packets, so it can run on several
+// cores at once. The device decides everything else (routing, counters, replay checks,
+// timers) on its own queue as each packet comes; only ChaCha20-Poly1305 waits here. Lane
+// k does jobs k, k + lanes, ...: each job touches its own buffer and the lane's own
+// contexts, so lanes never share memory they write. Results are read back in the order
+// the jobs came, which keeps every peer's packets in order. Allocated once; appending,
+// running and finishing allocate nothing.
+final class CipherBatch<Job: CipherJob>: LaneWork {
+    /// Below this many bytes a batch runs on the caller's thread: waking another thread
+    /// costs more than it saves (about 10 full-sized packets; a ping never pays for it).
+    static var parallelThreshold: Int { 16 * 1024 }
+
+    let capacity: Int
+    private let jobs: UnsafeMutablePointer<Job>
+    private let succeeded: UnsafeMutablePointer<Bool>
+    private(set) var count = 0
+    private var bytes = 0
+    /// Lanes sharing the current `perform`: lane k does every laneCount-th job from k.
+    private var laneCount = 1
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        jobs = .allocate(capacity: capacity)
+        succeeded = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        jobs.deinitialize(count: count)
+        jobs.deallocate()
+        succeeded.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+    var isFull: Bool { count == capacity }
+
+    func append(_ job: Job) {
+        precondition(count < capacity, "a full CipherBatch must be finished before more is added")
+        (jobs + count).initialize(to: job)
+        count += 1
+        bytes += job.byteCount
+    }
+
+    /// Runs every job, spread over `lanes` when there is enough work to share.
+    func perform(on lanes: CipherLanes?) {
+        guard count > 0 else { return }
+        if let lanes, lanes.count > 1, count > 1, bytes >= Self.parallelThreshold {
+            laneCount = lanes.count
+            lanes.run(LaneWork.performLane, context: Unmanaged.passUnretained(self).toOpaque())
+        } else {
+            laneCount = 1
+            performLane(0)
+        }
+    }
+
+    /// Hands each job and whether its work succeeded to `body`, in the order they came,
+    /// then empties the batch. `perform` must have run.
+    func finish(_ body: (Job, Bool) -> Void) {
+        let finished = count
+        for i in 0..<finished { body(jobs[i], succeeded[i]) }
+        precondition(count == finished, "jobs were added to a CipherBatch while it was finishing")
+        jobs.deinitialize(count: finished)
+        count = 0
+        bytes = 0
+    }
+
+    override func performLane(_ lane: Int) {
+        var i = lane
+        while i < count {
+            succeeded[i] = jobs[i].perform(lane: lane)
+            i += laneCount
+        }
+    }
+}
