@@ -27,6 +27,8 @@ public struct DataPathCounts: Equatable, Sendable {
     public var udpDatagramsCoalesced: UInt64 = 0
     /// Datagrams the UDP socket did not take: dropped.
     public var udpSendFailures: UInt64 = 0
+    /// Batches of encryption or decryption shared out over more than one thread.
+    public var cryptoBatchesShared: UInt64 = 0
     /// Handshake messages that found the handshake queue's backlog full: dropped.
     public var handshakeBacklogFull: UInt64 = 0
 
@@ -44,6 +46,7 @@ public struct DataPathCounts: Equatable, Sendable {
         udpDatagramsCoalesced &+= other.udpDatagramsCoalesced
         udpSendFailures &+= other.udpSendFailures
         handshakeBacklogFull &+= other.handshakeBacklogFull
+        cryptoBatchesShared &+= other.cryptoBatchesShared
     }
 
     /// The counters' wire names, stable across versions.
@@ -58,9 +61,10 @@ public struct DataPathCounts: Equatable, Sendable {
         static let datagramsCoalesced = "udp_datagrams_coalesced"
         static let udpSendFailures = "udp_send_failures"
         static let handshakeBacklogFull = "handshake_backlog_full"
+        static let cryptoBatchesShared = "crypto_batches_shared"
         /// What the offloads did (work saved), and what the data path dropped.
         static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, superPacketsRefused,
-                           datagramsCoalesced]
+                           datagramsCoalesced, cryptoBatchesShared]
         static let failures = [offloadRejected, tunWriteFailures, udpSendFailures, handshakeBacklogFull]
     }
 
@@ -74,6 +78,7 @@ public struct DataPathCounts: Equatable, Sendable {
          UAPICounter(Name.tunWriteFailures, tunWriteFailures),
          UAPICounter(Name.datagramsCoalesced, udpDatagramsCoalesced),
          UAPICounter(Name.udpSendFailures, udpSendFailures),
-         UAPICounter(Name.handshakeBacklogFull, handshakeBacklogFull)]
+         UAPICounter(Name.handshakeBacklogFull, handshakeBacklogFull),
+         UAPICounter(Name.cryptoBatchesShared, cryptoBatchesShared)]
     }
 }

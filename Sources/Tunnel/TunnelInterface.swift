@@ -65,6 +65,7 @@ public final class TunnelInterface: DeviceOutput {
     /// Everything the data path counted, for status and metrics.
     public var dataPathCounts: DataPathCounts {
         var all = udpCounts
+        all.cryptoBatchesShared = device.cipherBatchesShared
         all.add(tunWriter.counts)
         if let superPacketReader { all.add(superPacketReader.counts) }
         return all
@@ -109,11 +110,14 @@ public final class TunnelInterface: DeviceOutput {
         }
     }
 
-    /// What is offloaded, for the startup log: "TUN csum,tso4,...; UDP GSO, GRO" or "off".
+    /// What is offloaded and how many threads share the crypto, for the startup log:
+    /// "offloads: TUN csum,tso4,..., UDP GSO, GRO; crypto on 2 threads" or "offloads off; ...".
     public var offloadSummary: String {
-        guard tun.hasVirtioHeader else { return "offloads off" }
+        let threads = device.cipherLanes?.count ?? 1
+        let crypto = "crypto on \(threads) thread\(threads == 1 ? "" : "s")"
+        guard tun.hasVirtioHeader else { return "offloads off; \(crypto)" }
         let udpSide = [udp.sendsWithSegmentation ? "GSO" : nil, udp.receivesCoalesced ? "GRO" : nil].compactMap { $0 }
-        return "offloads: TUN \(tun.offloads), UDP \(udpSide.isEmpty ? "none" : udpSide.joined(separator: ", "))"
+        return "offloads: TUN \(tun.offloads), UDP \(udpSide.isEmpty ? "none" : udpSide.joined(separator: ", ")); \(crypto)"
     }
 
     static func wallClock() -> TAI64N {

@@ -17,6 +17,8 @@ final class CipherBatch<Job: CipherJob>: LaneWork {
     private var bytes = 0
     /// Lanes sharing the current `perform`: lane k does every laneCount-th job from k.
     private var laneCount = 1
+    /// Batches that were shared out over more than one lane, for the operator's counters.
+    private(set) var sharedRuns: UInt64 = 0
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -45,6 +47,7 @@ final class CipherBatch<Job: CipherJob>: LaneWork {
         guard count > 0 else { return }
         if let lanes, lanes.count > 1, count > 1, bytes >= Self.parallelThreshold {
             laneCount = lanes.count
+            sharedRuns &+= 1
             lanes.run(LaneWork.performLane, context: Unmanaged.passUnretained(self).toOpaque())
         } else {
             laneCount = 1

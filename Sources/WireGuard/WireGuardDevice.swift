@@ -86,6 +86,8 @@ public final class WireGuardDevice {
     /// Encryption and decryption waiting for the end of the current batch.
     let pendingSeals = CipherBatch<SealJob>(capacity: WireGuardDevice.cipherBatchCapacity)
     let pendingOpens = CipherBatch<OpenJob>(capacity: WireGuardDevice.cipherBatchCapacity)
+    /// Batches of cipher work that ran on more than one lane.
+    public var cipherBatchesShared: UInt64 { pendingSeals.sharedRuns &+ pendingOpens.sharedRuns }
     /// Cookie replies sent (handshake messages that came under load without a valid MAC2).
     public internal(set) var cookieRepliesSent: UInt64 = 0
     /// Set by the I/O layer (or a test) to force cookie replies; the device also turns

@@ -20,17 +20,18 @@ final class OffloadSystemTests: XCTestCase {
         let b: TunnelProcess
     }
 
-    private func pair(offloadA: Bool = true, offloadB: Bool = true) throws -> Pair {
+    private func pair(offloadA: Bool = true, offloadB: Bool = true, cryptoWorkers: Int = 2) throws -> Pair {
+        let workers = ["--crypto-workers", "\(cryptoWorkers)"]
         let topo = try Topology("a eth0 192.0.2.1/24 -- b eth0 192.0.2.2/24", test: self)
         let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
         let a = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: TunnelProcess.config(
             privateKey: ka.privateKey, addresses: ["100.64.0.1/24", "2001:db8:100::1/64"], listenPort: 51820,
             peerPublicKey: kb.publicKey, endpoint: "192.0.2.2:51820",
-            allowedIPs: ["100.64.0.2/32", "2001:db8:100::2/128"]), extraArguments: offloadA ? [] : ["--offload", "off"])
+            allowedIPs: ["100.64.0.2/32", "2001:db8:100::2/128"]), extraArguments: workers + (offloadA ? [] : ["--offload", "off"]))
         let b = try TunnelProcess(in: topo, namespace: "b", keys: kb, config: TunnelProcess.config(
             privateKey: kb.privateKey, addresses: ["100.64.0.2/24", "2001:db8:100::2/64"], listenPort: 51820,
             peerPublicKey: ka.publicKey, endpoint: "192.0.2.1:51820",
-            allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"]), extraArguments: offloadB ? [] : ["--offload", "off"])
+            allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"]), extraArguments: workers + (offloadB ? [] : ["--offload", "off"]))
         let ping = try topo.attempt("a", ["ping", "-c", "1", "-W", "5", "100.64.0.2"])
         XCTAssertEqual(ping.status, 0, "the session is up: \(ping.stdout)\n\(topo.processLogs)")
         return Pair(topo: topo, a: a, b: b)
@@ -97,6 +98,28 @@ final class OffloadSystemTests: XCTestCase {
         for (side, counters) in [("a", countersA), ("b", countersB)] {
             XCTAssertEqual(counters["tun_offload_rejected"], 0, "\(side): \(counters)")
             XCTAssertEqual(counters["tun_write_failures"], 0, "\(side): \(counters)")
+        }
+        // a encrypted and b decrypted 48 MB in batches of up to 128 packets: most batches
+        // were shared over both threads (the rest were small, like the ping's).
+        XCTAssertTrue(p.a.log.contains("crypto on 2 threads"), p.a.log)
+        for (side, counters) in [("a", countersA), ("b", countersB)] {
+            XCTAssertGreaterThanOrEqual(counters["crypto_batches_shared"] ?? 0, 2 * UInt64(Self.fileBytes) / (128 * 1500),
+                                        "\(side): \(counters)")
+        }
+    }
+
+    func testOneCryptoThreadKeepsTheCipherWorkOnThePacketLoop() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        let p = try pair(cryptoWorkers: 1)
+        XCTAssertTrue(p.a.log.contains("crypto on 1 thread"), p.a.log)
+        let file = try randomFile(p.topo, "payload")
+        let received = try sendOverTCP(p.topo, file: file, from: "a", to: "b", address: "100.64.0.2")
+        XCTAssertEqual(received, try Data(contentsOf: file), "every byte arrived, in order")
+        for (side, iface) in [("a", p.a.interface), ("b", p.b.interface)] {
+            let counters = try p.topo.tunnelCounters(side, iface)
+            XCTAssertEqual(counters["crypto_batches_shared"], 0, "\(side): \(counters)")
+            XCTAssertGreaterThan(counters["tun_segments_made", default: 0] + counters["tun_packets_coalesced", default: 0],
+                                 UInt64(Self.fileBytes / Self.mtu / 2), "\(side) moved the file with offloads: \(counters)")
         }
     }
 

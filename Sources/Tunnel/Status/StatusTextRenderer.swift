@@ -58,6 +58,7 @@ public struct StatusTextRenderer: Sendable {
             parts.append("\(refused) super-packets refused by the kernel (coalescing off)")
         }
         if let datagrams = n[Name.datagramsCoalesced], datagrams > 0 { parts.append("\(datagrams) datagrams by GRO") }
+        if let shared = n[Name.cryptoBatchesShared], shared > 0 { parts.append("\(shared) crypto batches on several threads") }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
