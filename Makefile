@@ -22,7 +22,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	    echo "installing:$$missing"; \
 	    if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install:$$missing" >&2; exit 1; fi; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	    apt-get update -qq -o Acquire::http::Timeout=30 -o Acquire::Retries=2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 build: deps
@@ -54,7 +54,7 @@ flood-bench: build
 # UDP packet rate, handshake floods (as root; never fails the build). BENCH_SECONDS=3
 # for a quick run, BENCH_ONLY=... to pick parts (Docs/performance.md).
 bench: build
-	-@timeout 120 $(MAKE) --no-print-directory APT_PKGS="$(BENCH_PKGS)" deps   # an unreachable mirror must not stall the bench
+	-@timeout -s KILL 120 $(MAKE) --no-print-directory APT_PKGS="$(BENCH_PKGS)" deps   # an unreachable mirror must not stall the bench
 	$(SWIFT) build --build-tests   # the flood part runs the FloodMeasurement test
 	TUNNEL_BIN=$(RELEASE_BIN) bash bench/bench.sh
 
