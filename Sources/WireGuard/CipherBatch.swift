@@ -1,23 +1,25 @@
 // Cipher work the device set aside during one batch of packets, so it can run on several
 // cores at once. The device decides everything else (routing, counters, replay checks,
-// timers) on its own queue as each packet comes; only ChaCha20-Poly1305 waits here. Lane
-// k does jobs k, k + lanes, ...: each job touches its own buffer and the lane's own
-// contexts, so lanes never share memory they write. Results are read back in the order
-// the jobs came, which keeps every peer's packets in order. Allocated once; appending,
-// running and finishing allocate nothing.
+// timers) on its own queue as each packet comes; only ChaCha20-Poly1305 waits here. The
+// jobs are cut into items of a few jobs each, which the lanes claim one at a time: each
+// job touches its own buffer and the claiming lane's own contexts, so lanes never share
+// memory they write. Results are read back in the order the jobs came, which keeps every
+// peer's packets in order. Allocated once; appending, running and finishing allocate
+// nothing.
 final class CipherBatch<Job: CipherJob>: LaneWork {
     /// Below this many bytes a batch runs on the caller's thread: waking another thread
     /// costs more than it saves (about 10 full-sized packets; a ping never pays for it).
     static var parallelThreshold: Int { 16 * 1024 }
+    /// Jobs in one item: about 10 us of cipher work for full-sized packets, so claiming
+    /// costs little and a late lane still finds work.
+    static var jobsPerItem: Int { 8 }
 
     let capacity: Int
     private let jobs: UnsafeMutablePointer<Job>
     private let succeeded: UnsafeMutablePointer<Bool>
     private(set) var count = 0
     private var bytes = 0
-    /// Lanes sharing the current `perform`: lane k does every laneCount-th job from k.
-    private var laneCount = 1
-    /// Batches that were shared out over more than one lane, for the operator's counters.
+    /// Batches that other lanes than the caller's helped with, for the operator's counters.
     private(set) var sharedRuns: UInt64 = 0
 
     init(capacity: Int) {
@@ -45,13 +47,13 @@ final class CipherBatch<Job: CipherJob>: LaneWork {
     /// Runs every job, spread over `lanes` when there is enough work to share.
     func perform(on lanes: CipherLanes?) {
         guard count > 0 else { return }
-        if let lanes, lanes.count > 1, count > 1, bytes >= Self.parallelThreshold {
-            laneCount = lanes.count
-            sharedRuns &+= 1
-            lanes.run(LaneWork.performLane, context: Unmanaged.passUnretained(self).toOpaque())
+        if let lanes, lanes.count > 1, count > Self.jobsPerItem, bytes >= Self.parallelThreshold {
+            let items = (count + Self.jobsPerItem - 1) / Self.jobsPerItem
+            if lanes.run(LaneWork.performItem, context: Unmanaged.passUnretained(self).toOpaque(), items: items) > 0 {
+                sharedRuns &+= 1
+            }
         } else {
-            laneCount = 1
-            performLane(0)
+            performJobs(0..<count, lane: 0)
         }
     }
 
@@ -66,11 +68,16 @@ final class CipherBatch<Job: CipherJob>: LaneWork {
         bytes = 0
     }
 
-    override func performLane(_ lane: Int) {
-        var i = lane
-        while i < count {
+    override func performItem(_ item: Int, lane: Int) {
+        let first = item * Self.jobsPerItem
+        performJobs(first..<min(first + Self.jobsPerItem, count), lane: lane)
+    }
+
+    private func performJobs(_ range: Range<Int>, lane: Int) {
+        var i = range.lowerBound
+        while i < range.upperBound {
             succeeded[i] = jobs[i].perform(lane: lane)
-            i += laneCount
+            i += 1
         }
     }
 }

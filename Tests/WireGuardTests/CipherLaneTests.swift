@@ -12,9 +12,10 @@ final class ConcurrentLanes: CipherLanes {
     private(set) var runs = 0
     init(count: Int) { lanes = WorkerLanes(count: count, label: "test.lanes") }
     var count: Int { lanes.count }
-    func run(_ function: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void, context: UnsafeMutableRawPointer?) {
+    func run(_ function: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Void,
+             context: UnsafeMutableRawPointer?, items: Int) -> Int {
         runs += 1
-        lanes.run(function, context: context)
+        return lanes.run(function, context: context, items: items)
     }
 }
 
