@@ -68,6 +68,9 @@ public final class TCPCoalescer {
     /// caller then flushes and adds it again.
     public func add(_ packet: UnsafeRawBufferPointer) -> Bool {
         let segment = Segment(packet)
+        // A fragment of a TCP segment cannot be matched to its flow (its ports may be in
+        // another fragment): nothing between its addresses may merge past it.
+        if segment == nil, Self.mayCarryTCP(packet) { closeGroups(between: packet) }
         if let segment, let latest = latestEntry(of: segment, in: packet) {
             if join(packet, segment, to: latest) { return true }
         }
@@ -105,6 +108,35 @@ public final class TCPCoalescer {
             index -= 1
         }
         return nil
+    }
+
+    /// An IPv4 packet of protocol TCP, or an IPv6 one whose first header is TCP or a
+    /// fragment header.
+    private static func mayCarryTCP(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard let first = packet.first else { return false }
+        switch first >> 4 {
+        case IPv4Header.version:
+            return packet.count >= IPv4Header.minimumLength && packet[IPv4Header.protocolOffset] == IPProtocol.tcp
+        case IPv6Header.version:
+            guard packet.count >= IPv6Header.length else { return false }
+            let next = packet[IPv6Header.nextHeaderOffset]
+            return next == IPProtocol.tcp || next == IPProtocol.ipv6Fragment
+        default:
+            return false
+        }
+    }
+
+    /// Closes every open group whose packets have `packet`'s source and destination.
+    private func closeGroups(between packet: UnsafeRawBufferPointer) {
+        let addresses = packet[0] >> 4 == IPv4Header.version
+            ? IPv4Header.sourceOffset..<(IPv4Header.destinationOffset + 4)
+            : IPv6Header.sourceOffset..<IPv6Header.length
+        for index in 0..<entryCount where entries[index].isOpen && entries[index].segment != nil {
+            let other = entries[index].packet
+            guard other.count >= addresses.upperBound, other[0] >> 4 == packet[0] >> 4,
+                  other[addresses].elementsEqual(packet[addresses]) else { continue }
+            entries[index].isOpen = false
+        }
     }
 
     private func join(_ packet: UnsafeRawBufferPointer, _ segment: Segment, to index: Int) -> Bool {

@@ -100,6 +100,21 @@ final class TCPCoalescerTests: XCTestCase {
         XCTAssertEqual(writes[2], Write(header: .none, packet: udp))
     }
 
+    func testAFragmentBetweenTheSameAddressesKeepsItsPlaceInTheFlow() throws {
+        let a = stream(.v4, count: 3)
+        // A first fragment of another segment (more-fragments set): no ports to match.
+        var fragment = stream(.v4, count: 1, port: 40000) { _, tcp, _ in tcp.sequence &+= 100_000 }[0]
+        fragment[IPv4Header.flagsAndFragmentOffset] |= UInt8(IPv4Header.moreFragmentsBit >> 8)
+        let other = stream(.v6, count: 2)
+        let writes = coalesce([a[0], other[0], fragment, a[1], other[1], a[2]])
+        XCTAssertEqual(writes.count, 4, "a[0] alone, the other addresses' pair merged, the fragment, a[1] with a[2]")
+        guard writes.count == 4 else { return }
+        XCTAssertEqual(writes[0], Write(header: .none, packet: a[0]), "closed by the fragment")
+        try assertSuperPacket(writes[1], of: other)
+        XCTAssertEqual(writes[2], Write(header: .none, packet: fragment))
+        try assertSuperPacket(writes[3], of: Array(a[1...2]))
+    }
+
     func testSameFlowOtherVersionIsAnotherFlow() {
         let v4 = stream(.v4, count: 2)
         let v6 = stream(.v6, count: 2)
