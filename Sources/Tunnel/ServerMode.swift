@@ -36,6 +36,9 @@ public struct ServerOptions {
     public var offloads = true
     /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
     public var cryptoWorkers = WorkerLanes.defaultCount
+    /// Translated packets leave through the TUN (forwarded by the kernel, coalesced) when
+    /// offloads allow; false: by raw socket, past OUTPUT instead of FORWARD.
+    public var natEgressThroughTun = true
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -118,7 +121,7 @@ public enum ServerMode {
             interface.udp.close()
         }
         ServiceNotifier.start(interface)
-        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress)), \(interface.offloadSummary)")
+        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress, router: router)), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
     }
@@ -170,10 +173,11 @@ public enum ServerMode {
         if prefixes.contains(where: peerRoutes.needsRoute) { peerRoutes.sync(with: interface.device) }
     }
 
-    private static func describe(_ egress: EgressInterface?) -> String {
+    private static func describe(_ egress: EgressInterface?, router: ServerRouter) -> String {
         guard let egress else { return "routed (--nat off)" }
         let addresses = [egress.ipv4.map { "\($0)" }, egress.ipv6.map { "\($0)" }].compactMap { $0 }
-        return "NAT through \(egress.name) (\(addresses.joined(separator: ", ")))"
+        let path = router.egressThroughTun ? "forwarded from the TUN" : "sent by raw socket"
+        return "NAT through \(egress.name) (\(addresses.joined(separator: ", ")); translated packets \(path))"
     }
 
     private static func makeRouter(_ options: ServerOptions, interface: TunnelInterface, egress: EgressInterface?,
@@ -189,7 +193,8 @@ public enum ServerMode {
         if let seconds = options.natTimeoutSeconds { natConfig.timeouts = .uniform(seconds: seconds) }
         let nat = try NATTable(configuration: natConfig)
         nat.startPortAllocation(at: Int(SecureRandom.uint32() % UInt32(ports.count)))
-        let throughTun = allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader)
+        let throughTun = options.natEgressThroughTun
+            && allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader)
         return ServerRouter(interface: interface, nat: nat,
                             rawIPv4: throughTun ? nil : try RawSocket(ipv6: false, kind: .send),
                             rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),

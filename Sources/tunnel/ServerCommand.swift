@@ -40,6 +40,10 @@ struct ServerCommand: ParsableCommand {
                                valueName: "low-high"))
     var natPorts: String?
 
+    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it).",
+                               valueName: "tun|socket"))
+    var natEgress: String = "tun"
+
     @Flag(help: "Clients cannot reach each other's tunnel addresses.")
     var isolateClients = false
 
@@ -69,6 +73,11 @@ struct ServerCommand: ParsableCommand {
         options.egress = egress
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
+        switch natEgress {
+        case "tun": options.natEgressThroughTun = true
+        case "socket": options.natEgressThroughTun = false
+        default: throw ValidationFailure("--nat-egress must be tun or socket, not '\(natEgress)'")
+        }
         options.natTimeoutSeconds = testNatTimeout
         options.offloads = try dataPathOptions.offloadsEnabled()
         if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }

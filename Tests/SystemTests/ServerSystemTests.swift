@@ -152,7 +152,13 @@ final class ServerSystemTests: XCTestCase {
         try fragmentsTTLAndIperfThroughTheNAT(offloads: false)
     }
 
-    private func fragmentsTTLAndIperfThroughTheNAT(offloads: Bool) throws {
+    /// Offloads on, but translated packets leave by raw socket (hosts whose FORWARD
+    /// chain drops): the tunnel side keeps its offloads, the NAT's egress is per packet.
+    func testFragmentsTTLAndIperfThroughTheNATWithSocketEgress() throws {
+        try fragmentsTTLAndIperfThroughTheNAT(offloads: true, socketEgress: true)
+    }
+
+    private func fragmentsTTLAndIperfThroughTheNAT(offloads: Bool, socketEgress: Bool = false) throws {
         try requireSystemTestPrerequisites(tools: Self.tools + ["tracepath"], needsTunnelBinary: true)
         let topo = try Topology("""
             client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
@@ -164,7 +170,8 @@ final class ServerSystemTests: XCTestCase {
             """, test: self)
         try topo.run("router", "sysctl", "-qw", "net.ipv4.ip_forward=1")
         let server = try TunnelServerProcess(in: topo, namespace: "server",
-                                             extraArguments: offloads ? [] : ["--offload", "off"])
+                                             extraArguments: (offloads ? [] : ["--offload", "off"])
+                                                 + (socketEgress ? ["--nat-egress", "socket"] : []))
         var lab = Lab(topo: topo, server: server)
         lab.alice = try startAlice(lab)
         _ = try topo.spawn("internet", name: "udp-echo", ["socat", "UDP4-RECVFROM:7777,bind=203.0.113.9,fork", "PIPE"])
@@ -187,6 +194,17 @@ final class ServerSystemTests: XCTestCase {
 
         try topo.assertIperfThroughTunnel(from: "client1", to: "203.0.113.9")
         XCTAssertTrue(server.log.contains(offloads ? "offloads: TUN" : "offloads off"), server.log)
+        let throughTun = offloads && !socketEgress
+        XCTAssertTrue(server.log.contains(throughTun ? "translated packets forwarded from the TUN"
+                                                     : "translated packets sent by raw socket"), server.log)
+        // Through the TUN the NAT's packets are written to it as super-packets; by raw
+        // socket nothing but the clients' own traffic to the server's host is.
+        let written = try topo.tunnelCounters("server", server.interface)["tun_superpackets_written"] ?? 0
+        if throughTun {
+            XCTAssertGreaterThan(written, 0, "iperf3's upload left through the TUN coalesced")
+        } else {
+            XCTAssertEqual(written, 0, "nothing was coalesced into the TUN")
+        }
     }
 
     func testPeersAddedAndRemovedWhileRunning() throws {
