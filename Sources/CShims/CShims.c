@@ -285,10 +285,3 @@ int tunnel_recv_icmp6_with_header(int fd, void *buffer, size_t capacity) {
     memcpy(h + 24, &to, 16);
     return (int)(header + n);
 }
-
-int tunnel_pin_thread_to_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set);
-}

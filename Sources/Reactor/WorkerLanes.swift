@@ -1,7 +1,7 @@
 // Shares one piece of work, cut into items, between the calling thread and worker
 // threads, and returns when every item is done: the data path shares a batch's cipher
 // work out this way. Lane 0 is the caller; each other lane is a long-running block on a
-// serial Dispatch queue of its own, pinned to a CPU, that sleeps on a semaphore.
+// serial Dispatch queue of its own that sleeps on a semaphore.
 //
 // Items are claimed one at a time from a shared counter, so the caller never waits for a
 // worker to wake up: waking a sleeping thread costs 100-150 us on a virtual machine (an
@@ -13,7 +13,6 @@
 // before it sleeps again. The work is a C function and a context pointer, not a closure:
 // handing a closure to other threads allocates on every call, and the data path
 // allocates nothing per packet.
-import CShims
 import Dispatch
 import Foundation
 import Synchronization
@@ -128,7 +127,6 @@ public final class WorkerLanes {
     }
 
     private static func serve(lane: Int, _ shared: Shared) {
-        _ = tunnel_pin_thread_to_cpu(Int32(lane % max(ProcessInfo.processInfo.activeProcessorCount, 1)))
         let worker = shared.workers[lane - 1]
         var seen: UInt64 = 0
         var watch = false

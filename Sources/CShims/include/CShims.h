@@ -68,8 +68,4 @@ int tunnel_raw_icmp_socket(int family);
 /// Returns the total length, 0 when nothing is waiting, or -errno.
 int tunnel_recv_icmp6_with_header(int fd, void *buffer, size_t capacity);
 
-/* Binds the calling thread to one CPU (sched_setaffinity is a GNU extension Swift's
- * Glibc module does not show). Returns 0, or -1 with errno. */
-int tunnel_pin_thread_to_cpu(int cpu);
-
 #endif
