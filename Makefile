@@ -9,7 +9,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke soak
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke soak
 
 all: build
 
