@@ -38,6 +38,21 @@ final class HotPathAllocationTests: XCTestCase {
         }
     }
 
+    static let endpointA = Endpoint("192.0.2.1:51820")!, endpointB = Endpoint("192.0.2.2:51820")!
+    static let now: UInt64 = 1_000_000_000_000
+
+    /// Two devices that are each other's peer (100.64.0.1 and .2), answering through the outputs.
+    static func devices(_ outA: DeviceOutput, _ outB: DeviceOutput) throws -> (WireGuardDevice, WireGuardDevice) {
+        let clock = { TAI64N(unixSeconds: 1_700_000_000, nanoseconds: 0) }
+        let a = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outA, wallClock: clock)
+        let b = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outB, wallClock: clock)
+        a.setPeer(PeerConfiguration(publicKey: b.publicKey, endpoint: endpointB,
+                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.2/32")]), now: now)
+        b.setPeer(PeerConfiguration(publicKey: a.publicKey, endpoint: endpointA,
+                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.1/32")]), now: now)
+        return (a, b)
+    }
+
     /// The counter itself sees allocations (malloc really is interposed in this binary).
     func testCounterSeesAnAllocation() {
         tunnel_allocation_count_start()
@@ -49,15 +64,8 @@ final class HotPathAllocationTests: XCTestCase {
 
     func testSteadyStateSendAndReceiveAllocateNothing() throws {
         let outA = FixedQueueOutput(), outB = FixedQueueOutput()
-        let endpointA = Endpoint("192.0.2.1:51820")!, endpointB = Endpoint("192.0.2.2:51820")!
-        let clock = { TAI64N(unixSeconds: 1_700_000_000, nanoseconds: 0) }
-        let a = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outA, wallClock: clock)
-        let b = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outB, wallClock: clock)
-        let now: UInt64 = 1_000_000_000_000
-        a.setPeer(PeerConfiguration(publicKey: b.publicKey, endpoint: endpointB,
-                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.2/32")]), now: now)
-        b.setPeer(PeerConfiguration(publicKey: a.publicKey, endpoint: endpointA,
-                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.1/32")]), now: now)
+        let (a, b) = try Self.devices(outA, outB)
+        let now = Self.now, endpointA = Self.endpointA, endpointB = Self.endpointB
 
         let aToB = DevicePair.ipv4Packet(from: "100.64.0.1", to: "100.64.0.2", payload: [UInt8](repeating: 7, count: 1200))
         let bToA = DevicePair.ipv4Packet(from: "100.64.0.2", to: "100.64.0.1", payload: [UInt8](repeating: 9, count: 600))
@@ -129,18 +137,11 @@ final class HotPathAllocationTests: XCTestCase {
     /// opens, as the tunnel runs them) allocates nothing either.
     func testSteadyStateBatchesOnTwoCipherLanesAllocateNothing() throws {
         let outA = BatchOutput(), outB = FixedQueueOutput()
-        let endpointA = Endpoint("192.0.2.1:51820")!, endpointB = Endpoint("192.0.2.2:51820")!
-        let clock = { TAI64N(unixSeconds: 1_700_000_000, nanoseconds: 0) }
-        let a = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outA, wallClock: clock)
-        let b = WireGuardDevice(privateKey: X25519.generatePrivateKey(), output: outB, wallClock: clock)
+        let (a, b) = try Self.devices(outA, outB)
+        let now = Self.now, endpointA = Self.endpointA, endpointB = Self.endpointB
         let lanesA = ConcurrentLanes(count: 2), lanesB = ConcurrentLanes(count: 2)
         a.cipherLanes = lanesA
         b.cipherLanes = lanesB
-        let now: UInt64 = 1_000_000_000_000
-        a.setPeer(PeerConfiguration(publicKey: b.publicKey, endpoint: endpointB,
-                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.2/32")]), now: now)
-        b.setPeer(PeerConfiguration(publicKey: a.publicKey, endpoint: endpointA,
-                                    allowedIPs: [try IPPrefix(parsing: "100.64.0.1/32")]), now: now)
         let aToB = DevicePair.ipv4Packet(from: "100.64.0.1", to: "100.64.0.2", payload: [UInt8](repeating: 7, count: 1200))
         let perBatch = 32
 
