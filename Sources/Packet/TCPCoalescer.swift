@@ -1,7 +1,10 @@
 // Receive offload in userspace (GRO) for writes to a TUN opened with IFF_VNET_HDR:
 // in-order TCP segments of one flow are merged into one super-packet that the kernel
 // takes in a single write and splits again only if it must, as Linux's tcp_gro_receive
-// merges them on a NIC's receive path.
+// merges them on a NIC's receive path. With `coalescesUDP` (a TUN that takes USO),
+// consecutive equal-sized UDP datagrams of one flow are merged the same way into a
+// UDP_L4 super-packet, which the kernel splits back into the same datagrams for a
+// socket that did not ask for GRO.
 
 /// Groups packets bound for the TUN and hands them back as writes (a virtio-net header
 /// and a packet). A packet that starts a group stays in the caller's memory; when a
@@ -16,6 +19,8 @@ public final class TCPCoalescer {
     public static let bufferCapacity = Int(UInt16.max)
     /// Groups (super-packets and single packets) held until `flush`.
     public static let entryCapacity = 256
+    /// Datagrams in one UDP super-packet at most (the kernel's UDP_MAX_SEGMENTS is more).
+    public static let maximumUDPSegments = 64
 
     /// IPv4's don't-fragment bit, in the flags byte.
     private static let dontFragmentBit = UInt8(IPv4Header.dontFragmentBit >> 8)
@@ -42,7 +47,11 @@ public final class TCPCoalescer {
     private let entries: UnsafeMutablePointer<Entry>
     private var entryCount = 0
 
-    public init() {
+    /// Whether UDP datagrams are merged too (only for a TUN that granted USO).
+    public let coalescesUDP: Bool
+
+    public init(coalescesUDP: Bool = false) {
+        self.coalescesUDP = coalescesUDP
         buffers = .allocate(byteCount: Self.bufferCount * Self.bufferCapacity, alignment: 8)
         headers = .allocate(byteCount: Self.entryCapacity * VirtioNetHeader.size, alignment: 8)
         plainHeader = .allocate(byteCount: VirtioNetHeader.size, alignment: 8)
@@ -67,10 +76,10 @@ public final class TCPCoalescer {
     /// taking nothing, when it needs a new group and all `entryCapacity` are taken; the
     /// caller then flushes and adds it again.
     public func add(_ packet: UnsafeRawBufferPointer) -> Bool {
-        let segment = Segment(packet)
-        // A fragment of a TCP segment cannot be matched to its flow (its ports may be in
-        // another fragment): nothing between its addresses may merge past it.
-        if segment == nil, Self.mayCarryTCP(packet) { closeGroups(between: packet) }
+        let segment = Segment(packet, udp: coalescesUDP)
+        // A fragment of a segment or datagram cannot be matched to its flow (its ports may
+        // be in another fragment): nothing between its addresses may merge past it.
+        if segment == nil, mayBeMerged(packet) { closeGroups(between: packet) }
         if let segment, let latest = latestEntry(of: segment, in: packet) {
             if join(packet, segment, to: latest) { return true }
         }
@@ -110,17 +119,18 @@ public final class TCPCoalescer {
         return nil
     }
 
-    /// An IPv4 packet of protocol TCP, or an IPv6 one whose first header is TCP or a
-    /// fragment header.
-    private static func mayCarryTCP(_ packet: UnsafeRawBufferPointer) -> Bool {
+    /// An IPv4 packet of a protocol this coalescer merges, or an IPv6 one whose first
+    /// header is such a protocol or a fragment header.
+    private func mayBeMerged(_ packet: UnsafeRawBufferPointer) -> Bool {
         guard let first = packet.first else { return false }
+        func merged(_ number: UInt8) -> Bool { number == IPProtocol.tcp || (coalescesUDP && number == IPProtocol.udp) }
         switch first >> 4 {
         case IPv4Header.version:
-            return packet.count >= IPv4Header.minimumLength && packet[IPv4Header.protocolOffset] == IPProtocol.tcp
+            return packet.count >= IPv4Header.minimumLength && merged(packet[IPv4Header.protocolOffset])
         case IPv6Header.version:
             guard packet.count >= IPv6Header.length else { return false }
             let next = packet[IPv6Header.nextHeaderOffset]
-            return next == IPProtocol.tcp || next == IPProtocol.ipv6Fragment
+            return merged(next) || next == IPProtocol.ipv6Fragment
         default:
             return false
         }
@@ -143,10 +153,11 @@ public final class TCPCoalescer {
         var entry = entries[index]
         guard entry.isOpen, segment.isMergeable, let head = entry.segment,
               Self.mergeable(segment, packet, into: head, entry.packet),
-              segment.sequence == entry.nextSequence,
+              segment.isUDP || segment.sequence == entry.nextSequence,
               Self.continuesIdentification(packet, segment, entry),
               segment.payloadLength <= head.payloadLength,
-              entry.length + segment.payloadLength <= Self.bufferCapacity
+              entry.length + segment.payloadLength <= Self.bufferCapacity,
+              !segment.isUDP || entry.members < Self.maximumUDPSegments
         else { return false }
         guard Self.isIntact(packet, segment) else { return false }
         if entry.members == 1 {
@@ -179,23 +190,32 @@ public final class TCPCoalescer {
         }
         // CHECKSUM_PARTIAL: the field holds the pseudo-header sum, not complemented;
         // the kernel adds the segment's bytes when it checksums or splits it.
-        let pseudo = PseudoHeader.sum(UnsafeRawBufferPointer(packet), protocolNumber: IPProtocol.tcp,
+        let pseudo = PseudoHeader.sum(UnsafeRawBufferPointer(packet), protocolNumber: head.protocolNumber,
                                       transportLength: entry.length - transport)
-        packet.setBE16(pseudo, at: transport + TCPHeader.checksumOffset)
-        let gsoType = head.version == IPv4Header.version ? VirtioNetHeader.gsoTCPv4 : VirtioNetHeader.gsoTCPv6
+        let gsoType: UInt8
+        let checksumOffset: Int
+        if head.isUDP {
+            packet.setBE16(UInt16(entry.length - transport), at: transport + UDPHeader.lengthOffset)
+            gsoType = VirtioNetHeader.gsoUDPL4
+            checksumOffset = UDPHeader.checksumOffset
+        } else {
+            gsoType = head.version == IPv4Header.version ? VirtioNetHeader.gsoTCPv4 : VirtioNetHeader.gsoTCPv6
+            checksumOffset = TCPHeader.checksumOffset
+        }
+        packet.setBE16(pseudo, at: transport + checksumOffset)
         VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: gsoType,
                         headerLength: UInt16(head.payloadOffset), gsoSize: UInt16(head.payloadLength),
-                        checksumStart: UInt16(transport), checksumOffset: UInt16(TCPHeader.checksumOffset))
+                        checksumStart: UInt16(transport), checksumOffset: UInt16(checksumOffset))
             .write(to: header)
         return UnsafeRawBufferPointer(packet)
     }
 
     // MARK: - Comparisons
 
-    /// Same IP version, addresses and ports.
+    /// Same IP version, protocol, addresses and ports.
     private static func sameFlow(_ a: Segment, _ aBytes: UnsafeRawBufferPointer,
                                  _ b: Segment, _ bBytes: UnsafeRawBufferPointer) -> Bool {
-        guard a.version == b.version else { return false }
+        guard a.version == b.version, a.protocolNumber == b.protocolNumber else { return false }
         let addresses = a.version == IPv4Header.version ? PseudoHeader.ipv4AddressesRange : PseudoHeader.ipv6AddressesRange
         return equal(aBytes, addresses, bBytes, addresses.lowerBound)
             && equal(aBytes, a.transportOffset..<(a.transportOffset + portsLength), bBytes, b.transportOffset)
@@ -218,6 +238,8 @@ public final class TCPCoalescer {
                   aBytes[IPv6Header.hopLimitOffset] == bBytes[IPv6Header.hopLimitOffset]
             else { return false }
         }
+        // A UDP header has nothing else to compare: ports are the flow, lengths differ.
+        if a.isUDP { return true }
         let t = a.transportOffset
         let ack = (t + TCPHeader.acknowledgmentOffset)..<(t + TCPHeader.acknowledgmentOffset + acknowledgmentLength)
         let window = (t + TCPHeader.windowOffset)..<(t + TCPHeader.windowOffset + windowLength)
@@ -238,7 +260,7 @@ public final class TCPCoalescer {
         return UInt16(bigEndian: id) == UInt16(bigEndian: first) &+ UInt16(truncatingIfNeeded: entry.members)
     }
 
-    /// Whether the IPv4 header checksum and the TCP checksum hold. Merging hides a bad
+    /// Whether the IPv4 header checksum and the TCP (or UDP) checksum hold. Merging hides a bad
     /// one (the kernel trusts a partial checksum), so only intact segments are merged;
     /// the others are written alone for the kernel to check and drop.
     private static func isIntact(_ packet: UnsafeRawBufferPointer, _ segment: Segment) -> Bool {
@@ -247,9 +269,10 @@ public final class TCPCoalescer {
             let header = UnsafeRawBufferPointer(rebasing: packet[0..<transport])
             guard InternetChecksum.sum(header) == intactSum else { return false }
         }
-        let pseudo = PseudoHeader.sum(packet, protocolNumber: IPProtocol.tcp, transportLength: packet.count - transport)
-        let tcp = UnsafeRawBufferPointer(rebasing: packet[transport..<packet.count])
-        return InternetChecksum.sum(tcp, initial: UInt32(pseudo)) == intactSum
+        let pseudo = PseudoHeader.sum(packet, protocolNumber: segment.protocolNumber,
+                                      transportLength: packet.count - transport)
+        let transportBytes = UnsafeRawBufferPointer(rebasing: packet[transport..<packet.count])
+        return InternetChecksum.sum(transportBytes, initial: UInt32(pseudo)) == intactSum
     }
 
     /// Whether `a[range]` equals the same number of bytes of `b` from `bStart`.

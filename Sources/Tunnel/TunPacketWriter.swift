@@ -1,6 +1,7 @@
 // Packets on their way into the TUN. On a TUN with offloads every write needs a
-// virtio_net_hdr in front, and consecutive TCP segments of one flow are coalesced into
-// one super-packet (userspace GRO) so the kernel's stack handles one packet instead of
+// virtio_net_hdr in front, and consecutive TCP segments of one flow (and, where the TUN
+// takes USO, equal-sized UDP datagrams of one flow) are coalesced into one super-packet
+// (userspace GRO) so the kernel's stack handles one packet instead of
 // dozens. Coalescing holds packets until `flush`, so only packets whose bytes stay put
 // until then may be queued: the ones decrypted in the UDP receive batch, flushed at the
 // end of each batch. Anything else is written at once. Should the kernel refuse a
@@ -26,7 +27,9 @@ final class TunPacketWriter {
         self.tun = tun
         let canTakeSuperPackets = tun.offloads.contains(.checksum)
             && tun.offloads.contains([.tcpIPv4Segmentation, .tcpIPv6Segmentation])
-        coalescer = canTakeSuperPackets ? TCPCoalescer() : nil
+        // UDP super-packets only if the kernel takes them for both IP versions.
+        let takesUDP = tun.offloads.contains([.udpIPv4Segmentation, .udpIPv6Segmentation])
+        coalescer = canTakeSuperPackets ? TCPCoalescer(coalescesUDP: takesUDP) : nil
         noHeader = .allocate(byteCount: VirtioNetHeader.size, alignment: 8)
         VirtioNetHeader.none.write(to: noHeader)
     }

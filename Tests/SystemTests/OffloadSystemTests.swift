@@ -223,6 +223,7 @@ final class OffloadSystemTests: XCTestCase {
             (try? p.topo.run("b", ["ss", "-Huln", "sport = :5002"]))?.contains("5002") == true
         }, "the receiver listens")
         let before = try p.topo.tunnelCounters("a", p.a.interface)
+        let beforeB = try p.topo.tunnelCounters("b", p.b.interface)
         try p.topo.run("a", ["python3", "-c", sender])
         XCTAssertTrue(p.topo.waitUntil(timeout: 15) { !listener.isRunning }, "the receiver finished")
         XCTAssertEqual(listener.log.trimmingCharacters(in: .whitespacesAndNewlines), "\(sends * perSend) \(sends * perSend)",
@@ -232,5 +233,13 @@ final class OffloadSystemTests: XCTestCase {
                        "each send was one UDP super-packet: \(after)")
         XCTAssertEqual((after["tun_segments_made"] ?? 0) - (before["tun_segments_made"] ?? 0), UInt64(sends * perSend),
                        "split into its datagrams: \(after)")
+        // b merged datagrams that arrived together into UDP super-packets for its TUN
+        // (how many depends on how they were batched), and the kernel split them back for
+        // the socket: every datagram above arrived whole and on its own.
+        let afterB = try p.topo.tunnelCounters("b", p.b.interface)
+        XCTAssertGreaterThan((afterB["tun_superpackets_written"] ?? 0) - (beforeB["tun_superpackets_written"] ?? 0), 0,
+                             "b wrote UDP super-packets: \(afterB)")
+        XCTAssertGreaterThan((afterB["tun_packets_coalesced"] ?? 0) - (beforeB["tun_packets_coalesced"] ?? 0), 0,
+                             "\(afterB)")
     }
 }
