@@ -11,7 +11,7 @@ enum OffloadFuzzer {
     static let segmentCapacity = 1500
     static let segmentBuffer = UnsafeMutableRawBufferPointer.allocate(
         byteCount: OffloadSegmenter.maximumSegments * segmentCapacity, alignment: 16)
-    static let coalescer = TCPCoalescer()
+    static let coalescer = PacketCoalescer(coalescesUDP: true)
 
     static func run(_ input: UnsafeRawBufferPointer) {
         guard let header = VirtioNetHeader(reading: input) else { return }

@@ -14,7 +14,7 @@ import Reactor
 final class TunPacketWriter {
     private let tun: TunDevice
     /// Nil without offloads: packets are written one by one, bare.
-    private let coalescer: TCPCoalescer?
+    private let coalescer: PacketCoalescer?
     private let noHeader: UnsafeMutableRawBufferPointer
     /// Set once the kernel refused a super-packet: from then on packets go one by one.
     private var coalescingRefused = false
@@ -29,7 +29,7 @@ final class TunPacketWriter {
             && tun.offloads.contains([.tcpIPv4Segmentation, .tcpIPv6Segmentation])
         // UDP super-packets only if the kernel takes them for both IP versions.
         let takesUDP = tun.offloads.contains([.udpIPv4Segmentation, .udpIPv6Segmentation])
-        coalescer = canTakeSuperPackets ? TCPCoalescer(coalescesUDP: takesUDP) : nil
+        coalescer = canTakeSuperPackets ? PacketCoalescer(coalescesUDP: takesUDP) : nil
         noHeader = .allocate(byteCount: VirtioNetHeader.size, alignment: 8)
         VirtioNetHeader.none.write(to: noHeader)
     }
@@ -89,7 +89,7 @@ final class TunPacketWriter {
     private func writeSplit(header: UnsafeRawBufferPointer, packet: UnsafeRawBufferPointer) {
         coalescingRefused = true
         counts.tunSuperPacketsRefused &+= 1
-        let buffer = splitBuffer ?? .allocate(byteCount: TCPCoalescer.bufferCapacity, alignment: 16)
+        let buffer = splitBuffer ?? .allocate(byteCount: PacketCoalescer.bufferCapacity, alignment: 16)
         splitBuffer = buffer
         guard let virtio = VirtioNetHeader(reading: header),
               let plan = try? OffloadSegmenter.plan(virtio, packet: packet, segmentCapacity: buffer.count) else {

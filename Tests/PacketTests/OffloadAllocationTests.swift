@@ -21,7 +21,7 @@ final class OffloadAllocationTests: XCTestCase {
         let read = pinned.pin(superPacket)
         let slots = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.segmentsPerRead * Self.slotSize, alignment: 16)
         defer { slots.deallocate() }
-        let coalescer = TCPCoalescer()
+        let coalescer = PacketCoalescer()
 
         var segments = 0, superPackets = 0, written = 0
         tunnel_allocation_count_start()

@@ -22,7 +22,7 @@ final class OffloadRoundTripTests: XCTestCase {
             let transport = version == .v4 ? 20 : 40
             let headerLength = transport + 20 + tcp.options.count
             let gsoSize = Int.random(in: 1...(Self.capacity - headerLength), using: &rng)
-            let maximumPayload = min(Int(UInt16.max) - headerLength, TCPCoalescer.entryCapacity * gsoSize)
+            let maximumPayload = min(Int(UInt16.max) - headerLength, PacketCoalescer.entryCapacity * gsoSize)
             let payload = B.pattern(Int.random(in: 1...maximumPayload, using: &rng), seed: round)
             let original = B.tcp(version, payload: payload, tcp: tcp, ip: ip)
             let superPacket = B.partial(original, proto: IPProtocol.tcp)
@@ -33,7 +33,7 @@ final class OffloadRoundTripTests: XCTestCase {
                 checksumStart: UInt16(transport), checksumOffset: UInt16(TCPHeader.checksumOffset))
             let segments = try split(header, superPacket)
             let pinned = PinnedPackets()
-            let coalescer = TCPCoalescer()
+            let coalescer = PacketCoalescer()
             for segment in segments { XCTAssertTrue(coalescer.add(pinned.pin(segment))) }
             var writes: [(VirtioNetHeader, [UInt8])] = []
             coalescer.flush { h, p in writes.append((VirtioNetHeader(reading: h)!, Array(p))) }

@@ -33,7 +33,7 @@ final class TCPCoalescerTests: XCTestCase {
         }
     }
 
-    private func coalesce(_ packets: [[UInt8]], into coalescer: TCPCoalescer = TCPCoalescer(),
+    private func coalesce(_ packets: [[UInt8]], into coalescer: PacketCoalescer = PacketCoalescer(),
                           file: StaticString = #filePath, line: UInt = #line) -> [Write] {
         let pinned = PinnedPackets()
         for packet in packets {
@@ -42,7 +42,7 @@ final class TCPCoalescerTests: XCTestCase {
         return flush(coalescer)
     }
 
-    private func flush(_ coalescer: TCPCoalescer) -> [Write] {
+    private func flush(_ coalescer: PacketCoalescer) -> [Write] {
         var writes: [Write] = []
         coalescer.flush { header, packet in
             XCTAssertEqual(header.count, VirtioNetHeader.size)
@@ -68,7 +68,7 @@ final class TCPCoalescerTests: XCTestCase {
 
     private func checkInOrderRun(_ version: IPVersion) throws {
         let members = stream(version, count: 6, lastSize: 400, lastFlags: [.ack, .psh])
-        let coalescer = TCPCoalescer()
+        let coalescer = PacketCoalescer()
         let writes = coalesce(members, into: coalescer)
         XCTAssertEqual(writes.count, 1)
         XCTAssertEqual(coalescer.coalescedPackets, 5)
@@ -236,14 +236,14 @@ final class TCPCoalescerTests: XCTestCase {
     }
 
     func testWithoutFreeBufferPacketsStayAlone() throws {
-        let flows = (0..<(TCPCoalescer.bufferCount + 1)).map { stream(.v6, count: 2, port: 41000 + UInt16($0)) }
-        let coalescer = TCPCoalescer()
+        let flows = (0..<(PacketCoalescer.bufferCount + 1)).map { stream(.v6, count: 2, port: 41000 + UInt16($0)) }
+        let coalescer = PacketCoalescer()
         let writes = coalesce(flows.flatMap { $0 }, into: coalescer)
-        XCTAssertEqual(writes.count, TCPCoalescer.bufferCount + 2)
-        guard writes.count == TCPCoalescer.bufferCount + 2 else { return }
-        for flow in 0..<TCPCoalescer.bufferCount { try assertSuperPacket(writes[flow], of: flows[flow]) }
-        XCTAssertEqual(Array(writes[TCPCoalescer.bufferCount...]), singles(flows[TCPCoalescer.bufferCount]))
-        XCTAssertEqual(coalescer.coalescedPackets, UInt64(TCPCoalescer.bufferCount))
+        XCTAssertEqual(writes.count, PacketCoalescer.bufferCount + 2)
+        guard writes.count == PacketCoalescer.bufferCount + 2 else { return }
+        for flow in 0..<PacketCoalescer.bufferCount { try assertSuperPacket(writes[flow], of: flows[flow]) }
+        XCTAssertEqual(Array(writes[PacketCoalescer.bufferCount...]), singles(flows[PacketCoalescer.bufferCount]))
+        XCTAssertEqual(coalescer.coalescedPackets, UInt64(PacketCoalescer.bufferCount))
         // Flushing frees the buffers.
         let again = coalesce(flows[0], into: coalescer)
         XCTAssertEqual(again.count, 1)
@@ -251,24 +251,24 @@ final class TCPCoalescerTests: XCTestCase {
 
     func testFullEntryTableRefusesNewGroupsUntilFlushed() throws {
         let pinned = PinnedPackets()
-        let coalescer = TCPCoalescer()
-        let flows = (0...TCPCoalescer.entryCapacity).map { stream(.v4, count: 2, port: 20000 + UInt16($0)) }
+        let coalescer = PacketCoalescer()
+        let flows = (0...PacketCoalescer.entryCapacity).map { stream(.v4, count: 2, port: 20000 + UInt16($0)) }
         for flow in flows.dropLast() { XCTAssertTrue(coalescer.add(pinned.pin(flow[0]))) }
-        let refused = pinned.pin(flows[TCPCoalescer.entryCapacity][0])
-        XCTAssertFalse(coalescer.add(refused), "entry \(TCPCoalescer.entryCapacity + 1)")
+        let refused = pinned.pin(flows[PacketCoalescer.entryCapacity][0])
+        XCTAssertFalse(coalescer.add(refused), "entry \(PacketCoalescer.entryCapacity + 1)")
         XCTAssertTrue(coalescer.add(pinned.pin(flows[0][1])), "joining needs no new entry")
         let writes = flush(coalescer)
-        XCTAssertEqual(writes.count, TCPCoalescer.entryCapacity)
-        guard writes.count == TCPCoalescer.entryCapacity else { return }
+        XCTAssertEqual(writes.count, PacketCoalescer.entryCapacity)
+        guard writes.count == PacketCoalescer.entryCapacity else { return }
         try assertSuperPacket(writes[0], of: flows[0])
-        XCTAssertEqual(Array(writes[1...]), singles(flows[1..<TCPCoalescer.entryCapacity].map { $0[0] }))
+        XCTAssertEqual(Array(writes[1...]), singles(flows[1..<PacketCoalescer.entryCapacity].map { $0[0] }))
         XCTAssertTrue(coalescer.add(refused))
-        XCTAssertEqual(flush(coalescer), singles([flows[TCPCoalescer.entryCapacity][0]]))
+        XCTAssertEqual(flush(coalescer), singles([flows[PacketCoalescer.entryCapacity][0]]))
     }
 
     func testGroupOfOneIsWrittenFromTheCallersMemory() {
         let pinned = PinnedPackets()
-        let coalescer = TCPCoalescer()
+        let coalescer = PacketCoalescer()
         let packet = pinned.pin(stream(.v4, count: 1)[0])
         XCTAssertTrue(coalescer.add(packet))
         var written: UnsafeRawBufferPointer?

@@ -19,7 +19,7 @@ final class UDPCoalescingTests: XCTestCase {
 
     private func coalesce(_ packets: [[UInt8]], udp: Bool = true) -> [(header: VirtioNetHeader, packet: [UInt8])] {
         let pinned = PinnedPackets()
-        let coalescer = TCPCoalescer(coalescesUDP: udp)
+        let coalescer = PacketCoalescer(coalescesUDP: udp)
         for packet in packets { XCTAssertTrue(coalescer.add(pinned.pin(packet))) }
         var writes: [(VirtioNetHeader, [UInt8])] = []
         coalescer.flush { header, packet in writes.append((VirtioNetHeader(reading: header)!, Array(packet))) }
@@ -86,12 +86,12 @@ final class UDPCoalescingTests: XCTestCase {
     }
 
     func testAGroupStopsAtTheSegmentLimit() throws {
-        let count = TCPCoalescer.maximumUDPSegments + 3
+        let count = PacketCoalescer.maximumUDPSegments + 3
         let run = datagrams(.v4, sizes: [Int](repeating: 500, count: count))
         let writes = coalesce(run)
         XCTAssertEqual(writes.count, 2)
         guard writes.count == 2 else { return }
-        XCTAssertTrue(try split(writes[0].header, writes[0].packet) == Array(run[..<TCPCoalescer.maximumUDPSegments]))
+        XCTAssertTrue(try split(writes[0].header, writes[0].packet) == Array(run[..<PacketCoalescer.maximumUDPSegments]))
         // The second group starts with an id the kernel would count from anew.
         XCTAssertEqual(try split(writes[1].header, writes[1].packet).count, 3)
     }

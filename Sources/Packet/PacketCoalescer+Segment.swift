@@ -1,7 +1,7 @@
-// What TCPCoalescer reads from a TCP packet (or a UDP datagram, when the TUN takes UDP
+// What PacketCoalescer reads from a TCP packet (or a UDP datagram, when the TUN takes UDP
 // super-packets) to decide whether it may be merged.
 
-extension TCPCoalescer {
+extension PacketCoalescer {
     /// A TCP packet's layout and the fields GRO compares. Built for every TCP packet
     /// whose header can be found, mergeable or not, so that a packet that cannot be
     /// merged still keeps its flow's later packets behind it. With `udp`, the same for

@@ -1,7 +1,7 @@
-// One group in TCPCoalescer: a single packet in the caller's memory, or a super-packet
+// One group in PacketCoalescer: a single packet in the caller's memory, or a super-packet
 // being built in one of the coalescer's buffers.
 
-extension TCPCoalescer {
+extension PacketCoalescer {
     struct Entry {
         /// The group's bytes so far: the caller's packet, or the buffer's filled prefix.
         var packet: UnsafeRawBufferPointer

@@ -12,7 +12,7 @@
 /// nothing after `init`.
 ///
 /// Not thread-safe: all state belongs to the queue that writes the TUN (the reactor's).
-public final class TCPCoalescer {
+public final class PacketCoalescer {
     /// Super-packets being built at once; a group finding none free is not merged.
     public static let bufferCount = 16
     /// The largest IP packet a length field can describe.
