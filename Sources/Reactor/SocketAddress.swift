@@ -31,6 +31,20 @@ public struct SocketAddress: Equatable, Sendable, CustomStringConvertible {
         storage = sa
     }
 
+    /// A plain AF_INET address (in the same storage), for an IPv4-only socket such as a
+    /// raw one, which refuses v4-mapped IPv6.
+    @inline(__always)
+    public init(ipv4Only address: IPv4Address) {
+        var sa = sockaddr_in6()
+        withUnsafeMutableBytes(of: &sa) { raw in
+            raw.withMemoryRebound(to: sockaddr_in.self) { sin in
+                sin[0].sin_family = sa_family_t(AF_INET)
+                sin[0].sin_addr.s_addr = address.value.bigEndian
+            }
+        }
+        storage = sa
+    }
+
     public var endpoint: Endpoint {
         var s = storage
         let addr = withUnsafeBytes(of: &s.sin6_addr) { raw -> IPAddress in

@@ -8,4 +8,6 @@ public protocol PacketRouter: AnyObject {
     /// A packet read from the TUN at `buffer[WireGuardDevice.headroom ..< + length]`
     /// (client default: encrypt it to the peer its destination belongs to).
     func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64)
+    /// The receive batch is done: send what was queued from its buffers.
+    func flushQueued()
 }

@@ -2,7 +2,8 @@
 //   from a client: to another client (unless isolated), to the server itself (the
 //     tunnel subnet), or out to the internet through the userspace NAT and then the TUN,
 //     where the kernel forwards it like any routed packet (coalesced into super-packets
-//     with offloads; without them, a raw socket sends each); routed mode: the TUN;
+//     with offloads; without them, a raw socket sends them, a receive batch's in one
+//     sendmmsg); routed mode: the TUN;
 //   from the TUN or the raw ICMP sockets: replies to the NAT's address go back through
 //     the NAT to their client; anything else is cryptokey-routed to a client.
 // Like a router it decrements TTL and answers an expired one with ICMP time exceeded.
@@ -130,8 +131,16 @@ public final class ServerRouter: PacketRouter {
             interface.queueForTun(UnsafeRawBufferPointer(ip.bytes))
             return
         }
-        let raw = ip.version == .v4 ? rawIPv4 : rawIPv6
-        if raw?.send(UnsafeRawBufferPointer(ip.bytes), to: ip.destination) != true { counters.rawSendFailures &+= 1 }
+        // The packet sits in the receive batch's buffer: it goes with the batch (flushQueued).
+        guard let raw = ip.version == .v4 ? rawIPv4 : rawIPv6 else {
+            counters.rawSendFailures &+= 1
+            return
+        }
+        counters.rawSendFailures &+= UInt64(raw.queue(UnsafeRawBufferPointer(ip.bytes), to: ip.destination))
+    }
+
+    public func flushQueued() {
+        counters.rawSendFailures &+= UInt64((rawIPv4?.flush() ?? 0) + (rawIPv6?.flush() ?? 0))
     }
 
     /// A router hop: TTL 1 or 0 ends here with an ICMP time exceeded to the sender;

@@ -206,6 +206,7 @@ public final class TunnelInterface: DeviceOutput {
             }
             // The batch's buffers are reused by the next receive: what waits on them goes now.
             device.completeReceives()
+            router?.flushQueued()
             tunWriter.flush()
             if count < batch.capacity { return }
         }
