@@ -40,7 +40,7 @@ public final class RawSocket {
     @inline(__always)
     @discardableResult
     public func queue(_ packet: UnsafeRawBufferPointer, to destination: IPAddress) -> Int {
-        guard let queued else { return send(packet, to: destination) ? 0 : 1 }
+        guard let queued else { preconditionFailure("only a raw socket of kind .send sends") }
         var dropped = 0
         if queued.isFull { dropped = flush() }
         switch destination {
@@ -58,32 +58,6 @@ public final class RawSocket {
     }
 
     deinit { close() }
-
-    /// Sends a whole IP packet to its destination; false if the kernel refused it.
-    @inline(__always)
-    @discardableResult
-    public func send(_ packet: UnsafeRawBufferPointer, to destination: IPAddress) -> Bool {
-        switch destination {
-        case .v4(let a):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_addr.s_addr = a.value.bigEndian
-            return withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, packet.baseAddress, packet.count, Int32(MSG_DONTWAIT), $0,
-                           socklen_t(MemoryLayout<sockaddr_in>.size)) == packet.count
-                }
-            }
-        case .v6(let a):
-            var sa = SocketAddress(Endpoint(address: .v6(a), port: 0)).storage
-            return withUnsafePointer(to: &sa) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, packet.baseAddress, packet.count, Int32(MSG_DONTWAIT), $0,
-                           socklen_t(MemoryLayout<sockaddr_in6>.size)) == packet.count
-                }
-            }
-        }
-    }
 
     /// Receives one ICMP packet with its IP header into `buffer`; nil when none is waiting.
     public func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
