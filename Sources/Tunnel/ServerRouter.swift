@@ -24,6 +24,8 @@ public final class ServerRouter: PacketRouter {
         /// ICMP copies from the raw sockets that belong to no mapping (the host's own
         /// ping or traceroute): ignored, the kernel handles its original.
         public var foreignICMP: UInt64 = 0
+        /// Replies read from the TUN as super-packets and translated once, whole.
+        public var superPacketsTranslated: UInt64 = 0
     }
 
     /// Where a packet to the egress address came from, which decides what happens to
@@ -175,6 +177,26 @@ public final class ServerRouter: PacketRouter {
         }
     }
 
+    /// A reply to the NAT is translated once for all its segments: they copy its rewritten
+    /// headers, and the segmenter computes every checksum anew, so the partial checksum
+    /// the incremental update leaves in the super-packet never leaves the process.
+    public func routeSuperPacketFromTun(_ packet: UnsafeMutableRawBufferPointer, now: UInt64) -> SuperPacketRoute {
+        guard let nat, let ip = IPPacket(buffer: packet, length: packet.count), isForEgress(ip.destination) else {
+            return .eachSegment
+        }
+        switch nat.translateInbound(ip, now: now) {
+        case .deliver:
+            counters.superPacketsTranslated &+= 1
+            return .toPeer
+        case .drop:
+            if returnsToKernel(ip) {
+                counters.returnedToKernel &+= 1
+                return .toKernel
+            }
+            return .dropped
+        }
+    }
+
     /// An ICMP message from a raw socket, at `buffer[headroom...]`.
     public func routeFromRawICMP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
         guard let ip = packet(in: buffer, length: length), isForEgress(ip.destination) else { return }
@@ -201,14 +223,18 @@ public final class ServerRouter: PacketRouter {
         case .drop where arrival == .rawCopy:
             counters.foreignICMP &+= 1
         case .drop:
-            // Fragments of the host's own UDP were diverted with ours (the rules cannot
-            // tell them apart): give them back to the kernel to reassemble. Packets to NAT
-            // ports stay dropped, silently, as a NAT must.
-            if ip.hasTransportHeader == false || !isNATPort(ip.destinationPort) {
+            if returnsToKernel(ip) {
                 counters.returnedToKernel &+= 1
                 interface.writeToTun(UnsafeRawBufferPointer(ip.bytes))
             }
         }
+    }
+
+    /// Fragments of the host's own UDP are diverted with ours (the rules cannot tell them
+    /// apart), and so is the host's own traffic to ports outside the NAT's: the kernel
+    /// gets them back. Packets to NAT ports stay dropped, silently, as a NAT must.
+    private func returnsToKernel(_ ip: IPPacket) -> Bool {
+        ip.hasTransportHeader == false || !isNATPort(ip.destinationPort)
     }
 
     private func isNATPort(_ port: UInt16?) -> Bool {

@@ -40,12 +40,15 @@ final class TunSuperPacketReader {
 
     deinit { buffer.deallocate() }
 
-    /// Reads one packet and hands each resulting packet to `deliver(buffer, length)`,
+    /// Reads one packet and hands each resulting packet to `deliver(buffer, length, route)`,
     /// the packet at `buffer[headroom...]`. `slot()` gives the buffer for the next one;
-    /// it is called once per packet, right before it is built.
+    /// it is called once per packet, right before it is built. A super-packet is first
+    /// shown whole to `route`, which may rewrite its headers and decides for all of its
+    /// segments; a packet read alone is delivered as `.eachSegment`.
     @inline(__always)
     func readOnce(slot: () -> UnsafeMutableRawBufferPointer,
-                  deliver: (UnsafeMutableRawBufferPointer, Int) -> Void) throws -> Outcome {
+                  route: (UnsafeMutableRawBufferPointer) -> SuperPacketRoute,
+                  deliver: (UnsafeMutableRawBufferPointer, Int, SuperPacketRoute) -> Void) throws -> Outcome {
         let space = UnsafeMutableRawBufferPointer(
             rebasing: buffer[Self.headerStart..<(buffer.count - WireGuardDevice.tailroom)])
         guard let n = try tun.read(into: space) else { return .empty }
@@ -59,19 +62,23 @@ final class TunSuperPacketReader {
             if header.segmentationType == VirtioNetHeader.gsoNone && length > segmentCapacity {
                 // Bigger than a slot (the MTU grew after start): finish it where it lies.
                 try OffloadSegmenter.completeChecksum(header, in: packet)
-                deliver(buffer, length)
+                deliver(buffer, length, .eachSegment)
                 return .handled
             }
             let plan = try OffloadSegmenter.plan(header, packet: UnsafeRawBufferPointer(packet),
                                                  segmentCapacity: segmentCapacity)
+            var decided = SuperPacketRoute.eachSegment
             if plan.count > 1 {
                 counts.tunSuperPacketsRead &+= 1
+                // The plan holds offsets only: rewriting addresses and ports keeps it valid.
+                decided = route(packet)
+                if case .dropped = decided { return .handled }
                 counts.tunSegmentsMade &+= UInt64(plan.count)
             }
             for i in 0..<plan.count {
                 let target = slot()
                 let room = UnsafeMutableRawBufferPointer(rebasing: target[Self.packetStart..<(Self.packetStart + segmentCapacity)])
-                deliver(target, plan.writeSegment(i, from: UnsafeRawBufferPointer(packet), into: room))
+                deliver(target, plan.writeSegment(i, from: UnsafeRawBufferPointer(packet), into: room), decided)
             }
         } catch {
             counts.tunOffloadRejected &+= 1

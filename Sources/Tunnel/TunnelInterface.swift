@@ -166,11 +166,28 @@ public final class TunnelInterface: DeviceOutput {
             let outcome = try reader.readOnce(slot: {
                 if outgoing.isFull { flushOutgoing() }
                 return outgoing.nextSlot
-            }, deliver: { buffer, length in
+            }, route: { packet in
+                router?.routeSuperPacketFromTun(packet, now: now) ?? .eachSegment
+            }, deliver: { buffer, length, route in
                 packets += 1
-                routeFromTun(buffer, length: length, now: now)
+                routeSegment(buffer, length: length, route: route, now: now)
             })
             if case .empty = outcome { return }
+        }
+    }
+
+    @inline(__always)
+    private func routeSegment(_ slot: UnsafeMutableRawBufferPointer, length: Int, route: SuperPacketRoute, now: UInt64) {
+        switch route {
+        case .eachSegment:
+            routeFromTun(slot, length: length, now: now)
+        case .toPeer:
+            device.sendPacket(in: slot, length: length, now: now)
+        case .toKernel:
+            let start = WireGuardDevice.headroom
+            writeToTun(UnsafeRawBufferPointer(rebasing: slot[start..<(start + length)]))
+        case .dropped:
+            break
         }
     }
 

@@ -193,17 +193,27 @@ final class ServerSystemTests: XCTestCase {
         XCTAssertTrue(trace.contains("198.51.100.254") && trace.contains("203.0.113.9"), trace)
 
         try topo.assertIperfThroughTunnel(from: "client1", to: "203.0.113.9")
+        try topo.assertIperfThroughTunnel(from: "client1", to: "203.0.113.9", reverse: true)
         XCTAssertTrue(server.log.contains(offloads ? "offloads: TUN" : "offloads off"), server.log)
         let throughTun = offloads && !socketEgress
         XCTAssertTrue(server.log.contains(throughTun ? "translated packets forwarded from the TUN"
                                                      : "translated packets sent by raw socket"), server.log)
         // Through the TUN the NAT's packets are written to it as super-packets; by raw
         // socket nothing but the clients' own traffic to the server's host is.
-        let written = try topo.tunnelCounters("server", server.interface)["tun_superpackets_written"] ?? 0
+        let counters = try topo.tunnelCounters("server", server.interface)
+        let written = counters["tun_superpackets_written"] ?? 0
         if throughTun {
             XCTAssertGreaterThan(written, 0, "iperf3's upload left through the TUN coalesced")
         } else {
             XCTAssertEqual(written, 0, "nothing was coalesced into the TUN")
+        }
+        // The download's replies reach the TUN as super-packets (the internet host's TSO
+        // survives forwarding) and are translated whole, whichever way the upload leaves.
+        let translatedWhole = counters["router_superpackets_translated"] ?? 0
+        if offloads {
+            XCTAssertGreaterThan(translatedWhole, 0, "replies were translated once per super-packet: \(counters)")
+        } else {
+            XCTAssertEqual(translatedWhole, 0, "no super-packets without offloads: \(counters)")
         }
     }
 
