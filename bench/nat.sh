@@ -134,10 +134,11 @@ wait_sockets() {
 }
 
 # The same as setup_nat_tunnel, with wireguard-go on every side and the kernel
-# forwarding and NATing in the server's namespace (nftables masquerade; without `nft`
-# the internet host routes the tunnel subnet back instead, and the run says so).
+# forwarding and NATing in the server's namespace (nftables masquerade, by `nft` or,
+# without it, by nft_masquerade.py over nfnetlink; if both fail the internet host routes
+# the tunnel subnet back instead, and the run says so).
 setup_nat_wireguard_go() {
-    local dir=$1 c ns ifname peers=()
+    local dir=$1 c ns ifname peers=() masq_err
     command -v wireguard-go >/dev/null && command -v wg >/dev/null || {
         NAT_WHY="wireguard-go or wg not installed (make deps)"; return 1; }
     NAT_PIDS=()
@@ -179,11 +180,12 @@ setup_nat_wireguard_go() {
                 '{ type nat hook postrouting priority 100 ; }' \
             && ip netns exec "$NS_S" nft add rule ip nat postrouting oifname "$WAN_IF" masquerade \
             || { NAT_WHY="nft masquerade rule failed"; return 1; }
-    else
+    elif ! masq_err=$(ip netns exec "$NS_S" python3 "$BENCH_DIR/nft_masquerade.py" --oifname "$WAN_IF" 2>&1); then
+        local why="nft missing and nft_masquerade.py failed (${masq_err:-no message}): routed without NAT"
         ip -n "$NS_I" route add 100.64.0.0/24 via "$WAN_S" || { NAT_WHY="route back failed"; return 1; }
-        want nat && record "nat/wireguard-go" note "nft missing (make deps): routed without NAT"
-        want two-clients && record "two-clients/wireguard-go" note "nft missing (make deps): routed without NAT"
-        log "nat/wireguard-go: nft missing (make deps): the internet host routes back, no NAT"
+        want nat && record "nat/wireguard-go" note "$why"
+        want two-clients && record "two-clients/wireguard-go" note "$why"
+        log "nat/wireguard-go: $why; the internet host routes back"
     fi
     for c in $(nat_clients); do
         wait_nat_ping "$c" "${NAT_PIDS[@]}" || {
