@@ -252,11 +252,12 @@ public final class TunnelInterface: DeviceOutput {
     /// handshake queue.
     @inline(__always)
     private func receiveOne(_ buffer: UnsafeMutableRawBufferPointer, length: Int, from source: Endpoint, now: UInt64) {
-        guard length > 0, buffer[0] != MessageType.transportData.rawValue, let wakeup = handshakeWakeup else {
+        let datagram = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+        guard length > 0, MessageType.of(datagram) != .transportData, let wakeup = handshakeWakeup else {
             device.receiveDatagram(in: buffer, length: length, from: source, now: now, deferringDecryption: true)
             return
         }
-        if handshakes.push(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), from: source) {
+        if handshakes.push(datagram, from: source) {
             wakeup.add(data: 1)
         } else if length > HandshakeBacklog.slotSize {
             // Too long for any handshake message: the device drops and counts it.

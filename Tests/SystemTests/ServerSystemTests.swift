@@ -328,6 +328,16 @@ extension ServerSystemTests {
         })
         let foreign = try read(seen, filter: "ip6 and not icmp6 and not src host 2001:db8:200::1 and not src host 2001:db8:200::2")
         XCTAssertEqual(foreign, [], "the internet host sees only the server's IPv6 address")
+
+        // A TCP download over IPv6: with offloads its replies are translated whole.
+        _ = try topo.spawn("internet", name: "iperf3", ["iperf3", "-s", "--forceflush"])
+        try topo.assertIperfThroughTunnel(from: "client1", to: "2001:db8:200::2", reverse: true)
+        let translatedWhole = try topo.tunnelCounters("server", server.interface)["router_superpackets_translated"] ?? 0
+        if offloads {
+            XCTAssertGreaterThan(translatedWhole, 0, "IPv6 replies were translated once per super-packet")
+        } else {
+            XCTAssertEqual(translatedWhole, 0, "no super-packets without offloads")
+        }
     }
 
     func testRoutedModeWithoutNAT() throws {
