@@ -210,11 +210,23 @@ public final class TunnelInterface: DeviceOutput {
     }
 
     private func drainUDP() {
+        guard drainUDPBatches() > 0 else { return }
+        // What was just written to the TUN is often answered before the write returns: a
+        // local ping reply, TCP acknowledgements, or a forwarded packet's reply over veth,
+        // all done by the kernel inside the write. Reading it now saves the TUN source's
+        // wakeup, a hand-off from libdispatch's event thread that costs ~60 us of every
+        // round trip (Docs/performance.md, "Latency"); when nothing came, it costs one read.
+        drainTun()
+    }
+
+    /// Reads and handles datagram batches until none is waiting or the wakeup's share is
+    /// used; returns how many datagrams were handled.
+    private func drainUDPBatches() -> Int {
         let now = SystemClock.monotonicNanoseconds()
         var datagrams = 0
         for _ in 0..<TunnelInterface.udpBatches where datagrams < TunnelInterface.packetsPerWakeup {
             let count = udp.receive(into: batch)
-            guard count > 0 else { return }
+            guard count > 0 else { return datagrams }
             for i in 0..<count where !batch.wasTruncated(i) {
                 let segment = batch.segmentSize(i)
                 datagrams += segment > 0 ? (batch.length(i) + segment - 1) / segment : 1
@@ -225,8 +237,9 @@ public final class TunnelInterface: DeviceOutput {
             device.completeReceives()
             router?.flushQueued()
             tunWriter.flush()
-            if count < batch.capacity { return }
+            if count < batch.capacity { return datagrams }
         }
+        return datagrams
     }
 
     /// One received datagram, or several the kernel coalesced (each `segmentSize` long,
