@@ -171,7 +171,7 @@ public final class ServerRouter: PacketRouter {
 
     public func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
         if nat != nil, let ip = packet(in: buffer, length: length), isForEgress(ip.destination) {
-            translateBack(ip, arrival: .diverted, buffer: buffer, now: now)
+            forward(ip, buffer: buffer, translateBack(ip, arrival: .diverted, now: now), now: now)
         } else {
             device.sendPacket(in: buffer, length: length, now: now)
         }
@@ -181,26 +181,18 @@ public final class ServerRouter: PacketRouter {
     /// headers, and the segmenter computes every checksum anew, so the partial checksum
     /// the incremental update leaves in the super-packet never leaves the process.
     public func routeSuperPacketFromTun(_ packet: UnsafeMutableRawBufferPointer, now: UInt64) -> SuperPacketRoute {
-        guard let nat, let ip = IPPacket(buffer: packet, length: packet.count), isForEgress(ip.destination) else {
+        guard nat != nil, let ip = IPPacket(buffer: packet, length: packet.count), isForEgress(ip.destination) else {
             return .eachSegment
         }
-        switch nat.translateInbound(ip, now: now) {
-        case .deliver:
-            counters.superPacketsTranslated &+= 1
-            return .toPeer
-        case .drop:
-            if returnsToKernel(ip) {
-                counters.returnedToKernel &+= 1
-                return .toKernel
-            }
-            return .dropped
-        }
+        let route = translateBack(ip, arrival: .diverted, now: now)
+        if case .toPeer = route { counters.superPacketsTranslated &+= 1 }
+        return route
     }
 
     /// An ICMP message from a raw socket, at `buffer[headroom...]`.
     public func routeFromRawICMP(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
         guard let ip = packet(in: buffer, length: length), isForEgress(ip.destination) else { return }
-        translateBack(ip, arrival: .rawCopy, buffer: buffer, now: now)
+        forward(ip, buffer: buffer, translateBack(ip, arrival: .rawCopy, now: now), now: now)
     }
 
     private func packet(in buffer: UnsafeMutableRawBufferPointer, length: Int) -> IPPacket? {
@@ -215,18 +207,30 @@ public final class ServerRouter: PacketRouter {
         }
     }
 
-    private func translateBack(_ ip: IPPacket, arrival: Arrival, buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
-        guard let nat else { return }
+    /// Passes a packet to the egress address back through the NAT, in place, and says
+    /// where it goes now; one decision for a packet and for a whole super-packet alike.
+    private func translateBack(_ ip: IPPacket, arrival: Arrival, now: UInt64) -> SuperPacketRoute {
+        guard let nat else { return .dropped }
         switch nat.translateInbound(ip, now: now) {
         case .deliver:
-            device.sendPacket(in: buffer, length: ip.length, now: now)
+            return .toPeer
         case .drop where arrival == .rawCopy:
             counters.foreignICMP &+= 1
+            return .dropped
+        case .drop where returnsToKernel(ip):
+            counters.returnedToKernel &+= 1
+            return .toKernel
         case .drop:
-            if returnsToKernel(ip) {
-                counters.returnedToKernel &+= 1
-                interface.writeToTun(UnsafeRawBufferPointer(ip.bytes))
-            }
+            return .dropped
+        }
+    }
+
+    /// Carries out `translateBack`'s decision for one packet at `buffer[headroom...]`.
+    private func forward(_ ip: IPPacket, buffer: UnsafeMutableRawBufferPointer, _ route: SuperPacketRoute, now: UInt64) {
+        switch route {
+        case .toPeer: device.sendPacket(in: buffer, length: ip.length, now: now)
+        case .toKernel: interface.writeToTun(UnsafeRawBufferPointer(ip.bytes))
+        case .eachSegment, .dropped: break
         }
     }
 
