@@ -33,13 +33,29 @@ let package = Package(
         .target(name: "NAT", dependencies: ["Packet", "Addresses"]),
         .target(name: "Config", dependencies: ["WireGuard", "Addresses"]),
         .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
+        // The rooms above the protocol: each has one job, and none imports one above it.
+        .target(name: "DataPath", dependencies: [
+            "Reactor", "WireGuard", "NAT", "Packet", "Control", "Addresses", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Peers", dependencies: [
+            "Config", "WireGuard", "Addresses", "CQRencode", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SystemSetup", dependencies: [
+            "Netlink", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
+        .target(name: "Service", dependencies: [
+            "Status", "DataPath", "Control", "Reactor", "CSystemd", .product(name: "Logging", package: "swift-log"),
+            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
+        // The client, server and status modes: wiring only.
         .target(name: "Tunnel", dependencies: [
-            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "CQRencode",
-            "CSystemd", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            "DataPath", "Peers", "SystemSetup", "Status", "Service",
+            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tunnel", dependencies: [
-            "Tunnel", "Config", "WireGuard",
+            "Tunnel", "Peers", "Status", "Service", "Config", "WireGuard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets (`make fuzz`): libFuzzer entry points when built with -DFUZZING and
@@ -59,8 +75,15 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
         .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses", "AllocationCounter"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),
-        .testTarget(name: "TunnelTests", dependencies: ["Tunnel", "Config", "WireGuard", "Addresses", "Netlink", "Control", "Reactor", "NAT"]),
-        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel", "Addresses", "Config", "WireGuard", "Control", "NAT"],
+        // What several test targets share: in-memory devices.
+        .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
+        .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor"]),
+        .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", "Config", "WireGuard", "Addresses"]),
+        .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Addresses"]),
+        .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "Reactor", "Addresses"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel",
+                                                     "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),
     ],
     swiftLanguageModes: [.v5]

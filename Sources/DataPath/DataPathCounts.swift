@@ -50,25 +50,25 @@ public struct DataPathCounts: Equatable, Sendable {
     }
 
     /// The counters' wire names, stable across versions.
-    enum Name {
-        static let superPacketsRead = "tun_superpackets_read"
-        static let segmentsMade = "tun_segments_made"
-        static let offloadRejected = "tun_offload_rejected"
-        static let packetsCoalesced = "tun_packets_coalesced"
-        static let superPacketsWritten = "tun_superpackets_written"
-        static let superPacketsRefused = "tun_superpackets_refused"
-        static let tunWriteFailures = "tun_write_failures"
-        static let datagramsCoalesced = "udp_datagrams_coalesced"
-        static let udpSendFailures = "udp_send_failures"
-        static let handshakeBacklogFull = "handshake_backlog_full"
-        static let cryptoBatchesShared = "crypto_batches_shared"
+    public enum Name {
+        public static let superPacketsRead = "tun_superpackets_read"
+        public static let segmentsMade = "tun_segments_made"
+        public static let offloadRejected = "tun_offload_rejected"
+        public static let packetsCoalesced = "tun_packets_coalesced"
+        public static let superPacketsWritten = "tun_superpackets_written"
+        public static let superPacketsRefused = "tun_superpackets_refused"
+        public static let tunWriteFailures = "tun_write_failures"
+        public static let datagramsCoalesced = "udp_datagrams_coalesced"
+        public static let udpSendFailures = "udp_send_failures"
+        public static let handshakeBacklogFull = "handshake_backlog_full"
+        public static let cryptoBatchesShared = "crypto_batches_shared"
         /// What the offloads did (work saved), and what the data path dropped.
-        static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, superPacketsRefused,
-                           datagramsCoalesced, cryptoBatchesShared]
-        static let failures = [offloadRejected, tunWriteFailures, udpSendFailures, handshakeBacklogFull]
+        public static let work = [superPacketsRead, segmentsMade, superPacketsWritten, packetsCoalesced, superPacketsRefused,
+                                  datagramsCoalesced, cryptoBatchesShared]
+        public static let failures = [offloadRejected, tunWriteFailures, udpSendFailures, handshakeBacklogFull]
     }
 
-    var counters: [UAPICounter] {
+    public var counters: [UAPICounter] {
         [UAPICounter(Name.superPacketsRead, tunSuperPacketsRead),
          UAPICounter(Name.segmentsMade, tunSegmentsMade),
          UAPICounter(Name.offloadRejected, tunOffloadRejected),

@@ -8,6 +8,9 @@ import Control
 import WireGuard
 
 public struct DeviceEventCounts: Equatable, Sendable {
+    /// The counter's name on the control socket (StatusCounterName refers to it).
+    public static let handshakesCompletedName = "handshakes_completed"
+
     public private(set) var handshakesCompleted: UInt64 = 0
 
     public init() {}
@@ -19,7 +22,7 @@ public struct DeviceEventCounts: Equatable, Sendable {
         }
     }
 
-    var counters: [UAPICounter] {
-        [UAPICounter(StatusCounterName.handshakesCompleted, handshakesCompleted)]
+    public var counters: [UAPICounter] {
+        [UAPICounter(Self.handshakesCompletedName, handshakesCompleted)]
     }
 }

@@ -4,12 +4,12 @@
 // device events with the time; the caller words and logs what it returns.
 import WireGuard
 
-struct HandshakeSilenceMonitor {
+public struct HandshakeSilenceMonitor {
     /// Attempts (5 s apart) before the first report: long enough to ride out a lost packet.
     static let attemptsBeforeReport = 3
     static let reportInterval: UInt64 = 60 * ProtocolConstants.nanosecondsPerSecond
 
-    enum Report: Equatable {
+    public enum Report: Equatable {
         /// `attempts` initiations over `seconds` got no answer.
         case silent(attempts: Int, seconds: UInt64)
         /// The peer answered after a silence that was reported.
@@ -20,7 +20,9 @@ struct HandshakeSilenceMonitor {
     private var firstAttemptAt: UInt64 = 0
     private var lastReportAt: UInt64?
 
-    mutating func handle(_ event: DeviceEvent, now: UInt64) -> Report? {
+    public init() {}
+
+    public mutating func handle(_ event: DeviceEvent, now: UInt64) -> Report? {
         switch event {
         case .handshakeInitiationSent:
             if attempts == 0 { firstAttemptAt = now }

@@ -41,11 +41,11 @@ public final class ServerRouter: PacketRouter {
     }
 
     unowned let interface: TunnelInterface
-    let nat: NATTable?
+    public let nat: NATTable?
     let rawIPv4: RawSocket?
     let rawIPv6: RawSocket?
     let egressIPv4: IPv4Address?
-    let egressIPv6: IPv6Address?
+    public let egressIPv6: IPv6Address?
     /// The server's own tunnel addresses: sources of the ICMP errors it generates, and
     /// (with their prefixes) what counts as "inside the tunnel".
     let tunnelPrefixes: [IPPrefix]
@@ -55,7 +55,7 @@ public final class ServerRouter: PacketRouter {
     /// accept_local on the TUN since their source is the egress address) instead of a raw
     /// socket: with offloads they leave as a few coalesced super-packets, not one system
     /// call and one trip through the stack each.
-    let egressThroughTun: Bool
+    public let egressThroughTun: Bool
     public private(set) var counters = Counters()
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer

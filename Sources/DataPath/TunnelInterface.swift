@@ -39,7 +39,7 @@ public final class TunnelInterface: DeviceOutput {
     public let tun: TunDevice
     public let udp: UDPSocket
     public private(set) var device: WireGuardDevice!
-    let logger: Logger
+    public let logger: Logger
     private let batch = ReceiveBatch(capacity: 32, bufferSize: 65536)
     /// Packets read from the TUN are sealed in these slots and leave in one sendmmsg.
     /// Without offloads a TUN read lands in a slot directly, so a slot holds any packet;

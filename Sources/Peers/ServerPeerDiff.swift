@@ -6,7 +6,7 @@ import Addresses
 import Config
 import WireGuard
 
-struct ServerPeerDiff {
+public struct ServerPeerDiff {
     /// Every peer in the file, in file order.
     let configurations: [PeerConfiguration]
     /// Every public key in the file: device peers outside it are removed.
@@ -17,7 +17,7 @@ struct ServerPeerDiff {
     let changedConfigurations: [PeerConfiguration]
 
     /// `previous` holds the sections last applied, by key; empty for the first load.
-    init(from previous: [Key: PeerSection], to config: WireGuardConfig) {
+    public init(from previous: [Key: PeerSection], to config: WireGuardConfig) {
         configurations = config.peers.map(ServerPeerDiff.configuration)
         keys = Set(config.peers.map(\.publicKey))
         let differing = config.peers.filter { previous[$0.publicKey] != $0 }
@@ -34,17 +34,17 @@ struct ServerPeerDiff {
     /// What applying changed: the removed peers' ids, how many peers were removed or set,
     /// and every prefix those peers held before or hold after (to tell whether routes
     /// into the tunnel need a look).
-    struct Result {
-        var removed: [UInt32] = []
+    public struct Result {
+        public var removed: [UInt32] = []
         var touched = 0
-        var prefixes: [IPPrefix] = []
+        public var prefixes: [IPPrefix] = []
     }
 
     /// Applies the diff; on the queue that owns `device`. A peer the file still names but
     /// the device lacks (removed by `wg set`) is set again, as the file is the truth.
     /// Costs one hash lookup per device peer plus the changed peers' prefixes (and, only
     /// when the device lacks some of the file's peers, one lookup per file peer).
-    func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
+    public func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
         var result = Result()
         let gone = device.peers.filter { !keys.contains($0.publicKey) }
         for peer in gone {

@@ -12,7 +12,7 @@ import Foundation
 import Logging
 import WireGuard
 
-final class ServerPeerSync {
+public final class ServerPeerSync {
     let path: String
     private let queue: DispatchQueue
     private let logger: Logger
@@ -22,12 +22,12 @@ final class ServerPeerSync {
     private var timer: DispatchSourceTimer?
 
     /// What identifies a version of the file without reading it.
-    struct FileIdentity: Equatable {
+    public struct FileIdentity: Equatable {
         var inode: UInt64
         var size: Int64
         var modified: timespec
 
-        static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+        public static func == (a: FileIdentity, b: FileIdentity) -> Bool {
             a.inode == b.inode && a.size == b.size
                 && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
         }
@@ -36,7 +36,7 @@ final class ServerPeerSync {
     /// `initial` is the config the server started with (already applied), `version` the
     /// file's identity when it was read (taken then, so an edit made while the server
     /// started up is not mistaken for the version already applied).
-    init(path: String, initial: WireGuardConfig, version: FileIdentity?, label: String, logger: Logger) {
+    public init(path: String, initial: WireGuardConfig, version: FileIdentity?, label: String, logger: Logger) {
         self.path = path
         self.logger = logger
         queue = DispatchQueue(label: label)
@@ -44,7 +44,7 @@ final class ServerPeerSync {
         lastSeen = version
     }
 
-    static func identity(of path: String) -> FileIdentity? {
+    public static func identity(of path: String) -> FileIdentity? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return FileIdentity(inode: UInt64(st.st_ino), size: Int64(st.st_size), modified: st.st_mtim)
@@ -56,7 +56,7 @@ final class ServerPeerSync {
 
     /// Checks the file every `interval`; `onChange` gets each new version's diff, on this
     /// object's queue (it should hop onto the device's queue to apply it).
-    func start(every interval: DispatchTimeInterval, onChange: @escaping (ServerPeerDiff) -> Void) {
+    public func start(every interval: DispatchTimeInterval, onChange: @escaping (ServerPeerDiff) -> Void) {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
         timer.setEventHandler { [unowned self] in
@@ -67,7 +67,7 @@ final class ServerPeerSync {
     }
 
     /// Stops checking; from any queue.
-    func stop() { timer?.cancel() }
+    public func stop() { timer?.cancel() }
 
     /// The diff to the file's new version if it changed since last time and still parses.
     func changedPeers() -> ServerPeerDiff? {

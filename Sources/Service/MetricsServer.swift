@@ -12,6 +12,7 @@ import FlyingSocks
 import Foundation
 import Logging
 import Reactor
+import Status
 
 public final class MetricsServer: Sendable {
     public static let path = "/metrics"
@@ -47,7 +48,7 @@ public final class MetricsServer: Sendable {
             }
         }
         if let error = outcome.wait(seconds: startTimeoutSeconds) {
-            throw TunnelError.invalidOption("--metrics \(listen): cannot listen: \(error)")
+            throw MetricsServerError.cannotListen(address: "\(listen)", reason: "\(error)")
         }
         logger.info("metrics on http://\(listen)\(path)")
         return server
@@ -102,7 +103,7 @@ private final class StartOutcome: @unchecked Sendable {
     /// The error, or nil once listening; a timeout counts as an error.
     func wait(seconds: Double) -> Error? {
         guard done.wait(timeout: .now() + seconds) == .success else {
-            return TunnelError.invalidOption("not listening after \(seconds) s")
+            return MetricsServerError.notListening(afterSeconds: seconds)
         }
         lock.lock()
         defer { lock.unlock() }

@@ -15,6 +15,7 @@ import CSystemd
 import Dispatch
 import Foundation
 import Reactor
+import DataPath
 
 public enum ServiceNotifier {
     static let statusInterval: DispatchTimeInterval = .seconds(5)

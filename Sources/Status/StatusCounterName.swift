@@ -4,6 +4,7 @@
 import Control
 import NAT
 import WireGuard
+import DataPath
 
 public enum StatusCounterName {
     // Device level.
@@ -19,7 +20,7 @@ public enum StatusCounterName {
     public static let natPortsSizePrefix = "nat_ports_size_"
     public static let natDropPrefix = "nat_drop_"
     /// Device-wide event counts (DeviceEventCounts).
-    public static let handshakesCompleted = "handshakes_completed"
+    public static let handshakesCompleted = DeviceEventCounts.handshakesCompletedName
     // Peer level (drops use dropPrefix too).
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"
@@ -49,7 +50,7 @@ public enum StatusCounterName {
     }
 
     /// A server's forwarding counters (ServerRouter), for TunnelStatusInfo.counters.
-    static func router(_ c: ServerRouter.Counters) -> [UAPICounter] {
+    public static func router(_ c: ServerRouter.Counters) -> [UAPICounter] {
         [UAPICounter("router_isolated_drops", c.isolatedDrops),
          UAPICounter("router_ttl_expired", c.ttlExpired),
          UAPICounter("router_malformed", c.malformed),

@@ -2,6 +2,7 @@
 // block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops)
 // are left out. Pure: the report carries the time "ago" counts from.
 import Control
+import DataPath
 
 public struct StatusTextRenderer: Sendable {
     public var style: StatusStyle

@@ -14,6 +14,7 @@ import Control
 import Dispatch
 import Reactor
 import WireGuard
+import DataPath
 
 public final class UAPIBridge: UAPIHandler {
     public let device: WireGuardDevice

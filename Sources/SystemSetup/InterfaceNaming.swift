@@ -8,13 +8,13 @@ public enum InterfaceNaming {
 
     public static func choose(requested: String?, netlink: NetlinkSocket) throws -> String {
         if let requested {
-            guard !exists(requested, netlink) else { throw TunnelError.interfaceNameTaken(requested) }
+            guard !exists(requested, netlink) else { throw InterfaceNamingError.taken(requested) }
             return requested
         }
         for n in 0...maxNumber where !exists("\(defaultPrefix)\(n)", netlink) {
             return "\(defaultPrefix)\(n)"
         }
-        throw TunnelError.noFreeInterfaceName(prefix: defaultPrefix)
+        throw InterfaceNamingError.noneFree(prefix: defaultPrefix)
     }
 
     private static func exists(_ name: String, _ netlink: NetlinkSocket) -> Bool {

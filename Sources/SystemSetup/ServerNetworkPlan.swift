@@ -37,6 +37,13 @@ public struct ServerNATPlan: Equatable, Sendable {
     public var families: [AddressFamily]
     public var ports: ClosedRange<UInt16>
     public var table: UInt32
+
+    public init(egressInterface: String, families: [AddressFamily], ports: ClosedRange<UInt16>, table: UInt32) {
+        self.egressInterface = egressInterface
+        self.families = families
+        self.ports = ports
+        self.table = table
+    }
 }
 
 extension NetworkPlan {

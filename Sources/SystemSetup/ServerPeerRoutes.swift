@@ -7,13 +7,13 @@ import Logging
 import Netlink
 import WireGuard
 
-final class ServerPeerRoutes {
+public final class ServerPeerRoutes {
     private let netlink: NetlinkSocket
     private let interfaceIndex: Int32
     private let tunnelPrefixes: [IPPrefix]
     private let logger: Logger
 
-    init(netlink: NetlinkSocket, interfaceIndex: Int32, tunnelPrefixes: [IPPrefix], logger: Logger) {
+    public init(netlink: NetlinkSocket, interfaceIndex: Int32, tunnelPrefixes: [IPPrefix], logger: Logger) {
         self.netlink = netlink
         self.interfaceIndex = interfaceIndex
         self.tunnelPrefixes = tunnelPrefixes.map(\.network)
@@ -36,7 +36,7 @@ final class ServerPeerRoutes {
 
     /// Whether a peer's prefix needs a route of its own; a change that involves no such
     /// prefix (the usual client with addresses inside the tunnel subnet) needs no `sync`.
-    func needsRoute(_ prefix: IPPrefix) -> Bool {
+    public func needsRoute(_ prefix: IPPrefix) -> Bool {
         prefix.length > 0 && !isInsideTunnel(prefix)
     }
 
@@ -45,7 +45,7 @@ final class ServerPeerRoutes {
     }
 
     /// Adds missing routes and removes ones no peer needs any more.
-    func sync(with device: WireGuardDevice) {
+    public func sync(with device: WireGuardDevice) {
         let want = wanted(for: device)
         let have: [Route]
         do {

@@ -10,6 +10,10 @@ import Logging
 import Netlink
 import Reactor
 import WireGuard
+import DataPath
+import Service
+import Status
+import SystemSetup
 
 public struct ClientOptions {
     public var configPath: String

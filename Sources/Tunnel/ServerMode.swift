@@ -11,6 +11,11 @@ import NAT
 import Netlink
 import Reactor
 import WireGuard
+import DataPath
+import Peers
+import Service
+import Status
+import SystemSetup
 
 public enum NATMode: String, CaseIterable, Sendable {
     case userspace

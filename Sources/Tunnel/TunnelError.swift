@@ -1,18 +1,12 @@
 // Errors of the client and server modes that are not already typed by a lower layer
 // (config, netlink, TUN and socket errors carry their own one-line descriptions).
 public enum TunnelError: Error, CustomStringConvertible {
-    case interfaceNameTaken(String)
-    case noFreeInterfaceName(prefix: String)
     case noPeer(file: String)
     case tooManyPeers(file: String, count: Int)
     case invalidOption(String)
 
     public var description: String {
         switch self {
-        case .interfaceNameTaken(let n):
-            return "interface name '\(n)' is already taken (choose another with --interface, or stop what uses it)"
-        case .noFreeInterfaceName(let p):
-            return "no free interface name \(p)0 to \(p)\(InterfaceNaming.maxNumber) (choose one with --interface)"
         case .noPeer(let f): return "\(f): a client needs one [Peer] section (the server)"
         case .tooManyPeers(let f, let n): return "\(f): a client has one [Peer] (the server); this file has \(n)"
         case .invalidOption(let m): return m

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Tunnel
+import Peers
 
 struct GenKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

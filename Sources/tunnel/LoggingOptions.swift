@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tunnel
+import Service
 
 /// `--log-level`, shared by the commands that run a tunnel.
 struct LoggingOptions: ParsableArguments {

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Tunnel
+import Peers
 
 struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Addresses
 import ArgumentParser
 import Tunnel
+import Peers
 
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

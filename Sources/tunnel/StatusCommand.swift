@@ -1,6 +1,6 @@
 // `tunnel status [IFACE] [--json | --prometheus] [--watch]`: argument parsing only; StatusMode does the work.
 import ArgumentParser
-import Tunnel
+import Status
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

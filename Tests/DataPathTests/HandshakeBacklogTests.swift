@@ -1,6 +1,6 @@
 import Addresses
 import XCTest
-@testable import Tunnel
+@testable import DataPath
 
 final class HandshakeBacklogTests: XCTestCase {
     private func message(_ n: Int, length: Int = 148) -> [UInt8] {

@@ -1,6 +1,6 @@
 import WireGuard
 import XCTest
-@testable import Tunnel
+@testable import DataPath
 
 final class HandshakeSilenceMonitorTests: XCTestCase {
     let second = ProtocolConstants.nanosecondsPerSecond

@@ -5,7 +5,7 @@ import XCTest
 import Addresses
 import Config
 import WireGuard
-@testable import Tunnel
+@testable import Peers
 
 final class PeerManagementCommandTests: XCTestCase {
     private var dir = ""

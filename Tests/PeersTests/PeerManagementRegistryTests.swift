@@ -4,7 +4,7 @@ import XCTest
 import Addresses
 import Config
 import WireGuard
-@testable import Tunnel
+@testable import Peers
 
 final class PeerManagementRegistryTests: XCTestCase {
     private let endpoint = PeerEndpoint(host: "vpn.example.net", port: 51820)

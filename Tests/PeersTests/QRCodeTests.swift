@@ -1,6 +1,6 @@
 // QR codes for the terminal: size, characters, the finder patterns, and failures.
 import XCTest
-@testable import Tunnel
+@testable import Peers
 
 final class QRCodeTests: XCTestCase {
     private let allowed: Set<Character> = [" ", "\u{2588}", "\u{2580}", "\u{2584}", "\n"]

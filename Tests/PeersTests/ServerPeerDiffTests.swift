@@ -3,15 +3,16 @@
 // file did not change are not touched at all.
 import Addresses
 import Config
+import TestSupport
 import XCTest
-@testable import Tunnel
+@testable import Peers
 @testable import WireGuard
 
 final class ServerPeerDiffTests: XCTestCase {
-    private var devices: StatusDevices!
+    private var devices: InMemoryDevices!
     private let keyD = X25519.publicKey(for: Key(bytes: [UInt8](repeating: 4, count: 32)))
 
-    override func setUp() { devices = StatusDevices() }
+    override func setUp() { devices = InMemoryDevices() }
 
     private var device: WireGuardDevice { devices.a }
 
@@ -31,7 +32,7 @@ final class ServerPeerDiffTests: XCTestCase {
         diff.apply(to: device, now: devices.now, log: { _ in })
     }
 
-    /// What the device runs with at first: b and c as StatusDevices set them up.
+    /// What the device runs with at first: b and c as InMemoryDevices set them up.
     private var initial: WireGuardConfig {
         config([section(devices.b.publicKey, ["100.64.0.2/32"], keepalive: 25),
                 section(devices.keyC, ["100.64.0.3/32", "2001:db8::3/128"])])

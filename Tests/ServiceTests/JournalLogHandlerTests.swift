@@ -2,7 +2,7 @@
 // the check of $JOURNAL_STREAM against standard error's device and inode.
 import Logging
 import XCTest
-@testable import Tunnel
+@testable import Service
 
 final class JournalLogHandlerTests: XCTestCase {
     func testLinesCarryThePriorityAndNoTimestamp() {

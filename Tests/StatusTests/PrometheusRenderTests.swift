@@ -3,7 +3,7 @@
 // counters (a plain WireGuard implementation), unknown device counters kept.
 import Addresses
 import XCTest
-@testable import Tunnel
+@testable import Status
 
 final class PrometheusRenderTests: XCTestCase {
     func testServerAndClientReportRendersExactly() {

@@ -2,104 +2,18 @@
 // handshake, every `set` key, atomicity of refused requests, and the peer-change hook.
 import Addresses
 import Control
+import TestSupport
 import XCTest
-@testable import Tunnel
+@testable import Status
 @testable import WireGuard
 
-/// Collects what a device sends; nothing is delivered anywhere by itself.
-final class StatusFakeOutput: DeviceOutput {
-    var datagrams: [[UInt8]] = []
-    var delivered = 0
-    func send(datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) { datagrams.append(Array(datagram)) }
-    func deliver(packet: UnsafeRawBufferPointer, from peer: Peer) { delivered += 1 }
-    func record(_ event: DeviceEvent) {}
-}
-
-/// Device `a` (the one under test, with peers b and c) and device `b`, wired by `pump`.
-final class StatusDevices {
-    static let wallSeconds: UInt64 = 1_700_000_000
-    static let wallNanoseconds: UInt32 = 123_456_789
-    static let endpointA = Endpoint("192.0.2.1:51820")!
-    static let endpointB = Endpoint("192.0.2.2:51820")!
-
-    let outA = StatusFakeOutput(), outB = StatusFakeOutput()
-    let a: WireGuardDevice, b: WireGuardDevice
-    let keyC = X25519.publicKey(for: Key(bytes: [UInt8](repeating: 3, count: 32)))
-    let psk = Key(bytes: [UInt8](repeating: 9, count: 32))
-    let now: UInt64 = 1_000 * ProtocolConstants.nanosecondsPerSecond
-
-    init() {
-        let clock = { TAI64N(unixSeconds: StatusDevices.wallSeconds, nanoseconds: StatusDevices.wallNanoseconds) }
-        a = WireGuardDevice(privateKey: Key(bytes: [UInt8](repeating: 1, count: 32)), output: outA, wallClock: clock, jitter: { _ in 0 })
-        b = WireGuardDevice(privateKey: Key(bytes: [UInt8](repeating: 2, count: 32)), output: outB, wallClock: clock, jitter: { _ in 0 })
-        a.setPeer(PeerConfiguration(publicKey: b.publicKey, presharedKey: psk, endpoint: StatusDevices.endpointB,
-                                    allowedIPs: [prefix("100.64.0.2/32")], persistentKeepalive: 25, name: "laptop"), now: now)
-        a.setPeer(PeerConfiguration(publicKey: keyC, allowedIPs: [prefix("100.64.0.3/32"), prefix("2001:db8::3/128")]), now: now)
-        b.setPeer(PeerConfiguration(publicKey: a.publicKey, presharedKey: psk, endpoint: StatusDevices.endpointA,
-                                    allowedIPs: [prefix("100.64.0.1/32")]), now: now)
-    }
-
-    /// a sends one packet to b (initiation, response, then the packet itself), and b one back.
-    func handshakeAndSend() {
-        sendPacket(from: a, source: "100.64.0.1", destination: "100.64.0.2")
-        pump()
-        sendPacket(from: b, source: "100.64.0.2", destination: "100.64.0.1")
-        pump()
-    }
-
-    func pump() {
-        for _ in 0..<10 {
-            guard !outA.datagrams.isEmpty || !outB.datagrams.isEmpty else { return }
-            let fromA = outA.datagrams, fromB = outB.datagrams
-            outA.datagrams.removeAll()
-            outB.datagrams.removeAll()
-            for d in fromA { receive(d, at: b, from: StatusDevices.endpointA) }
-            for d in fromB { receive(d, at: a, from: StatusDevices.endpointB) }
-        }
-    }
-
-    private func receive(_ datagram: [UInt8], at device: WireGuardDevice, from source: Endpoint) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: datagram.count + 64, alignment: 16)
-        defer { buffer.deallocate() }
-        buffer.copyBytes(from: datagram)
-        device.receiveDatagram(in: buffer, length: datagram.count, from: source, now: now)
-    }
-
-    private func sendPacket(from device: WireGuardDevice, source: String, destination: String) {
-        let packet = StatusDevices.ipv4Packet(source: source, destination: destination, payload: 32)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: WireGuardDevice.headroom + packet.count + WireGuardDevice.tailroom, alignment: 16)
-        defer { buffer.deallocate() }
-        UnsafeMutableRawBufferPointer(rebasing: buffer[WireGuardDevice.headroom...]).copyBytes(from: packet)
-        device.sendPacket(in: buffer, length: packet.count, now: now)
-    }
-
-    /// A minimal IPv4/UDP-less packet (protocol 253, for experiments) with a valid header checksum.
-    static func ipv4Packet(source: String, destination: String, payload: Int) -> [UInt8] {
-        var p = [UInt8](repeating: 0, count: 20 + payload)
-        p[0] = 0x45
-        p[2] = UInt8((20 + payload) >> 8); p[3] = UInt8((20 + payload) & 0xff)
-        p[8] = 64; p[9] = 253
-        p[12..<16] = ArraySlice(octets(source)); p[16..<20] = ArraySlice(octets(destination))
-        var sum: UInt32 = 0
-        for i in stride(from: 0, to: 20, by: 2) { sum += UInt32(p[i]) << 8 | UInt32(p[i + 1]) }
-        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-        p[10] = UInt8((~sum >> 8) & 0xff); p[11] = UInt8(~sum & 0xff)
-        return p
-    }
-
-    private static func octets(_ text: String) -> [UInt8] { text.split(separator: ".").map { UInt8($0)! } }
-}
-
-func prefix(_ text: String) -> IPPrefix { try! IPPrefix(parsing: text) }
-
 final class StatusBridgeTests: XCTestCase {
-    var devices: StatusDevices!
+    var devices: InMemoryDevices!
     var bridge: UAPIBridge!
     var changes: [[PeerChange]] = []
 
     override func setUp() {
-        devices = StatusDevices()
+        devices = InMemoryDevices()
         bridge = UAPIBridge(device: devices.a, listenPort: { 51820 }, fwmark: 0, info: {
             TunnelStatusInfo(name: "tun7", role: .server, addresses: [prefix("100.64.0.1/24")],
                              counters: [UAPICounter("nat_ports_in_use", 4)])
@@ -136,10 +50,10 @@ final class StatusBridgeTests: XCTestCase {
 
         let b = try XCTUnwrap(peer(keyB))
         XCTAssertEqual(b.presharedKey, UAPIKey(devices.psk))
-        XCTAssertEqual(b.endpoint, StatusDevices.endpointB)
+        XCTAssertEqual(b.endpoint, InMemoryDevices.endpointB)
         XCTAssertEqual(b.allowedIPs, [prefix("100.64.0.2/32")])
-        XCTAssertEqual(b.lastHandshakeTimeSec, Int64(StatusDevices.wallSeconds), "TAI64N converted to Unix time")
-        XCTAssertEqual(b.lastHandshakeTimeNsec, Int64(StatusDevices.wallNanoseconds))
+        XCTAssertEqual(b.lastHandshakeTimeSec, Int64(InMemoryDevices.wallSeconds), "TAI64N converted to Unix time")
+        XCTAssertEqual(b.lastHandshakeTimeNsec, Int64(InMemoryDevices.wallNanoseconds))
         XCTAssertGreaterThan(b.txBytes, 0)
         XCTAssertGreaterThan(b.rxBytes, 0, "the reply was counted")
         XCTAssertEqual(b.persistentKeepaliveInterval, 25)
@@ -169,7 +83,7 @@ final class StatusBridgeTests: XCTestCase {
 
     func testDeviceDropsAppearByReason() {
         var garbage = [UInt8](repeating: 0xff, count: 40)
-        garbage.withUnsafeMutableBytes { devices.a.receiveDatagram(in: $0, length: 40, from: StatusDevices.endpointB, now: devices.now) }
+        garbage.withUnsafeMutableBytes { devices.a.receiveDatagram(in: $0, length: 40, from: InMemoryDevices.endpointB, now: devices.now) }
         let counters = bridge.snapshot().tunnel.counters
         let total = counters.filter { $0.name.hasPrefix("drop_") }.reduce(0) { $0 + $1.value }
         XCTAssertEqual(total, 1, "one garbage datagram, one drop")

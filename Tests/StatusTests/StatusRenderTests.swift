@@ -4,7 +4,7 @@ import Addresses
 import Control
 import NAT
 import XCTest
-@testable import Tunnel
+@testable import Status
 @testable import WireGuard
 
 final class StatusRenderTests: XCTestCase {

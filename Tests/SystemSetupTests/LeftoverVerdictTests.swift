@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class LeftoverVerdictTests: XCTestCase {
     private let client = TunnelRouteProtocol.id, server = TunnelRouteProtocol.server

@@ -4,7 +4,7 @@ import Addresses
 import Config
 import Netlink
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class ClientNetworkPlanTests: XCTestCase {
     let index: Int32 = 7

@@ -2,7 +2,7 @@
 import Addresses
 import Foundation
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class ResolverConfigurationTests: XCTestCase {
     func testRendersNameserversThenSearch() {

@@ -1,7 +1,7 @@
 import Addresses
 import Netlink
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class ServerNetworkPlanTests: XCTestCase {
     private let addresses = [try! IPPrefix(parsing: "100.64.0.1/24"), try! IPPrefix(parsing: "2001:db8:100::1/64")]

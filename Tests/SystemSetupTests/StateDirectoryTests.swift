@@ -1,7 +1,7 @@
 // The state file a client run leaves for a later cleanup: written, found, read back, removed.
 import Foundation
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class ClientStateDirectoryTests: XCTestCase {
     func testStateRoundTripsAndIsFoundByInterface() throws {

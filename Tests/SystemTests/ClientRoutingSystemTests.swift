@@ -10,7 +10,7 @@ import Foundation
 import Netlink
 import Reactor
 import XCTest
-@testable import Tunnel
+@testable import SystemSetup
 
 final class ClientRoutingSystemTests: XCTestCase {
     /// These tests play a killed run inside their own (living) process.

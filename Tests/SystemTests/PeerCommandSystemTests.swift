@@ -5,7 +5,7 @@ import Foundation
 import XCTest
 import Addresses
 import Config
-import Tunnel
+import Peers
 import WireGuard
 
 final class PeerCommandSystemTests: XCTestCase {

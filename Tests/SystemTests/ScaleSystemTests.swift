@@ -2,7 +2,7 @@ import Addresses
 import Config
 import Control
 import Foundation
-import Tunnel
+import Peers
 import WireGuard
 import XCTest
 

@@ -8,7 +8,7 @@ import Addresses
 import CShims
 import Config
 import Foundation
-import Tunnel
+import Peers
 import WireGuard
 import XCTest
 

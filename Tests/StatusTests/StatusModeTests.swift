@@ -3,14 +3,15 @@
 import Control
 import Foundation
 import Reactor
+import TestSupport
 import XCTest
-@testable import Tunnel
+@testable import Status
 @testable import WireGuard
 
 final class StatusModeTests: XCTestCase {
     var directory: String!
     let reactor = Reactor(label: "status.test")
-    var devices: StatusDevices!
+    var devices: InMemoryDevices!
     var bridge: UAPIBridge!
     var server: UAPIServer!
 
@@ -18,7 +19,7 @@ final class StatusModeTests: XCTestCase {
         directory = NSTemporaryDirectory() + "status-\(getpid())-\(UUID().uuidString.prefix(8))"
         let reactor = self.reactor
         Thread { reactor.run() }.start()
-        devices = StatusDevices()
+        devices = InMemoryDevices()
         bridge = UAPIBridge(device: devices.a, listenPort: { 51820 }, info: {
             TunnelStatusInfo(name: "tun7", role: .client, addresses: [prefix("100.64.0.1/32")])
         }, now: { 0 })
