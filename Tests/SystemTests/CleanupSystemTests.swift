@@ -16,18 +16,12 @@ final class CleanupSystemTests: XCTestCase {
     /// alice (full tunnel with DNS) -- server (NAT) -- internet; "bystander" is a namespace
     /// with nothing in it, to run cleanups from.
     private func makeLab() throws -> Lab {
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24
-            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
-            route client1 default via 192.0.2.1
-            route server default via 198.51.100.2
-            ns bystander
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(clients: 1, extra: "ns bystander"), test: self)
         let resolvConf = try topo.giveResolvConf("client1", "nameserver 192.0.2.53\n")
         let server = try TunnelServerProcess(in: topo, namespace: "server")
-        var config = try server.addPeer("alice", endpoint: "192.0.2.1:51820")
-        config = config.replacingOccurrences(of: "[Peer]", with: "DNS = 198.51.100.53\n\n[Peer]")
-        let alice = try TunnelProcess(in: topo, namespace: "client1", keys: try WireGuardKeys.generate(), config: config)
+        let alice = try server.startTunnelClient("alice", in: "client1") {
+            $0.replacingOccurrences(of: "[Peer]", with: "DNS = 198.51.100.53\n\n[Peer]")
+        }
         XCTAssertTrue(topo.waitUntil(timeout: 15) {
             (try? topo.attempt("client1", ["ping", "-c", "1", "-W", "1", "198.51.100.2"]).status) == 0
         }, server.log)

@@ -62,14 +62,20 @@ final class ClientRoutingSystemTests: XCTestCase {
         return (StateDirectory(path: dir.appendingPathComponent("state").path), resolv)
     }
 
-    // MARK: full tunnel
-
-    func testFullTunnelRoutesEverythingButMarkedAndLocalTrafficThenRevertsExactly() throws {
+    /// Runs `body` in a fresh client namespace with a netlink socket, a scratch state
+    /// directory and resolv.conf stand-in.
+    private func inClientNamespace(
+        _ body: (Topology, NetlinkSocket, StateDirectory, ResolvConfFile) throws -> Void) throws {
         try requireSystemTestPrerequisites()
         let topo = try makeTopology()
         let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try topo.enter("client") { try body(topo, try NetlinkSocket(), states, resolv) }
+    }
+
+    // MARK: full tunnel
+
+    func testFullTunnelRoutesEverythingButMarkedAndLocalTrafficThenRevertsExactly() throws {
+        try inClientNamespace { topo, nl, states, resolv in
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let before = try clientState(topo)
@@ -125,11 +131,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     // MARK: split tunnel
 
     func testSplitTunnelRoutesOnlyItsPrefixes() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let before = try clientState(topo)
@@ -160,11 +162,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     // MARK: leftovers
 
     func testCleanupAfterSimulatedKillRestoresEverything() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let before = try clientState(topo)
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
@@ -193,11 +191,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     }
 
     func testCleanupWithoutInterfaceRemovesEverythingTaggedEvenWithoutState() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let index = try nl.link(.name(tun.name)).index
@@ -213,11 +207,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     }
 
     func testCleanupForOneInterfaceLeavesAnotherSplitTunnelAlone() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let other = try TunDevice(name: "ctun1")
             defer { other.close() }
             let otherPlan = try NetworkPlan(config: config(allowed: "10.0.0.0/8", dns: false),
@@ -255,11 +245,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     // MARK: failures
 
     func testInterfaceDeletedUnderTheSetupStillRevertsCleanly() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let before = try clientState(topo)
             let tun = try TunDevice(name: tunName)
             let index = try nl.link(.name(tun.name)).index
@@ -275,11 +261,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     }
 
     func testFailureHalfWayUndoesWhatWasDoneAndNamesTheChange() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             let index = try nl.link(.name(tun.name)).index
@@ -299,11 +281,7 @@ final class ClientRoutingSystemTests: XCTestCase {
     }
 
     func testApplyRefusesWhileAnEarlierRunsStateIsThere() throws {
-        try requireSystemTestPrerequisites()
-        let topo = try makeTopology()
-        let (states, resolv) = try scratch()
-        try topo.enter("client") {
-            let nl = try NetlinkSocket()
+        try inClientNamespace { topo, nl, states, resolv in
             let tun = try TunDevice(name: tunName)
             defer { tun.close() }
             try states.save(SetupState(interfaceName: tunName, originalSysctls: ["net.ipv4.conf.all.src_valid_mark": "0"]))

@@ -10,12 +10,7 @@ final class FloodMeasurement: XCTestCase {
     enum Server: String, CaseIterable { case tunnel, wireguardGo = "wireguard-go" }
 
     private func measure(_ server: Server, spoofed: Bool) throws -> String {
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24
-            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
-            route client1 default via 192.0.2.1
-            route server default via 198.51.100.2
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(clients: 1), test: self)
         let aliceKeys = try WireGuardKeys.generate()
         let serverKey: Key
         switch server {

@@ -11,8 +11,8 @@ final class NATHardeningSystemTests: XCTestCase {
     /// The test's NAT range: 400 ports per protocol, so a client's share is 100.
     static let natPorts = "61000-61399"
     static let portShare = 100
-    static let internet = "198.51.100.2"
-    static let egress = "198.51.100.1"
+    static let internet = ServerLab.internet
+    static let egress = ServerLab.egress
     static let echoPort = 7777
 
     struct Lab {
@@ -23,20 +23,10 @@ final class NATHardeningSystemTests: XCTestCase {
     }
 
     private func makeLab(serverArguments: [String] = []) throws -> Lab {
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
-            client2 eth0 192.0.2.130/25 -- server eth2 192.0.2.129/25
-            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
-            route client1 default via 192.0.2.1
-            route client2 default via 192.0.2.129
-            route server default via 198.51.100.2
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(), test: self)
         let server = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: serverArguments)
-        let alice = try TunnelProcess(in: topo, namespace: "client1", keys: try WireGuardKeys.generate(),
-                                      config: try server.addPeer("alice", endpoint: "192.0.2.1:51820"))
-        let bob = try WireGuardGoPeer.fromClientConfig(try server.addPeer("bob", endpoint: "192.0.2.129:51820"),
-                                                       in: topo, namespace: "client2",
-                                                       routes: ["198.51.100.0/24", "100.64.0.0/24"])
+        let alice = try server.startTunnelClient("alice", in: "client1")
+        let bob = try server.startWireGuardGoClient("bob", in: "client2")
         let lab = Lab(topo: topo, server: server, alice: alice, bob: bob)
         for ns in ["client1", "client2"] {
             XCTAssertTrue(topo.waitUntil(timeout: 15) {

@@ -16,16 +16,9 @@ final class ServerHardeningSystemTests: XCTestCase {
 
     /// client -- server -- internet, IPv4 and IPv6 on the egress; alice is a `tunnel client`.
     private func makeLab(logLevel: String = "debug") throws -> Lab {
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24
-            server eth1 198.51.100.1/24 2001:db8:51::1/64 -- internet eth0 198.51.100.2/24 2001:db8:51::2/64
-            route client1 default via 192.0.2.1
-            route server default via 198.51.100.2
-            route server default via 2001:db8:51::2
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(clients: 1, ipv6Egress: true), test: self)
         let server = try TunnelServerProcess(in: topo, namespace: "server", logLevel: logLevel)
-        let config = try server.addPeer("alice", endpoint: "192.0.2.1:51820")
-        let alice = try TunnelProcess(in: topo, namespace: "client1", keys: try WireGuardKeys.generate(), config: config)
+        let alice = try server.startTunnelClient("alice", in: "client1")
         return Lab(topo: topo, server: server, alice: alice)
     }
 

@@ -18,14 +18,7 @@ final class ServerSystemTests: XCTestCase {
     /// client1 and client2 each on their own link to the server; the server's default
     /// route goes to the internet host, which knows nothing of 100.64.0.0/24.
     private func makeLab(serverArguments: [String] = [], bob: Bool = true) throws -> Lab {
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
-            client2 eth0 192.0.2.130/25 -- server eth2 192.0.2.129/25
-            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
-            route client1 default via 192.0.2.1
-            route client2 default via 192.0.2.129
-            route server default via 198.51.100.2
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(), test: self)
         let server = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: serverArguments)
         var lab = Lab(topo: topo, server: server)
         lab.alice = try startAlice(lab)
@@ -34,14 +27,11 @@ final class ServerSystemTests: XCTestCase {
     }
 
     private func startAlice(_ lab: Lab, name: String = "alice") throws -> TunnelProcess {
-        let config = try lab.server.addPeer(name, endpoint: "192.0.2.1:51820")
-        return try TunnelProcess(in: lab.topo, namespace: "client1", keys: try WireGuardKeys.generate(), config: config)
+        try lab.server.startTunnelClient(name, in: "client1")
     }
 
     private func startBob(_ lab: Lab) throws -> WireGuardGoPeer {
-        let config = try lab.server.addPeer("bob", endpoint: "192.0.2.129:51820")
-        return try WireGuardGoPeer.fromClientConfig(config, in: lab.topo, namespace: "client2",
-                                                     routes: ["198.51.100.0/24", "100.64.0.0/24"])
+        try lab.server.startWireGuardGoClient("bob", in: "client2")
     }
 
     private func ping(_ lab: Lab, _ ns: String, _ target: String, count: Int = 3, extra: [String] = [],
@@ -255,12 +245,7 @@ final class ServerSystemTests: XCTestCase {
 
     func testKilledServerCleansUpOnRestartAndCleanExitRestoresEverything() throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
-        let topo = try Topology("""
-            client1 eth0 192.0.2.2/25 -- server eth0 192.0.2.1/25
-            server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24
-            route client1 default via 192.0.2.1
-            route server default via 198.51.100.2
-            """, test: self)
+        let topo = try Topology(ServerLab.topology(clients: 1), test: self)
         let sysctls = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]
         let before = try topo.networkState("server", sysctls: sysctls)
         let server = try TunnelServerProcess(in: topo, namespace: "server")
