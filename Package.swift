@@ -74,15 +74,15 @@ let package = Package(
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Addresses", "AllocationCounter", "Reactor"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "WireGuard", "Addresses"]),
         .testTarget(name: "NATTests", dependencies: ["NAT", "Packet", "Addresses", "AllocationCounter"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),
-        // What several test targets share: in-memory devices.
+        .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport", "Reactor", "Addresses"]),
+        // What several test targets share: in-memory devices, the skip-or-fail rule.
         .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
         .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor"]),
         .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Addresses"]),
         .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "Reactor", "Addresses"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SystemTests", dependencies: ["Netlink", "Reactor", "Packet", "CShims", "Tunnel",
+        .testTarget(name: "SystemTests", dependencies: ["TestSupport", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),
     ],

@@ -1,7 +1,8 @@
 // Debian's wg(8) against the control server: `wg show`, `wg showconf` and `wg set` on a
 // socket in the real /var/run/wireguard (wg looks nowhere else). The interface name is
 // unique to this process, and the socket is removed afterwards. wg needs only the socket,
-// no network interface. Skipped without wg or without root.
+// no network interface. Skipped without wg or without root (failed under CI).
+import TestSupport
 import XCTest
 import Foundation
 @testable import Control
@@ -12,8 +13,8 @@ final class WgInteropTests: XCTestCase {
     private let iface = "tctl\(getpid())"
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: WgInteropTests.wgPath), "wg is not installed")
-        try XCTSkipUnless(geteuid() == 0, "wg reads /var/run/wireguard, which needs root")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: WgInteropTests.wgPath), "wg is not installed")
+        try Prerequisite.require(geteuid() == 0, "wg reads /var/run/wireguard, which needs root")
         harness = try ServerHarness(interface: iface, directory: UAPISocketPath.defaultDirectory)
     }
 

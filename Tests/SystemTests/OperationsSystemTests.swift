@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What an operator's tools see of a running `tunnel`: systemd's notify protocol against

@@ -2,6 +2,7 @@
 // in a temporary directory, then the configs it wrote loaded into two Debian
 // wireguard-go interfaces that must complete a handshake and pass pings.
 import Foundation
+import TestSupport
 import XCTest
 import Addresses
 import Config

@@ -8,6 +8,7 @@
 // The initiation is from a key the server does not know: processing it ends in a drop.
 import CShims
 import Foundation
+import TestSupport
 import WireGuard
 
 /// Unchecked: the flood thread is the only user of the socket and the count until `flood`'s

@@ -13,6 +13,7 @@
 // collide, and a later run removes namespaces left by a run that was killed.
 import CShims
 import Foundation
+import TestSupport
 import XCTest
 
 final class Topology {
