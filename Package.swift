@@ -78,7 +78,7 @@ let package = Package(
         // What several test targets share: in-memory devices, the skip-or-fail rule.
         .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
         .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor"]),
-        .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", "Config", "WireGuard", "Addresses"]),
+        .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", .product(name: "Logging", package: "swift-log"), "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Addresses"]),
         .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "Reactor", "Addresses"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", .product(name: "Logging", package: "swift-log")]),

@@ -44,6 +44,16 @@ public final class ServerPeerSync {
         lastSeen = version
     }
 
+    /// Loads the config a server starts with, and the version of the file to watch from.
+    /// The version is taken before the load: an edit that lands in between (a `peer add`
+    /// while the server starts up) then makes the file differ from it, and the first
+    /// check picks the edit up. Taken after, the edit would be lost until the next one.
+    public static func startingVersion<Loaded>(of path: String,
+                                               load: () throws -> Loaded) rethrows -> (Loaded, FileIdentity?) {
+        let version = identity(of: path)
+        return (try load(), version)
+    }
+
     public static func identity(of path: String) -> FileIdentity? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }

@@ -59,10 +59,9 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
-        // Taken before the load: a `tunnel peer add` while the server starts up makes the
-        // file differ from it, so the first check picks the change up (a lost edit otherwise).
-        let loadedVersion = ServerPeerSync.identity(of: options.configPath)
-        let config = try loadOrCreateConfig(options, logger: logger)
+        let (config, loadedVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
+            try loadOrCreateConfig(options, logger: logger)
+        }
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
         let egress = options.nat == .userspace ? try EgressInterface.find(named: options.egress, netlink: netlink) : nil
