@@ -29,11 +29,16 @@ final class UAPIConnection {
     private var closed = false
     /// When the server began waiting for the current request (accept, or the previous
     /// answer sent): the request's deadline counts from here.
-    private(set) var requestStarted = DispatchTime.now()
+    /// Monotonic nanoseconds, from the server's clock.
+    private(set) var requestStarted: UInt64
+    private let clock: () -> UInt64
 
-    init(fd: Int32, queue: DispatchQueue, limits: UAPILimits, answer: @escaping ([[UInt8]]) -> String,
+    init(fd: Int32, queue: DispatchQueue, limits: UAPILimits, clock: @escaping () -> UInt64,
+         answer: @escaping ([[UInt8]]) -> String,
          log: @escaping (String) -> Void, onClose: @escaping (UAPIConnection) -> Void) {
         self.fd = fd
+        self.clock = clock
+        requestStarted = clock()
         self.queue = queue
         self.reader = UAPIRequestReader(limits: limits)
         self.answer = answer
@@ -135,7 +140,7 @@ final class UAPIConnection {
             }
         }
         // Every answer so far is sent: the next request gets a deadline of its own.
-        if !output.isEmpty { requestStarted = .now() }
+        if !output.isEmpty { requestStarted = clock() }
         output.removeAll(keepingCapacity: output.count <= UAPIConnection.outputHighWater)
         outputSent = 0
         writeSource?.cancel()

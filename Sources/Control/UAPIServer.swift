@@ -41,6 +41,10 @@ public final class UAPIServer {
     private let scratch: UnsafeMutableRawBufferPointer
     private var removalReported = false
     private var closed = false
+    /// Monotonic nanoseconds: request deadlines are measured on it (tests inject their own).
+    private let clock: () -> UInt64
+
+    public static func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     static let readChunkBytes = 16 * 1024
     static let listenBacklog: Int32 = 16
@@ -51,7 +55,8 @@ public final class UAPIServer {
     /// own; the reactor's stop closes it. Call it off the reactor's queue, e.g. while setting
     /// up before `run()`.
     public init(interface: String, directory: String = UAPISocketPath.defaultDirectory, reactor: Reactor,
-                handler: UAPIHandler, limits: UAPILimits = .standard) throws {
+                handler: UAPIHandler, limits: UAPILimits = .standard,
+                clock: @escaping () -> UInt64 = UAPIServer.monotonicNanoseconds) throws {
         guard UAPISocketPath.isValidInterfaceName(interface) else { throw UAPIServerError.invalidInterfaceName(interface) }
         let path = UAPISocketPath.path(interface: interface, directory: directory)
         guard UnixSocket.fits(path) else { throw UAPIServerError.pathTooLong(path) }
@@ -67,6 +72,7 @@ public final class UAPIServer {
         queue = DispatchQueue(label: "tunnel.control.\(interface)")
         self.handler = handler
         self.limits = limits
+        self.clock = clock
         self.listenFD = fd
         self.identity = identity
         scratch = .allocate(byteCount: UAPIServer.readChunkBytes, alignment: 16)
@@ -189,7 +195,7 @@ public final class UAPIServer {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             if connections.count >= limits.maxConnections { makeRoom() }
             let connection = UAPIConnection(
-                fd: fd, queue: queue, limits: limits,
+                fd: fd, queue: queue, limits: limits, clock: clock,
                 answer: { [weak self] lines in self?.answer(lines) ?? UAPIResponseWriter.errnoResponse(.closed) },
                 log: { [weak self] message in self?.report("rejected a request: \(message)") },
                 onClose: { [weak self] c in self?.connections[ObjectIdentifier(c)] = nil })
@@ -226,11 +232,12 @@ public final class UAPIServer {
         }
     }
 
-    /// Closes every client whose request is past its deadline, however active it is.
-    private func poll() {
-        let now = DispatchTime.now().uptimeNanoseconds
+    /// Closes every client whose request is past its deadline, however active it is; on
+    /// the control queue, from the poll timer (or a test).
+    func poll() {
+        let now = clock()
         let allowed = UInt64(limits.requestDeadlineSeconds * 1e9)
-        for c in Array(connections.values) where now - min(now, c.requestStarted.uptimeNanoseconds) > allowed {
+        for c in Array(connections.values) where now - min(now, c.requestStarted) > allowed {
             c.close()
         }
         checkSocketFile()

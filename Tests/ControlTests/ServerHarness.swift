@@ -33,7 +33,8 @@ final class ServerHarness {
     private var waitedForStop = false
 
     init(interface: String = "tctl0", directory: String? = nil, limits: UAPILimits = .standard,
-         handler: RecordingHandler = RecordingHandler()) throws {
+         handler: RecordingHandler = RecordingHandler(),
+         clock: @escaping () -> UInt64 = UAPIServer.monotonicNanoseconds) throws {
         if let directory {
             self.directory = directory
             ownsDirectory = false
@@ -48,7 +49,7 @@ final class ServerHarness {
         reactor.onStop { stopped.signal() }
         do {
             server = try UAPIServer(interface: interface, directory: self.directory, reactor: reactor,
-                                    handler: handler, limits: limits)
+                                    handler: handler, limits: limits, clock: clock)
         } catch {
             reactor.stop()
             throw error

@@ -64,23 +64,46 @@ final class UAPIServerLifecycleTests: XCTestCase {
         wait(for: [removed], timeout: 10)
     }
 
-    func testIdleClientIsClosed() throws {
-        let harness = try ServerHarness(limits: fast)
+    /// The deadline in the server's own clock, which the test moves by hand: the poll is
+    /// run at a moment just before and just after it, with no wall-clock waiting.
+    private var deadline: UInt64 { UInt64(fast.requestDeadlineSeconds * 1e9) }
+    private static let justBefore: UInt64 = 1_000_000   // 1 ms
+
+    func testIdleClientIsClosedAtTheDeadlineAndNotBefore() throws {
+        let clock = ManualClock()
+        let harness = try ServerHarness(limits: fast, clock: clock.read)
         defer { harness.stop() }
         let idle = try RawConnection(path: harness.server.socketPath, timeout: 10)
         idle.send("set=1\n")
+        waitForConnections(1, harness, "the client is accepted")
+        clock.advance(by: deadline - Self.justBefore)
+        harness.server.queue.sync { harness.server.poll() }
+        XCTAssertEqual(harness.server.connectionCount, 1, "open until its deadline")
+        clock.advance(by: 2 * Self.justBefore)
+        harness.server.queue.sync { harness.server.poll() }
+        XCTAssertEqual(harness.server.connectionCount, 0, "closed once past its deadline")
         XCTAssertTrue(idle.waitForClose(), "an idle half request must not hold the connection")
     }
 
     func testTricklingClientIsClosedAtTheDeadline() throws {
-        let harness = try ServerHarness(limits: fast)
+        let clock = ManualClock()
+        let harness = try ServerHarness(limits: fast, clock: clock.read)
         defer { harness.stop() }
         let slow = try RawConnection(path: harness.server.socketPath, timeout: 10)
-        // A byte every 50 ms: never idle for the old 0.2 s idle timeout, never a whole request.
-        let trickle = Trickle([slow], every: 0.05)
-        defer { trickle.stop() }
-        XCTAssertTrue(slow.waitForClose(), "a client sending a byte now and then must not outlive its deadline")
-        XCTAssertGreaterThan(trickle.bytesSent, 1, "the client kept sending until it was closed")
+        waitForConnections(1, harness, "the client is accepted")
+        // A byte now and then, the last one just before the deadline: sending is no reason
+        // to stay, only an answered request starts a new deadline.
+        for moment in [deadline / 2, deadline - Self.justBefore] {
+            slow.send("s")
+            clock.set(moment)
+            harness.server.queue.sync { harness.server.poll() }
+            XCTAssertEqual(harness.server.connectionCount, 1, "open at \(moment) ns")
+        }
+        slow.send("e")
+        clock.set(deadline + Self.justBefore)
+        harness.server.queue.sync { harness.server.poll() }
+        XCTAssertEqual(harness.server.connectionCount, 0, "a client sending now and then is closed at its deadline")
+        XCTAssertTrue(slow.waitForClose())
     }
 
     func testGetIsAnsweredWhileEveryConnectionTrickles() throws {
@@ -128,4 +151,15 @@ private final class Trickle: @unchecked Sendable {
     private func count() { lock.lock(); sent += 1; lock.unlock() }
     var bytesSent: Int { lock.lock(); defer { lock.unlock() }; return sent }
     func stop() { lock.lock(); running = false; lock.unlock() }
+}
+
+/// A monotonic clock that moves only when the test says; read on the control queue.
+private final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nanoseconds: UInt64 = 1_000_000_000
+
+    func read() -> UInt64 { lock.withLock { nanoseconds } }
+    func advance(by delta: UInt64) { lock.withLock { nanoseconds += delta } }
+    /// `offset` nanoseconds after where the clock started.
+    func set(_ offset: UInt64) { lock.withLock { nanoseconds = 1_000_000_000 + offset } }
 }
