@@ -131,7 +131,14 @@ final class ClientSystemTests: XCTestCase {
         XCTAssertNotEqual(try String(contentsOfFile: s.resolvConf, encoding: .utf8), "nameserver 192.0.2.53\n",
                           "a killed client leaves its resolv.conf behind")
         let out = try s.topo.run("client", [SystemTestEnvironment.tunnelBinary!, "client", "--cleanup", "--interface", client.interface])
-        XCTAssertFalse(out.isEmpty, "--cleanup says what it removed")
+        XCTAssertEqual(out, """
+            restore net.ipv4.conf.all.src_valid_mark=0
+            restore /etc/resolv.conf
+            remove /var/run/wireguard/\(client.interface).sock
+            remove rule inet priority 32762 not fwmark 0xca6c lookup 51820 proto 242
+            remove rule inet priority 32761 lookup 254 suppress_prefixlength 0 proto 242
+
+            """, "--cleanup says what it removed: all of it, nothing else")
         assertSameNetworkState(try state(s), before, "after SIGKILL and --cleanup the namespace is as before")
     }
 
