@@ -102,6 +102,11 @@ extension ServerHardeningSystemTests {
         return StaticIdentity(privateKey: config.interface.privateKey).publicKey
     }
 
+    /// Of alice's 100 pings during a flood, at least this many come back. The hardening
+    /// keeps her loss at 0% in `make bench` (Docs/performance.md); 10% leaves room for a
+    /// loaded CI machine and is still far from the 51% and 81% the defects lost.
+    static let pingsKeptUnderFlood = 90
+
     /// Alice pings through the tunnel while `during` runs; returns ping's summary lines.
     private func alicePings(_ lab: Lab, during: () throws -> Void) throws -> (received: Int, summary: String) {
         let ping = try lab.topo.spawn("client1", name: "alice-ping", ["ping", "-c", "100", "-i", "0.05", "-W", "1", "-q", "198.51.100.2"])
@@ -182,7 +187,8 @@ extension ServerHardeningSystemTests {
         // passes: 20 a second, after a burst of 5.
         XCTAssertLessThanOrEqual(seen["handshake_failed"] ?? 0, UInt64(512 + 5 + 20 * 7), "Diffie-Hellmans of \(sent) sent")
         XCTAssertEqual(seen["handshake_budget_spent"], 0, "one source never reaches the device's budget")
-        XCTAssertGreaterThan(pings.received, 0, "alice's session survives: \(pings.summary)")
+        XCTAssertGreaterThanOrEqual(pings.received, Self.pingsKeptUnderFlood,
+                                    "alice keeps her session and her pings (the defect lost 81%): \(pings.summary)")
     }
 
     /// Defect: valid-MAC1 initiations from spoofed sources (215k/s) each got a cookie
@@ -206,6 +212,7 @@ extension ServerHardeningSystemTests {
         // replies, 10,000 a second after a burst of 1,000, and the rest are budget drops.
         XCTAssertLessThanOrEqual(seen["handshake_failed"] ?? 0, 512 + 1, "only the first second's allowance reached a DH")
         XCTAssertLessThanOrEqual(seen["counter:cookie_replies_sent"] ?? 0, UInt64(1_000 + 10_000 * (elapsed + 1)))
-        XCTAssertGreaterThan(pings.received, 0, "alice's session survives: \(pings.summary)")
+        XCTAssertGreaterThanOrEqual(pings.received, Self.pingsKeptUnderFlood,
+                                    "alice keeps her session and her pings (the defect lost 51%): \(pings.summary)")
     }
 }
