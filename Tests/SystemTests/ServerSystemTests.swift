@@ -279,8 +279,12 @@ final class ServerSystemTests: XCTestCase {
         let lab = try makeLab(serverArguments: ["--isolate-clients"])
         XCTAssertTrue(ping(lab, "client2", "100.64.0.1"))
         XCTAssertTrue(ping(lab, "client1", "100.64.0.1"))
+        let isolated = { try lab.topo.tunnelCounters("server", lab.server.interface)["router_isolated_drops"] }
+        let before = try isolated()
         XCTAssertNotEqual(try lab.topo.attempt("client1", ["ping", "-c", "2", "-W", "1", "100.64.0.3"]).status, 0,
                           "with --isolate-clients alice cannot reach bob")
+        XCTAssertEqual(try isolated(), before.map { $0 + 2 }, "both requests were refused for isolation, not lost")
+        XCTAssertTrue(ping(lab, "client1", "100.64.0.1"), "alice's path to the server still works")
     }
 }
 

@@ -69,7 +69,13 @@ final class StatusSystemTests: XCTestCase {
 
         XCTAssertTrue(ping(s, "100.64.0.3"))
         try wg(s, "set", iface, "peer", serverKey, "allowed-ips", "100.64.0.1/32")
+        // The ping's one request lands here, and so may the up to three IPv6 router
+        // solicitations the kernel sends on a new interface in its first ten seconds.
+        let noPeer = { try s.topo.tunnelCounters("client", iface, "drops")["no_peer_for_destination"] ?? 0 }
+        let oneRequest: ClosedRange<UInt64> = 1...4
+        var before = try noPeer()
         XCTAssertFalse(ping(s, "100.64.0.3"), "no longer allowed")
+        XCTAssertTrue(oneRequest.contains(try noPeer() - before), "dropped because no peer holds 100.64.0.3 now")
         XCTAssertTrue(ping(s, "100.64.0.1"), "still allowed")
         try wg(s, "set", iface, "peer", serverKey, "allowed-ips", "100.64.0.0/24")
         XCTAssertTrue(ping(s, "100.64.0.3"), "allowed again")
@@ -80,7 +86,9 @@ final class StatusSystemTests: XCTestCase {
 
         try wg(s, "set", iface, "peer", serverKey, "remove")
         XCTAssertEqual(try wg(s, "show", iface, "peers"), "")
+        before = try noPeer()
         XCTAssertFalse(ping(s, "100.64.0.1"), "no peer, no tunnel")
+        XCTAssertTrue(oneRequest.contains(try noPeer() - before), "dropped for want of a peer, not lost on the way")
 
         s.client.process.signal(SIGTERM)
         XCTAssertEqual(s.client.process.wait(timeout: 10), 0, s.client.log)
