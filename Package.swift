@@ -41,21 +41,21 @@ let package = Package(
             "Config", "WireGuard", "Addresses", "CQRencode", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SystemSetup", dependencies: [
-            "Netlink", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
+            "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
         .target(name: "Service", dependencies: [
-            "Status", "DataPath", "Control", "Reactor", "CSystemd", .product(name: "Logging", package: "swift-log"),
+            "Status", "DataPath", "Control", "Reactor", "Addresses", "CSystemd", .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
         // The client, server and status modes: wiring only.
         .target(name: "Tunnel", dependencies: [
             "DataPath", "Peers", "SystemSetup", "Status", "Service",
-            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control",
+            "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "Addresses",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tunnel", dependencies: [
-            "Tunnel", "Peers", "Status", "Service", "Config", "WireGuard",
+            "Tunnel", "Peers", "Status", "Service", "Config", "WireGuard", "Addresses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets (`make fuzz`): libFuzzer entry points when built with -DFUZZING and
@@ -66,7 +66,7 @@ let package = Package(
                           path: "Fuzz/FuzzWireGuardMessage"),
         .executableTarget(name: "FuzzPacketNAT", dependencies: ["FuzzSupport", "Packet", "NAT", "Addresses"],
                           path: "Fuzz/FuzzPacketNAT"),
-        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "Config"], path: "Fuzz/FuzzConfig"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "Config", "WireGuard"], path: "Fuzz/FuzzConfig"),
         .executableTarget(name: "FuzzUAPIRequest", dependencies: ["FuzzSupport", "Control"], path: "Fuzz/FuzzUAPIRequest"),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "AddressesTests", dependencies: ["Addresses"]),
@@ -79,8 +79,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
         .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor"]),
         .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", .product(name: "Logging", package: "swift-log"), "Config", "WireGuard", "Addresses"]),
-        .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Addresses"]),
-        .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "Reactor", "Addresses"]),
+        .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Config", "Addresses"]),
+        .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "NAT", "Reactor", "Addresses"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SystemTests", dependencies: ["TestSupport", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
