@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/bench.sh: measures `tunnel` against Debian's wireguard-go, on the same
-# topology each time: point to point over one veth pair (TCP, ping, UDP packet rate;
-# the bare veth as the ceiling), through a server's NAT to a host behind it (one
-# client, then two at once, with the server's CPU per GB), and a legitimate client's
+# topology each time: point to point over one veth pair (TCP with the CPU per GB of
+# both ends, ping, UDP packet rate; the bare veth as the ceiling), through a server's
+# NAT to a host behind it (one client, then two at once, with the CPU per GB of the
+# server and of all tunnel processes), and a legitimate client's
 # ping during handshake floods (the FloodMeasurement XCTest, bench/flood.sh). A
 # benchmark, not a test: it prints what it measured and what failed, and always exits
 # 0 (except when interrupted).
@@ -10,7 +11,7 @@
 # Environment:
 #   BENCH_SECONDS  iperf3 TCP duration per direction (default 10)
 #   BENCH_ONLY     comma-separated parts to run (default all):
-#                  veth, wireguard-go, tunnel  point to point TCP and ping
+#                  veth, wireguard-go, tunnel  point to point TCP (with CPU/GB) and ping
 #                  udp                         point to point UDP packets/s, both tunnels
 #                  nat                         through the server's NAT, both tunnels
 #                  two-clients                 two clients at once through the NAT
@@ -98,14 +99,23 @@ make_topology() {
 
 # ---------------------------------------------------------------- measuring
 
-# utime + stime of PID in clock ticks (all its threads), from /proc/PID/stat; the
-# fields are counted after the command name, which may hold spaces.
+# utime + stime of PID... in clock ticks (all their threads, summed), from
+# /proc/PID/stat; the fields are counted after the command name, which may hold
+# spaces. Prints "gone" if one of them has exited (report.py then gives no figure).
 cpu_ticks() {
-    local rest
-    rest=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-    set -- $rest
-    echo $(( ${12} + ${13} ))
+    local pid rest fields total=0
+    for pid in "$@"; do
+        rest=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)
+        read -r -a fields <<<"$rest"
+        [ ${#fields[@]} -gt 12 ] || { echo gone; return; }
+        total=$(( total + fields[11] + fields[12] ))
+    done
+    echo "$total"
 }
+
+# The tunnel processes at both ends of the point-to-point half being measured (none
+# for the bare veth): their CPU time is read around each TCP run.
+END_PIDS=()
 
 # Measures one half through ADDR (the server side address in namespace B): TCP both
 # ways and ping if the half itself was asked for, the UDP packet rate if `udp` was.
@@ -122,13 +132,15 @@ measure() {
 measure_tcp_ping() {
     local half=$1 addr=$2 dir=$3
 
-    local label flag
+    local label flag before
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$half: iperf3 $label ${SECS}s"
+        [ ${#END_PIDS[@]} -gt 0 ] && before=$(cpu_ticks "${END_PIDS[@]}")
         run_waiting "$dir/iperf3-$label.json" "$dir/iperf3-$label.err" \
             timeout $((SECS + 30)) ip netns exec "$NS_A" \
             iperf3 -c "$addr" -p "$IPERF_PORT" -t "$SECS" -J --connect-timeout 5000 $flag
+        [ ${#END_PIDS[@]} -gt 0 ] && record "$half" "cpu_ends_$label" "$before" "$(cpu_ticks "${END_PIDS[@]}")"
         record "$half" "iperf_$label" "$dir/iperf3-$label.json"
     done
 
@@ -200,7 +212,9 @@ run_wireguard_go() {
     elif ! wait_until "$UP_TIMEOUT" pinged "$NS_A" "$INNER_B"; then
         fail_half $half "no ping through the tunnel within ${UP_TIMEOUT}s"
     else
+        END_PIDS=("$pa" "$pb")
         measure $half "$INNER_B"
+        END_PIDS=()
     fi
     stop_pair "$pa" "$pb" "$WG_A" "$WG_B"
 }
@@ -241,7 +255,9 @@ run_tunnel() {
     pb=$LAST_PID
     local why
     if why=$(tunnel_up "$pa" "$pb"); then
+        END_PIDS=("$pa" "$pb")
         measure $half "$INNER_B"
+        END_PIDS=()
     else
         fail_half $half "$why: $(tunnel_log_tail "$dir")"
     fi

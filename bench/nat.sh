@@ -156,16 +156,30 @@ start_nat_iperf() {
     track $!
 }
 
-# One client, up and down, with the server's CPU time around each run; then pings.
+# CPU ticks of the server, then of every tunnel process of the run (server and
+# clients), as "SERVER ALL".
+nat_cpu_ticks() { echo "$(cpu_ticks "$SERVER_PID") $(cpu_ticks "${NAT_PIDS[@]}")"; }
+
+# Records RUN's CPU time during the iperf3 run LABEL, from BEFORE (nat_cpu_ticks) to
+# now: the server's (cpu_LABEL) and all tunnel processes' (cpu_ends_LABEL).
+record_nat_cpu() {
+    local run=$1 label=$2 before_server before_all after_server after_all
+    read -r before_server before_all <<<"$3"
+    read -r after_server after_all <<<"$(nat_cpu_ticks)"
+    record "$run" "cpu_ends_$label" "$before_all" "$after_all"
+    record "$run" "cpu_$label" "$before_server" "$after_server"
+}
+
+# One client, up and down, with the CPU time around each run; then pings.
 measure_nat() {
     local impl=$1 dir=$2 run=nat/$1 label flag before pid
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: iperf3 $label ${SECS}s"
-        before=$(cpu_ticks "$SERVER_PID")
+        before=$(nat_cpu_ticks)
         start_nat_iperf 1 "$IPERF_PORT" "$flag" "$dir/nat-$label.json"
         pid=$LAST_PID; wait "$pid"; forget_pid "$pid"
-        record "$run" "cpu_$label" $(( $(cpu_ticks "$SERVER_PID") - before ))
+        record_nat_cpu "$run" "$label" "$before"
         record "$run" "iperf_$label" "$dir/nat-$label.json"
     done
     log "$run: $PINGS pings"
@@ -181,11 +195,11 @@ measure_two_clients() {
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: two iperf3 $label at once ${SECS}s"
-        before=$(cpu_ticks "$SERVER_PID")
+        before=$(nat_cpu_ticks)
         start_nat_iperf 1 "$IPERF_PORT" "$flag" "$dir/two-c1-$label.json"; p1=$LAST_PID
         start_nat_iperf 2 "$IPERF_PORT2" "$flag" "$dir/two-c2-$label.json"; p2=$LAST_PID
         wait "$p1"; wait "$p2"; forget_pid "$p1"; forget_pid "$p2"
-        record "$run" "cpu_$label" $(( $(cpu_ticks "$SERVER_PID") - before ))
+        record_nat_cpu "$run" "$label" "$before"
         record "$run" "iperf_$label" "$dir/two-c1-$label.json" "$dir/two-c2-$label.json"
     done
 }
