@@ -23,6 +23,10 @@ import re
 import statistics
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in lib/ from a root run
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from machine import read_machine  # noqa: E402  (lib/machine.py, shared with the other report)
+
 HALF_ORDER = ("veth", "wireguard-go", "tunnel")
 IMPLS = ("wireguard-go", "tunnel")
 PING_TIME = re.compile(r"time=([0-9.]+) ms")
@@ -30,15 +34,6 @@ FLOOD_LOSS = re.compile(r"([0-9.]+)% packet loss")
 FLOOD_RTT = re.compile(r"= ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms")
 GBIT = 1e9
 GB = 1e9
-
-
-def read_machine(path):
-    machine = {}
-    with open(path) as f:
-        for line in f:
-            key, _, value = line.rstrip("\n").partition("\t")
-            machine[key] = value
-    return machine
 
 
 def load_iperf(path):
