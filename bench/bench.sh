@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/bench.sh: measures `tunnel` against Debian's wireguard-go, on the same
-# topology each time: point to point over one veth pair (TCP, ping, UDP packet rate;
-# the bare veth as the ceiling), through a server's NAT to a host behind it (one
-# client, then two at once, with the server's CPU per GB), and a legitimate client's
+# topology each time: point to point over one veth pair (TCP with the CPU per GB of
+# both ends, ping, UDP packet rate; the bare veth as the ceiling), through a server's
+# NAT to a host behind it (one client, then two at once, with the CPU per GB of the
+# server and of all tunnel processes), and a legitimate client's
 # ping during handshake floods (the FloodMeasurement XCTest, bench/flood.sh). A
 # benchmark, not a test: it prints what it measured and what failed, and always exits
 # 0 (except when interrupted).
@@ -10,7 +11,7 @@
 # Environment:
 #   BENCH_SECONDS  iperf3 TCP duration per direction (default 10)
 #   BENCH_ONLY     comma-separated parts to run (default all):
-#                  veth, wireguard-go, tunnel  point to point TCP and ping
+#                  veth, wireguard-go, tunnel  point to point TCP (with CPU/GB) and ping
 #                  udp                         point to point UDP packets/s, both tunnels
 #                  nat                         through the server's NAT, both tunnels
 #                  two-clients                 two clients at once through the NAT
@@ -24,20 +25,17 @@
 set -u
 
 readonly BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_NAME=bench STOP_GRACE_TENTHS=20
+source "$BENCH_DIR/../lib/netns.sh"
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly SECS=${BENCH_SECONDS:-10}
 readonly ALL_PARTS=veth,wireguard-go,tunnel,udp,nat,two-clients,flood
 readonly ONLY=${BENCH_ONLY:-$ALL_PARTS}
 readonly PINGS=${BENCH_PINGS:-200}
-readonly TUNNEL_BIN=${TUNNEL_BIN:-$ROOT/.build/release/tunnel}
 readonly TEST_BUNDLE=${BENCH_TEST_BUNDLE:-$ROOT/.build/debug/tunnelPackageTests.xctest}
 readonly OUT_DIR=${BENCH_OUT:-$ROOT/.bench}
 
-# Every name carries this run's pid, so two runs (or a test suite) never collide.
-# Tunnel interface names must be unique machine-wide: the UAPI socket directory
-# /var/run/wireguard is shared by all namespaces.
-readonly TAG=$$
+# Names carry this run's pid (TAG, from lib/netns.sh).
 readonly NS_A=bn$TAG-a NS_B=bn$TAG-b
 readonly VETH_A=bn$TAG-va VETH_B=bn$TAG-vb
 readonly WG_A=bw${TAG}a WG_B=bw${TAG}b
@@ -52,101 +50,11 @@ readonly UDP_SECS=$(( (SECS * 3 + 9) / 10 ))
 # 64 bytes, and the largest UDP payload that fits the tunnel MTU unfragmented
 # (1420 - 20 IPv4 - 8 UDP).
 readonly UDP_SIZES="64 1392"
-readonly UAPI_DIR=/var/run/wireguard STATE_DIR=/run/tunnel
 
-WORK=""
-NAT_NAMESPACES="" NAT_INTERFACES=""   # set by bench/nat.sh
-PIDS=()          # every background process this script started
-CLEANED=0
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-
-# ---------------------------------------------------------------- cleanup
-
-kill_pids() {
-    local pid alive=()
-    for pid in "$@"; do
-        kill -TERM "$pid" 2>/dev/null && alive+=("$pid")
-    done
-    # Give daemons a moment to remove their own sockets and interfaces.
-    local i
-    for i in $(seq 1 20); do
-        local left=()
-        for pid in "${alive[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
-        [ ${#left[@]} -eq 0 ] && return 0
-        alive=("${left[@]}")
-        sleep 0.1
-    done
-    for pid in "${alive[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    return 0
-}
-
-stop_started() {
-    [ ${#PIDS[@]} -gt 0 ] && kill_pids "${PIDS[@]}"
-    PIDS=()
-}
-
-# Removes namespace NS if it exists, stopping first whatever runs inside (anything
-# in our own namespaces was started by this script).
-remove_namespace() {
-    local ns=$1 stray
-    if [ -e "/var/run/netns/$ns" ]; then
-        stray=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-        [ -n "$stray" ] && kill_pids $stray
-        ip netns del "$ns" 2>/dev/null
-    fi
-    rm -rf "/etc/netns/$ns"
-}
-
-# Files a daemon keeps under its interface's name, left behind if it was killed.
-remove_interface_files() {
-    local ifname
-    for ifname in "$@"; do
-        rm -f "$UAPI_DIR/$ifname.sock" "$STATE_DIR/$ifname.state" "$STATE_DIR/$ifname.resolv.conf"
-    done
-}
-
-cleanup() {
-    [ "$CLEANED" = 1 ] && return
-    CLEANED=1
-    stop_started
-    flood_cleanup
-    local ns
-    for ns in "$NS_A" "$NS_B" $NAT_NAMESPACES; do remove_namespace "$ns"; done
-    remove_interface_files "$WG_A" "$WG_B" "$TUN_A" "$TUN_B" $NAT_INTERFACES
-    [ -n "$WORK" ] && rm -rf "$WORK"
-}
-
-on_signal() {
-    log "interrupted ($1), cleaning up"
-    cleanup
-    trap - EXIT
-    exit "$2"
-}
-
-trap cleanup EXIT
-trap 'on_signal SIGINT 130' INT
-trap 'on_signal SIGTERM 143' TERM
-
-# Runs CMD... in the background with stdout to OUT and stderr to ERR, and waits for
-# it, so that a signal reaches the traps at once instead of after a 10 s iperf3 run.
-# (The redirections live here, not on the call, so the traps still print to stderr.)
-run_waiting() {
-    local out=$1 err=$2; shift 2
-    "$@" >"$out" 2>"$err" &
-    local pid=$!
-    PIDS+=("$pid")
-    wait "$pid"
-    local rc=$?
-    forget_pid "$pid"
-    return $rc
-}
-
-forget_pid() {
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
+own_interfaces "$WG_A" "$WG_B" "$TUN_A" "$TUN_B"
+# The flood test's leftovers, if it was stopped halfway (bench/flood.sh).
+cleanup_last() { flood_cleanup; }
+netns_traps
 
 # ---------------------------------------------------------------- checks
 
@@ -164,23 +72,16 @@ check_inputs() {
         [[ ",$ALL_PARTS," == *",$h,"* ]] || {
             log "BENCH_ONLY: unknown part '$h' (known: ${ALL_PARTS//,/, })"; return 1; }
     done
-    if [ "$(id -u)" != 0 ]; then
-        log "needs root (network namespaces, TUN devices)"; return 1
-    fi
-    local tool missing=""
-    for tool in ip iperf3 ping python3 timeout ss; do
-        command -v "$tool" >/dev/null || missing="$missing $tool"
-    done
-    if [ -n "$missing" ]; then
-        log "missing tools:$missing (make deps installs them)"; return 1
-    fi
+    need_root || { log "needs root (network namespaces, TUN devices)"; return 1; }
+    local missing
+    missing=$(missing_tools ip iperf3 ping python3 timeout ss)
+    [ -z "$missing" ] || { log "missing tools:$missing (make deps installs them)"; return 1; }
 }
 
 # ---------------------------------------------------------------- results
 
-# One line per fact: HALF KEY VALUE...; python turns them into the table and JSON.
-# (A message that spans lines, such as a tool's error output, is kept on one.)
-record() { local line="$*"; printf '%s\n' "${line//$'\n'/ }" >>"$WORK/results"; }
+# One line per fact (`record`, lib/netns.sh): HALF KEY VALUE...; python turns them
+# into the table and JSON.
 fail_run() { record "$1" error "$2"; log "$1: FAILED: $2"; }
 # A point-to-point half that could not be set up fails its TCP run and its UDP run.
 fail_half() {
@@ -192,53 +93,29 @@ fail_half() {
 # ---------------------------------------------------------------- topology
 
 make_topology() {
-    ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-    ip -n "$NS_A" link add "$VETH_A" type veth peer name "$VETH_B" netns "$NS_B" || return 1
-    ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up || return 1
-    ip -n "$NS_A" addr add "$UNDER_A/24" dev "$VETH_A" || return 1
-    ip -n "$NS_B" addr add "$UNDER_B/24" dev "$VETH_B" || return 1
-    ip -n "$NS_A" link set "$VETH_A" up && ip -n "$NS_B" link set "$VETH_B" up
-}
-
-# Waits until NS can ping ADDR once, or TIMEOUT seconds pass.
-wait_ping() {
-    local ns=$1 addr=$2 timeout=$3 deadline=$((SECONDS + $3))
-    while [ $SECONDS -lt $deadline ]; do
-        ip netns exec "$ns" ping -n -c 1 -W 1 "$addr" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-wait_gone() {
-    local ns=$1 ifname=$2 i
-    for i in $(seq 1 50); do
-        ip -n "$ns" link show dev "$ifname" >/dev/null 2>&1 || return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# Starts CMD... in namespace NS in the background, output to LOG; remembers its pid.
-# `ip netns exec` execs in place, so $! is the daemon itself.
-start_in() {
-    local ns=$1 logfile=$2; shift 2
-    ip netns exec "$ns" "$@" >"$logfile" 2>&1 &
-    PIDS+=("$!")
-    LAST_PID=$!
+    add_namespaces "$NS_A" "$NS_B" \
+        && veth_pair "$NS_A" "$VETH_A" "$UNDER_A/24" "$NS_B" "$VETH_B" "$UNDER_B/24"
 }
 
 # ---------------------------------------------------------------- measuring
 
-# Starts `iperf3 -s` in NS on ADDR:PORT and waits until it listens; pid in LAST_PID.
-start_iperf_server() {
-    local ns=$1 addr=$2 port=$3 logfile=$4 i
-    start_in "$ns" "$logfile" iperf3 -s -B "$addr" -p "$port"
-    for i in $(seq 1 50); do
-        ip netns exec "$ns" ss -Hltn "sport = :$port" | grep -q . && break
-        sleep 0.1
+# utime + stime of PID... in clock ticks (all their threads, summed), from
+# /proc/PID/stat; the fields are counted after the command name, which may hold
+# spaces. Prints "gone" if one of them has exited (report.py then gives no figure).
+cpu_ticks() {
+    local pid rest fields total=0
+    for pid in "$@"; do
+        rest=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null)
+        read -r -a fields <<<"$rest"
+        [ ${#fields[@]} -gt 12 ] || { echo gone; return; }
+        total=$(( total + fields[11] + fields[12] ))
     done
+    echo "$total"
 }
+
+# The tunnel processes at both ends of the point-to-point half being measured (none
+# for the bare veth): their CPU time is read around each TCP run.
+END_PIDS=()
 
 # Measures one half through ADDR (the server side address in namespace B): TCP both
 # ways and ping if the half itself was asked for, the UDP packet rate if `udp` was.
@@ -255,13 +132,15 @@ measure() {
 measure_tcp_ping() {
     local half=$1 addr=$2 dir=$3
 
-    local label flag
+    local label flag before
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$half: iperf3 $label ${SECS}s"
+        [ ${#END_PIDS[@]} -gt 0 ] && before=$(cpu_ticks "${END_PIDS[@]}")
         run_waiting "$dir/iperf3-$label.json" "$dir/iperf3-$label.err" \
             timeout $((SECS + 30)) ip netns exec "$NS_A" \
             iperf3 -c "$addr" -p "$IPERF_PORT" -t "$SECS" -J --connect-timeout 5000 $flag
+        [ ${#END_PIDS[@]} -gt 0 ] && record "$half" "cpu_ends_$label" "$before" "$(cpu_ticks "${END_PIDS[@]}")"
         record "$half" "iperf_$label" "$dir/iperf3-$label.json"
     done
 
@@ -290,14 +169,6 @@ run_veth() {
     measure veth "$UNDER_B"
 }
 
-genkeys() {
-    local dir=$1 side
-    for side in a b; do
-        (umask 077; wg genkey >"$dir/$side.key") && wg pubkey <"$dir/$side.key" >"$dir/$side.pub" \
-            || return 1
-    done
-}
-
 wg_configure() {
     local ns=$1 ifname=$2 key=$3 peer_pub=$4 peer_ip=$5 peer6=$6 endpoint=$7 addr=$8 addr6=$9
     ip netns exec "$ns" wg set "$ifname" private-key "$key" listen-port "$WG_PORT" \
@@ -307,39 +178,45 @@ wg_configure() {
     ip -n "$ns" link set "$ifname" mtu "$TUNNEL_MTU" up
 }
 
+# wireguard-go in the foreground (-f) on IFNAME in NS; pid in LAST_PID.
+start_wireguard_go() {
+    local ns=$1 ifname=$2 logfile=$3
+    start_in "$ns" "$logfile" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go -f "$ifname"
+}
+
+# Stops the two sides PA (in A) and PB (in B) of a half and waits (up to 5 s) until
+# their interfaces IF_A and IF_B are gone, so the next half starts clean.
+stop_pair() {
+    local pa=$1 pb=$2 if_a=$3 if_b=$4
+    kill_pids "$pa" "$pb"; forget_pid "$pa"; forget_pid "$pb"
+    wait_until 5 link_gone "$NS_A" "$if_a"; wait_until 5 link_gone "$NS_B" "$if_b"
+}
+
 run_wireguard_go() {
     local half=wireguard-go dir=$WORK/wireguard-go
     mkdir -p "$dir"
     command -v wireguard-go >/dev/null && command -v wg >/dev/null || {
         fail_half $half "wireguard-go or wg not installed (make deps)"; return; }
-    genkeys "$dir" || { fail_half $half "wg genkey failed"; return; }
+    wg_keypairs "$dir" a b || { fail_half $half "wg genkey failed"; return; }
 
-    local ns ifname pa pb
-    start_in "$NS_A" "$dir/wireguard-go-a.log" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
-        wireguard-go -f "$WG_A"
-    pa=$LAST_PID
-    start_in "$NS_B" "$dir/wireguard-go-b.log" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
-        wireguard-go -f "$WG_B"
-    pb=$LAST_PID
-    local i
-    for i in $(seq 1 50); do
-        [ -S "$UAPI_DIR/$WG_A.sock" ] && [ -S "$UAPI_DIR/$WG_B.sock" ] && break
-        sleep 0.1
-    done
-    if ! [ -S "$UAPI_DIR/$WG_A.sock" ] || ! [ -S "$UAPI_DIR/$WG_B.sock" ]; then
+    local pa pb
+    start_wireguard_go "$NS_A" "$WG_A" "$dir/wireguard-go-a.log"; pa=$LAST_PID
+    start_wireguard_go "$NS_B" "$WG_B" "$dir/wireguard-go-b.log"; pb=$LAST_PID
+    if ! wait_until 5 uapi_sockets "$WG_A" "$WG_B"; then
         fail_half $half "wireguard-go did not open its UAPI socket (see logs)"
     elif ! wg_configure "$NS_A" "$WG_A" "$dir/a.key" "$(cat "$dir/b.pub")" "$INNER_B" "$INNER6_B" \
             "$UNDER_B" "$INNER_A" "$INNER6_A" \
         || ! wg_configure "$NS_B" "$WG_B" "$dir/b.key" "$(cat "$dir/a.pub")" "$INNER_A" "$INNER6_A" \
             "$UNDER_A" "$INNER_B" "$INNER6_B"; then
         fail_half $half "configuring the wireguard-go interfaces failed"
-    elif ! wait_ping "$NS_A" "$INNER_B" "$UP_TIMEOUT"; then
+    elif ! wait_until "$UP_TIMEOUT" pinged "$NS_A" "$INNER_B"; then
         fail_half $half "no ping through the tunnel within ${UP_TIMEOUT}s"
     else
+        END_PIDS=("$pa" "$pb")
         measure $half "$INNER_B"
+        END_PIDS=()
     fi
-    kill_pids "$pa" "$pb"; forget_pid "$pa"; forget_pid "$pb"
-    wait_gone "$NS_A" "$WG_A"; wait_gone "$NS_B" "$WG_B"
+    stop_pair "$pa" "$pb" "$WG_A" "$WG_B"
 }
 
 # Writes a wg-quick config for one side (mode 0600: it holds a private key).
@@ -365,7 +242,7 @@ run_tunnel() {
     mkdir -p "$dir"
     [ -x "$TUNNEL_BIN" ] || { fail_half $half "no binary at $TUNNEL_BIN (make build)"; return; }
     command -v wg >/dev/null || { fail_half $half "wg not installed (make deps)"; return; }
-    genkeys "$dir" || { fail_half $half "wg genkey failed"; return; }
+    wg_keypairs "$dir" a b || { fail_half $half "wg genkey failed"; return; }
     write_tunnel_config "$dir/a.conf" "$dir/a.key" "$INNER_A" "$INNER6_A" "$(cat "$dir/b.pub")" \
         "$UNDER_B" "$INNER_B" "$INNER6_B" || { fail_half $half "writing config failed"; return; }
     write_tunnel_config "$dir/b.conf" "$dir/b.key" "$INNER_B" "$INNER6_B" "$(cat "$dir/a.pub")" \
@@ -378,12 +255,13 @@ run_tunnel() {
     pb=$LAST_PID
     local why
     if why=$(tunnel_up "$pa" "$pb"); then
+        END_PIDS=("$pa" "$pb")
         measure $half "$INNER_B"
+        END_PIDS=()
     else
         fail_half $half "$why: $(tunnel_log_tail "$dir")"
     fi
-    kill_pids "$pa" "$pb"; forget_pid "$pa"; forget_pid "$pb"
-    wait_gone "$NS_A" "$TUN_A"; wait_gone "$NS_B" "$TUN_B"
+    stop_pair "$pa" "$pb" "$TUN_A" "$TUN_B"
 }
 
 # Waits (up to UP_TIMEOUT) for both tunnel interfaces and a ping through them; gives
@@ -392,13 +270,12 @@ tunnel_up() {
     local pa=$1 pb=$2 deadline=$((SECONDS + UP_TIMEOUT))
     local links=0
     while [ $SECONDS -lt $deadline ]; do
-        if ! kill -0 "$pa" 2>/dev/null || ! kill -0 "$pb" 2>/dev/null; then
+        if process_gone "$pa" || process_gone "$pb"; then
             echo "tunnel client exited"; return 1
         fi
         if [ $links = 0 ]; then
-            ip -n "$NS_A" link show dev "$TUN_A" >/dev/null 2>&1 \
-                && ip -n "$NS_B" link show dev "$TUN_B" >/dev/null 2>&1 && links=1
-        elif ip netns exec "$NS_A" ping -n -c 1 -W 1 "$INNER_B" >/dev/null 2>&1; then
+            link_exists "$NS_A" "$TUN_A" && link_exists "$NS_B" "$TUN_B" && links=1
+        elif pinged "$NS_A" "$INNER_B"; then
             return 0
         fi
         sleep 0.2
@@ -438,12 +315,8 @@ record_machine() {
     wgv=$(timeout 5 wireguard-go --version 2>/dev/null | head -n 1)
     tv=$(timeout 5 "$TUNNEL_BIN" --version 2>/dev/null | head -n 1)
     {
-        printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-        printf 'stamp\t%s\n' "$(date +%Y%m%d-%H%M%S)"
-        printf 'kernel\t%s\n' "$(uname -r)"
+        machine_facts
         printf 'cpu\t%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-        printf 'cores\t%s\n' "$(nproc)"
-        printf 'loadavg\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
         printf 'wireguard-go\t%s\n' "${wgv:-not installed}"
         printf 'tunnel\t%s\n' "${tv:-not built}"
         printf 'iperf3\t%s\n' "$(iperf3 --version 2>/dev/null | head -n 1)"

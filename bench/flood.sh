@@ -21,7 +21,7 @@ run_flood() {
     env TUNNEL_BIN="$TUNNEL_BIN" "$TEST_BUNDLE" SystemTests.FloodMeasurement/testMeasureHandshakeFloods \
         >"$dir/output.txt" 2>&1 &
     FLOOD_PID=$!
-    PIDS+=("$FLOOD_PID")
+    track "$FLOOD_PID"
     wait "$FLOOD_PID"
     local rc=$?
     forget_pid "$FLOOD_PID"

@@ -14,8 +14,11 @@
 readonly NS_S=bn$TAG-s NS_I=bn$TAG-i NS_C1=bn$TAG-c1 NS_C2=bn$TAG-c2
 readonly TS_SERVER=bt${TAG}s TS_C1=bt${TAG}1 TS_C2=bt${TAG}2
 readonly WS_SERVER=bw${TAG}s WS_C1=bw${TAG}1 WS_C2=bw${TAG}2
-NAT_NAMESPACES="$NS_C1 $NS_C2 $NS_S $NS_I"
-NAT_INTERFACES="$TS_SERVER $TS_C1 $TS_C2 $WS_SERVER $WS_C1 $WS_C2"
+# Clients first: SIGTERM reaches each tunnel process before its server, so that it
+# puts back what it changed while the server is still there.
+readonly NAT_NAMESPACES="$NS_C2 $NS_C1 $NS_S $NS_I"
+readonly NAT_INTERFACES="$TS_SERVER $TS_C1 $TS_C2 $WS_SERVER $WS_C1 $WS_C2"
+own_interfaces $NAT_INTERFACES
 readonly LAN_S=203.0.113.1 LAN_C1=203.0.113.2 LAN_C2=203.0.113.3
 readonly WAN_S=198.51.100.1 HOST=198.51.100.2 HOST_NET=198.51.100.0/24
 readonly NAT_NET4=100.64.0.1/24 NAT_NET6=2001:db8:64::1/64
@@ -27,33 +30,14 @@ nat_clients() { if want two-clients; then echo "1 2"; else echo 1; fi; }
 client_ns() { [ "$1" = 1 ] && echo "$NS_C1" || echo "$NS_C2"; }
 
 make_nat_topology() {
-    local ns c
-    for ns in $NAT_NAMESPACES; do ip netns add "$ns" && ip -n "$ns" link set lo up || return 1; done
-    ip -n "$NS_S" link add "$WAN_IF" type veth peer name eth0 netns "$NS_I" || return 1
-    ip -n "$NS_S" addr add "$WAN_S/24" dev "$WAN_IF" && ip -n "$NS_I" addr add "$HOST/24" dev eth0 || return 1
-    ip -n "$NS_S" link set "$WAN_IF" up && ip -n "$NS_I" link set eth0 up || return 1
-    ip -n "$NS_S" link add lan type bridge && ip -n "$NS_S" addr add "$LAN_S/24" dev lan || return 1
+    local c
+    add_namespaces $NAT_NAMESPACES || return 1
+    veth_pair "$NS_S" "$WAN_IF" "$WAN_S/24" "$NS_I" eth0 "$HOST/24" || return 1
+    add_bridge "$NS_S" lan "$LAN_S/24" || return 1
     for c in 1 2; do
-        ns=$(client_ns $c)
-        ip -n "$NS_S" link add "p$c" type veth peer name eth0 netns "$ns" || return 1
-        ip -n "$NS_S" link set "p$c" master lan up || return 1
-        ip -n "$ns" addr add "203.0.113.$((c + 1))/24" dev eth0 && ip -n "$ns" link set eth0 up || return 1
+        plug_into_bridge "$NS_S" lan "p$c" "$(client_ns $c)" "203.0.113.$((c + 1))/24" || return 1
     done
-    ip -n "$NS_S" link set lan up && ip -n "$NS_S" route add default via "$HOST" dev "$WAN_IF"
-}
-
-remove_nat_topology() {
-    local ns
-    for ns in $NAT_NAMESPACES; do remove_namespace "$ns"; done
-}
-
-# utime + stime of PID in clock ticks (all its threads), from /proc/PID/stat; the
-# fields are counted after the command name, which may hold spaces.
-cpu_ticks() {
-    local rest
-    rest=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-    set -- $rest
-    echo $(( ${12} + ${13} ))
+    ip -n "$NS_S" route add default via "$HOST" dev "$WAN_IF"
 }
 
 # Waits until client C can ping the internet host through the NAT, while PIDS... run.
@@ -61,7 +45,7 @@ wait_nat_ping() {
     local c=$1 deadline=$((SECONDS + UP_TIMEOUT)) pid; shift
     while [ $SECONDS -lt $deadline ]; do
         for pid in "$@"; do kill -0 "$pid" 2>/dev/null || return 1; done
-        ip netns exec "$(client_ns "$c")" ping -n -c 1 -W 1 "$HOST" >/dev/null 2>&1 && return 0
+        pinged "$(client_ns "$c")" "$HOST" && return 0
         sleep 0.2
     done
     return 1
@@ -78,7 +62,7 @@ setup_nat_tunnel() {
         --config "$dir/server.conf" --interface "$TS_SERVER" --address "$NAT_NET4" --address "$NAT_NET6" \
         --egress "$WAN_IF" --log-level info
     SERVER_PID=$LAST_PID; NAT_PIDS=("$SERVER_PID")
-    wait_log "$SERVER_PID" "$dir/server.log" "server on" \
+    wait_until -p "$SERVER_PID" "$UP_TIMEOUT" logged "$dir/server.log" "server on" \
         || { NAT_WHY="tunnel server did not start: $(tunnel_log_tail "$dir/server.log")"; return 1; }
     for c in $(nat_clients); do
         # The client config holds a private key: mode 0600, or `tunnel client` refuses it.
@@ -86,7 +70,7 @@ setup_nat_tunnel() {
             --endpoint "$LAN_S:$WG_PORT" --allowed-ips "$HOST_NET" >"$dir/c$c.conf" 2>"$dir/peer-c$c.log") \
             || { NAT_WHY="tunnel peer add failed: $(head -c 200 "$dir/peer-c$c.log")"; return 1; }
         # The server rereads its file every second; a handshake before that is refused.
-        wait_log "$SERVER_PID" "$dir/server.log" "peer c$c added" \
+        wait_until -p "$SERVER_PID" "$UP_TIMEOUT" logged "$dir/server.log" "peer c$c added" \
             || { NAT_WHY="tunnel server did not pick up peer c$c"; return 1; }
     done
     local ifname
@@ -103,35 +87,7 @@ setup_nat_tunnel() {
     done
 }
 
-# Waits (up to UP_TIMEOUT) for TEXT in LOGFILE while PID runs.
-wait_log() {
-    local pid=$1 logfile=$2 text=$3 deadline=$((SECONDS + UP_TIMEOUT))
-    while [ $SECONDS -lt $deadline ]; do
-        grep -q -F "$text" "$logfile" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------- wireguard-go
-
-start_wireguard_go() {
-    local ns=$1 ifname=$2 logfile=$3
-    start_in "$ns" "$logfile" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go -f "$ifname"
-    NAT_PIDS+=("$LAST_PID")
-}
-
-wait_sockets() {
-    local i ifname ok
-    for i in $(seq 1 50); do
-        ok=1
-        for ifname in "$@"; do [ -S "$UAPI_DIR/$ifname.sock" ] || ok=0; done
-        [ $ok = 1 ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # The same as setup_nat_tunnel, with wireguard-go on every side and the kernel
 # forwarding and NATing in the server's namespace (nftables masquerade, by `nft` or,
@@ -142,20 +98,16 @@ setup_nat_wireguard_go() {
     command -v wireguard-go >/dev/null && command -v wg >/dev/null || {
         NAT_WHY="wireguard-go or wg not installed (make deps)"; return 1; }
     NAT_PIDS=()
-    local sides="s $(nat_clients)" side
-    for side in $sides; do
-        (umask 077; wg genkey >"$dir/$side.key") && wg pubkey <"$dir/$side.key" >"$dir/$side.pub" \
-            || { NAT_WHY="wg genkey failed"; return 1; }
-    done
+    wg_keypairs "$dir" s $(nat_clients) || { NAT_WHY="wg genkey failed"; return 1; }
     start_wireguard_go "$NS_S" "$WS_SERVER" "$dir/wireguard-go-s.log"
-    SERVER_PID=$LAST_PID
+    SERVER_PID=$LAST_PID; NAT_PIDS+=("$LAST_PID")
     local ifnames=("$WS_SERVER")
     for c in $(nat_clients); do
         ifname=$WS_C1; [ "$c" = 2 ] && ifname=$WS_C2
         start_wireguard_go "$(client_ns "$c")" "$ifname" "$dir/wireguard-go-c$c.log"
-        ifnames+=("$ifname")
+        NAT_PIDS+=("$LAST_PID"); ifnames+=("$ifname")
     done
-    wait_sockets "${ifnames[@]}" || { NAT_WHY="wireguard-go did not open its UAPI socket (see logs)"; return 1; }
+    wait_until 5 uapi_sockets "${ifnames[@]}" || { NAT_WHY="wireguard-go did not open its UAPI socket (see logs)"; return 1; }
 
     for c in $(nat_clients); do
         peers+=(peer "$(cat "$dir/$c.pub")" allowed-ips "100.64.0.$((c + 1))/32")
@@ -201,20 +153,33 @@ start_nat_iperf() {
     local c=$1 port=$2 flag=$3 out=$4
     timeout $((SECS + 30)) ip netns exec "$(client_ns "$c")" \
         iperf3 -c "$HOST" -p "$port" -t "$SECS" -J --connect-timeout 5000 $flag >"$out" 2>"$out.err" &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
+    track $!
 }
 
-# One client, up and down, with the server's CPU time around each run; then pings.
+# CPU ticks of the server, then of every tunnel process of the run (server and
+# clients), as "SERVER ALL".
+nat_cpu_ticks() { echo "$(cpu_ticks "$SERVER_PID") $(cpu_ticks "${NAT_PIDS[@]}")"; }
+
+# Records RUN's CPU time during the iperf3 run LABEL, from BEFORE (nat_cpu_ticks) to
+# now: the server's (cpu_LABEL) and all tunnel processes' (cpu_ends_LABEL).
+record_nat_cpu() {
+    local run=$1 label=$2 before_server before_all after_server after_all
+    read -r before_server before_all <<<"$3"
+    read -r after_server after_all <<<"$(nat_cpu_ticks)"
+    record "$run" "cpu_ends_$label" "$before_all" "$after_all"
+    record "$run" "cpu_$label" "$before_server" "$after_server"
+}
+
+# One client, up and down, with the CPU time around each run; then pings.
 measure_nat() {
     local impl=$1 dir=$2 run=nat/$1 label flag before pid
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: iperf3 $label ${SECS}s"
-        before=$(cpu_ticks "$SERVER_PID")
+        before=$(nat_cpu_ticks)
         start_nat_iperf 1 "$IPERF_PORT" "$flag" "$dir/nat-$label.json"
         pid=$LAST_PID; wait "$pid"; forget_pid "$pid"
-        record "$run" "cpu_$label" $(( $(cpu_ticks "$SERVER_PID") - before ))
+        record_nat_cpu "$run" "$label" "$before"
         record "$run" "iperf_$label" "$dir/nat-$label.json"
     done
     log "$run: $PINGS pings"
@@ -230,11 +195,11 @@ measure_two_clients() {
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: two iperf3 $label at once ${SECS}s"
-        before=$(cpu_ticks "$SERVER_PID")
+        before=$(nat_cpu_ticks)
         start_nat_iperf 1 "$IPERF_PORT" "$flag" "$dir/two-c1-$label.json"; p1=$LAST_PID
         start_nat_iperf 2 "$IPERF_PORT2" "$flag" "$dir/two-c2-$label.json"; p2=$LAST_PID
         wait "$p1"; wait "$p2"; forget_pid "$p1"; forget_pid "$p2"
-        record "$run" "cpu_$label" $(( $(cpu_ticks "$SERVER_PID") - before ))
+        record_nat_cpu "$run" "$label" "$before"
         record "$run" "iperf_$label" "$dir/two-c1-$label.json" "$dir/two-c2-$label.json"
     done
 }
@@ -260,20 +225,9 @@ run_nat_side() {
         want nat && fail_run "nat/$impl" "$why"
         want two-clients && fail_run "two-clients/$impl" "$why"
     fi
-    # SIGTERM first, so that each tunnel process puts back what it changed.
-    local c
-    for c in 2 1; do remove_namespace "$(client_ns "$c")"; done
-    remove_nat_topology
+    local ns
+    for ns in $NAT_NAMESPACES; do remove_namespace "$ns"; done
     remove_interface_files $NAT_INTERFACES
-}
-
-# The server's tunnel process: the one in the server namespace that is not iperf3.
-server_pid() {
-    local pid name=tunnel
-    [ "$1" = wireguard-go ] && name=wireguard-go
-    for pid in $(ip netns pids "$NS_S" 2>/dev/null); do
-        [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name"* ]] && { NAT_WHY="$pid"; return; }
-    done
 }
 
 run_nat() {

@@ -8,8 +8,12 @@ Usage: report.py MACHINE_FILE RESULTS_FILE OUT_DIR PARTS
                 wireguard-go or tunnel) or flood. KIND is iperf_fwd / iperf_rev (paths
                 to iperf3 -J files, several for clients run at once), ping (ping
                 output), udp_SIZE (an iperf3 -u -J file), cpu_fwd / cpu_rev (the
-                server's CPU clock ticks during that iperf3 run), output (the
-                FloodMeasurement output), note or error (a message)
+                server's CPU clock ticks before and after that iperf3 run, or one
+                number: the ticks during it), cpu_ends_fwd / cpu_ends_rev (the same
+                for all the run's tunnel processes together: both ends point to
+                point, server and clients through the NAT; "gone" where one had
+                exited), output (the FloodMeasurement output), note or error (a
+                message)
   PARTS         comma-separated parts that were asked for
 """
 
@@ -19,6 +23,10 @@ import re
 import statistics
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in lib/ from a root run
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from machine import read_machine  # noqa: E402  (lib/machine.py, shared with the other report)
+
 HALF_ORDER = ("veth", "wireguard-go", "tunnel")
 IMPLS = ("wireguard-go", "tunnel")
 PING_TIME = re.compile(r"time=([0-9.]+) ms")
@@ -26,15 +34,6 @@ FLOOD_LOSS = re.compile(r"([0-9.]+)% packet loss")
 FLOOD_RTT = re.compile(r"= ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms")
 GBIT = 1e9
 GB = 1e9
-
-
-def read_machine(path):
-    machine = {}
-    with open(path) as f:
-        for line in f:
-            key, _, value = line.rstrip("\n").partition("\t")
-            machine[key] = value
-    return machine
 
 
 def load_iperf(path):
@@ -138,6 +137,18 @@ def flood_result(path):
     return rows if rows else {"error": "no FLOODS rows in the output"}
 
 
+def cpu_ticks(values):
+    """Clock ticks spent during a run: AFTER - BEFORE, or the one number given; None
+    when a process had gone (the sum would be wrong) or the numbers do not parse."""
+    try:
+        ticks = [int(v) for v in values]
+    except ValueError:
+        return None
+    if len(ticks) == 2:
+        return ticks[1] - ticks[0]
+    return ticks[0] if len(ticks) == 1 else None
+
+
 def new_run():
     return {"errors": [], "notes": []}
 
@@ -146,7 +157,7 @@ def read_results(path, parts, clk_tck):
     halves = [h for h in HALF_ORDER if h in parts]
     runs = {h: new_run() for h in halves}
     paths = {}
-    cpu = {}
+    cpu = []
     for p in ("udp", "nat", "two-clients"):
         if p in parts:
             for impl in IMPLS:
@@ -178,22 +189,24 @@ def read_results(path, parts, clk_tck):
                 run["ping"] = ping_result(text)
             elif kind.startswith("udp_"):
                 run["udp_" + kind[4:] + "_bytes"] = udp_result(text)
-            elif kind in ("cpu_fwd", "cpu_rev"):
-                cpu[(id(run), kind)] = (run, int(text))
+            elif kind in ("cpu_fwd", "cpu_rev", "cpu_ends_fwd", "cpu_ends_rev"):
+                cpu.append((run, kind, cpu_ticks(values)))
             elif kind == "output":
                 result = flood_result(text)
                 if "error" in result:
                     run["errors"].append(result["error"])
                 else:
                     run.update(result)
-    # CPU seconds of the server per GB that its iperf3 run moved.
-    for (_, kind), (run, ticks) in cpu.items():
-        key = "a_to_b" if kind == "cpu_fwd" else "b_to_a"
+    # CPU seconds per GB that the iperf3 run moved: the server's (server_cpu_*), and
+    # all the run's tunnel processes together (cpu_*).
+    for run, kind, ticks in cpu:
+        key = "a_to_b" if kind.endswith("_fwd") else "b_to_a"
+        prefix = "cpu" if kind.startswith("cpu_ends_") else "server_cpu"
         moved = run.get(key, {}).get("bytes")
-        # A server that exited mid-run reads as 0 ticks afterwards: no figure then.
-        if moved and ticks >= 0:
-            run[key]["server_cpu_s"] = ticks / clk_tck
-            run[key]["server_cpu_s_per_gb"] = ticks / clk_tck / (moved / GB)
+        # A process that exited mid-run gives no figure.
+        if moved and ticks is not None and ticks >= 0:
+            run[key][f"{prefix}_s"] = ticks / clk_tck
+            run[key][f"{prefix}_s_per_gb"] = ticks / clk_tck / (moved / GB)
     for run in list(runs.values()) + [r for p in paths.values() for r in
                                       (p.values() if "errors" not in p else [p])]:
         finish(run)
@@ -211,17 +224,25 @@ def value(run, key, field):
     return (run or {}).get(key, {}).get(field)
 
 
+# The two directions of a TCP run, as the rows name them.
+A_B = ("A->B", "B->A")
+UP_DOWN = ("up", "down")
+
+
+def both_ways(template, group, name, ways):
+    """A row per direction (a_to_b, then b_to_a): TEMPLATE with the direction's name."""
+    return [(template.format(way), group, key, name, 2) for way, key in zip(ways, ("a_to_b", "b_to_a"))]
+
+
 # Rows of the table: label, the path's runs, and (key, field) in each run. Lower is
 # better for ping, CPU, loss and RTT; the doc says so.
 def rows(runs, paths):
     p2p = {impl: runs.get(impl) for impl in ("veth",) + IMPLS if impl in runs}
     out = []
     if p2p:
-        out += [
-            ("p2p TCP A->B Gbit/s", p2p, "a_to_b", "gbit_per_s", 2),
-            ("p2p TCP B->A Gbit/s", p2p, "b_to_a", "gbit_per_s", 2),
-            ("p2p ping median ms", p2p, "ping", "median_ms", 3),
-        ]
+        out += both_ways("p2p TCP {} Gbit/s", p2p, "gbit_per_s", A_B)
+        out.append(("p2p ping median ms", p2p, "ping", "median_ms", 3))
+        out += both_ways("p2p CPU s/GB {}, 2 ends", p2p, "cpu_s_per_gb", A_B)
     udp = paths.get("udp")
     if udp:
         for size in sorted({k for r in udp.values() for k in r if k.startswith("udp_")},
@@ -236,21 +257,15 @@ def rows(runs, paths):
                     r[size]["received_kpps"] = r[size]["received_pps"] / 1000
     nat = paths.get("nat")
     if nat:
-        out += [
-            ("NAT TCP up Gbit/s", nat, "a_to_b", "gbit_per_s", 2),
-            ("NAT TCP down Gbit/s", nat, "b_to_a", "gbit_per_s", 2),
-            ("NAT ping median ms", nat, "ping", "median_ms", 3),
-            ("NAT server CPU s/GB up", nat, "a_to_b", "server_cpu_s_per_gb", 2),
-            ("NAT server CPU s/GB down", nat, "b_to_a", "server_cpu_s_per_gb", 2),
-        ]
+        out += both_ways("NAT TCP {} Gbit/s", nat, "gbit_per_s", UP_DOWN)
+        out.append(("NAT ping median ms", nat, "ping", "median_ms", 3))
+        out += both_ways("NAT server CPU s/GB {}", nat, "server_cpu_s_per_gb", UP_DOWN)
+        out += both_ways("NAT CPU s/GB {}, all ends", nat, "cpu_s_per_gb", UP_DOWN)
     two = paths.get("two-clients")
     if two:
-        out += [
-            ("2 clients up, sum Gbit/s", two, "a_to_b", "gbit_per_s", 2),
-            ("2 clients down, sum Gbit/s", two, "b_to_a", "gbit_per_s", 2),
-            ("2 clients srv CPU s/GB up", two, "a_to_b", "server_cpu_s_per_gb", 2),
-            ("2 clients srv CPU s/GB down", two, "b_to_a", "server_cpu_s_per_gb", 2),
-        ]
+        out += both_ways("2 clients {}, sum Gbit/s", two, "gbit_per_s", UP_DOWN)
+        out += both_ways("2 clients srv CPU s/GB {}", two, "server_cpu_s_per_gb", UP_DOWN)
+        out += both_ways("2 clients CPU s/GB {}, all", two, "cpu_s_per_gb", UP_DOWN)
     flood = paths.get("flood")
     # No rows for floods that were not measured at all; the FAILED line says why.
     if flood and any(k in flood for k in ("cookie_holder", "spoofed_sources")):

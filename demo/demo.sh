@@ -13,14 +13,11 @@
 
 set -u
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-readonly TUNNEL_BIN=${TUNNEL_BIN:-$ROOT/.build/release/tunnel}
+LOG_NAME=demo
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
 readonly STARTED=$SECONDS
 
-# Every name carries this run's pid, so two runs never collide. Tunnel interface names
-# must be unique machine-wide (at most 15 bytes; pids have at most 7 digits): the UAPI
-# socket directory /var/run/wireguard and /run/tunnel are shared by all namespaces.
-readonly TAG=$$
+# Names carry this run's pid (TAG, from lib/netns.sh), so two runs never collide.
 readonly NS_INTERNET=demo$TAG-internet NS_SERVER=demo$TAG-server NS_ALICE=demo$TAG-alice NS_BOB=demo$TAG-bob
 readonly ALL_NS="$NS_INTERNET $NS_SERVER $NS_ALICE $NS_BOB"
 readonly IF_SERVER=d${TAG}srv IF_ALICE=d${TAG}alice IF_BOB=d${TAG}bob
@@ -33,11 +30,7 @@ readonly TUNNEL_NET4=100.64.0.1/24 TUNNEL_NET6=2001:db8:64::1/64 SERVER_TUNNEL_I
 readonly LISTEN_PORT=51820 HTTP_PORT=80 FILE_MB=8
 readonly FILE_URL=http://$INTERNET_IP/file.bin
 
-readonly UAPI_DIR=/var/run/wireguard STATE_DIR=/run/tunnel
 readonly CONNECT_TIMEOUT=15 START_TIMEOUT=10
-
-WORK=""
-STARTED_SANDBOX=0
 
 # ---------------------------------------------------------------- output
 
@@ -82,133 +75,36 @@ fail() {
 
 # ---------------------------------------------------------------- cleanup
 
-# TERM first so tunnel client and server put back their routes, rules and sysctls.
-stop_pids() {
-    local pid alive=() i
-    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null && alive+=("$pid"); done
-    for i in $(seq 1 30); do
-        local left=()
-        for pid in "${alive[@]+"${alive[@]}"}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
-        [ ${#left[@]} -eq 0 ] && return 0
-        alive=("${left[@]}")
-        sleep 0.1
-    done
-    for pid in "${alive[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    return 0
-}
-
-# Idempotent, so that a signal arriving halfway through can simply run it again.
-# Everything the demo starts runs inside its own namespaces, so the processes to stop
-# are found there rather than by remembered pids (which the system may have reused).
-cleanup() {
-    [ "$STARTED_SANDBOX" = 1 ] || return 0
-    local ns ifname stray
-    # Clients before the server, so each can still say goodbye to it.
-    for ns in $NS_ALICE $NS_BOB $NS_SERVER $NS_INTERNET; do
-        if [ -e "/var/run/netns/$ns" ]; then
-            stray=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-            [ -n "$stray" ] && stop_pids $stray
-            ip netns del "$ns" 2>/dev/null
-        fi
-        rm -rf "/etc/netns/$ns"
-    done
-    for ifname in $ALL_IF; do
-        rm -f "$UAPI_DIR/$ifname.sock" "$STATE_DIR/$ifname.state" "$STATE_DIR/$ifname.resolv.conf"
-    done
-    [ -n "$WORK" ] && rm -rf "$WORK"
-    return 0
-}
-
-# What a finished run must have removed; prints each leftover.
-leftovers() {
-    local ns ifname
-    for ns in $ALL_NS; do
-        [ -e "/var/run/netns/$ns" ] && echo "namespace $ns"
-        [ -e "/etc/netns/$ns" ] && echo "/etc/netns/$ns"
-    done
-    for ifname in $ALL_IF; do
-        [ -e "$UAPI_DIR/$ifname.sock" ] && echo "$UAPI_DIR/$ifname.sock"
-        [ -e "$STATE_DIR/$ifname.state" ] && echo "$STATE_DIR/$ifname.state"
-    done
-    [ -n "$WORK" ] && [ -e "$WORK" ] && echo "$WORK"
-    return 0
-}
-
-on_signal() {
-    # A second Ctrl-C must not cut the cleanup short; it takes a few seconds at most.
-    trap '' INT TERM HUP
-    printf '\n%sinterrupted (%s): removing the sandbox%s\n' "$BAD" "$1" "$R" >&2
-    cleanup
-    trap - EXIT
-    exit "$2"
-}
-
-trap cleanup EXIT
-trap 'on_signal SIGINT 130' INT
-trap 'on_signal SIGTERM 143' TERM
-trap 'on_signal SIGHUP 129' HUP
+# The cleanup (lib/netns.sh) stops what runs in the namespaces in the order they were
+# registered (clients before the server, so each can still say goodbye to it; TERM
+# first, so each puts back its routes, rules and sysctls), then removes them.
+interrupted() { printf '\n%sinterrupted (%s): removing the sandbox%s\n' "$BAD" "$1" "$R" >&2; }
+netns_traps
 
 # ---------------------------------------------------------------- helpers
 
 check_prerequisites() {
-    [ "$(id -u)" = 0 ] || fail "run as root (it creates network namespaces and TUN devices): sudo make demo"
+    need_root || fail "run as root (it creates network namespaces and TUN devices): sudo make demo"
     [ -x "$TUNNEL_BIN" ] || fail "no tunnel binary at $TUNNEL_BIN: run make build"
     [ -c /dev/net/tun ] || fail "/dev/net/tun is missing: load the tun module (modprobe tun)"
-    local tool missing=""
-    for tool in ip ping curl tcpdump python3 sha256sum ss timeout; do
-        command -v "$tool" >/dev/null || missing="$missing $tool"
-    done
+    local missing
+    missing=$(missing_tools ip ping curl tcpdump python3 sha256sum ss timeout)
     [ -z "$missing" ] || fail "missing tools:$missing (make deps installs them)"
     PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 }
 
-# Starts CMD... inside NS in the background, output to LOG. `ip netns exec` execs in
-# place, so $! is the program itself.
-start_in() {
-    local ns=$1 logfile=$2; shift 2
-    ip netns exec "$ns" "$@" >"$logfile" 2>&1 &
-    LAST_PID=$!
-}
-
-# Waits until CHECK... succeeds, while PID runs, for at most TIMEOUT seconds.
-wait_until() {
-    local timeout=$1 pid=$2; shift 2
-    local deadline=$((SECONDS + timeout))
-    while [ $SECONDS -lt $deadline ]; do
-        "$@" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
-udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
-tcp_listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
-tunnel_answers() { ip netns exec "$1" ping -n -c 1 -W 1 "$SERVER_TUNNEL_IP" >/dev/null; }
 
 # ---------------------------------------------------------------- the story
 
 build_sandbox() {
-    local ns
-    for ns in $ALL_NS; do ip netns add "$ns" && ip -n "$ns" link set lo up || return 1; done
+    add_namespaces $ALL_NS || return 1
     # server eth0 <-> internet eth0: the server's way out, its default route.
-    ip -n "$NS_SERVER" link add eth0 type veth peer name eth0 netns "$NS_INTERNET" || return 1
-    ip -n "$NS_SERVER" addr add "$SERVER_WAN_IP/24" dev eth0 || return 1
-    ip -n "$NS_INTERNET" addr add "$INTERNET_IP/24" dev eth0 || return 1
+    veth_pair "$NS_SERVER" eth0 "$SERVER_WAN_IP/24" "$NS_INTERNET" eth0 "$INTERNET_IP/24" || return 1
     # A bridge in the server joins the laptops' cables into one LAN, 192.0.2.0/24.
-    ip -n "$NS_SERVER" link add lan type bridge || return 1
-    ip -n "$NS_SERVER" addr add "$SERVER_LAN_IP/24" dev lan || return 1
-    plug_laptop "$NS_ALICE" alice "$ALICE_IP" && plug_laptop "$NS_BOB" bob "$BOB_IP" || return 1
-    ip -n "$NS_SERVER" link set eth0 up && ip -n "$NS_INTERNET" link set eth0 up || return 1
-    ip -n "$NS_SERVER" link set lan up || return 1
+    add_bridge "$NS_SERVER" lan "$SERVER_LAN_IP/24" || return 1
+    plug_into_bridge "$NS_SERVER" lan alice "$NS_ALICE" "$ALICE_IP/24" || return 1
+    plug_into_bridge "$NS_SERVER" lan bob "$NS_BOB" "$BOB_IP/24" || return 1
     ip -n "$NS_SERVER" route add default via "$INTERNET_IP" dev eth0
-}
-
-plug_laptop() {
-    local ns=$1 port=$2 ip=$3
-    ip -n "$NS_SERVER" link add "$port" type veth peer name eth0 netns "$ns" || return 1
-    ip -n "$NS_SERVER" link set "$port" master lan up || return 1
-    ip -n "$ns" addr add "$ip/24" dev eth0 && ip -n "$ns" link set eth0 up
 }
 
 story_sandbox() {
@@ -241,9 +137,9 @@ story_internet() {
     show internet tcpdump -n -i eth0 -w internet.pcap
     start_in "$NS_INTERNET" "$WORK/tcpdump.log" tcpdump -n -U -Z root -i eth0 -w "$WORK/internet.pcap" ip
     TCPDUMP_PID=$LAST_PID
-    wait_until "$START_TIMEOUT" "$http_pid" tcp_listening "$NS_INTERNET" "$HTTP_PORT" ||
+    wait_until -p "$http_pid" "$START_TIMEOUT" tcp_listening "$NS_INTERNET" "$HTTP_PORT" ||
         fail "the web server did not start" "$WORK/http.log"
-    wait_until "$START_TIMEOUT" "$TCPDUMP_PID" grep -q "listening on" "$WORK/tcpdump.log" ||
+    wait_until -p "$TCPDUMP_PID" "$START_TIMEOUT" logged "$WORK/tcpdump.log" "listening on" ||
         fail "tcpdump did not start" "$WORK/tcpdump.log"
     good "serving file.bin, sha256 ${ORIGINAL_SUM:0:16}…"
 }
@@ -255,9 +151,9 @@ story_server() {
     start_in "$NS_SERVER" "$WORK/server.log" "$TUNNEL_BIN" server --listen "$SERVER_LAN_IP:$LISTEN_PORT" \
         --config server.conf --interface "$IF_SERVER" --address "$TUNNEL_NET4" --address "$TUNNEL_NET6"
     SERVER_PID=$LAST_PID
-    wait_until "$START_TIMEOUT" "$SERVER_PID" udp_listening "$NS_SERVER" "$LISTEN_PORT" ||
+    wait_until -p "$SERVER_PID" "$START_TIMEOUT" udp_listening "$NS_SERVER" "$LISTEN_PORT" ||
         fail "tunnel server did not start listening on UDP port $LISTEN_PORT" "$WORK/server.log"
-    wait_until 2 "$SERVER_PID" grep -q "server on" "$WORK/server.log"
+    wait_until -p "$SERVER_PID" 2 logged "$WORK/server.log" "server on"
     grep -E "public key|server on" "$WORK/server.log" | log_text | indent
     ls -l server.conf | awk '{print $1, $NF}' | indent
 }
@@ -278,7 +174,7 @@ story_peers() {
     say "alice.conf, a wg-quick file that tunnel client and every WireGuard app accept (secrets hidden here):"
     sed -E 's/^((PrivateKey|PresharedKey) = ).*/\1<secret>/' alice.conf | grep -v '^$' | indent
     # The server rereads its file every second; the first handshake waits for that.
-    wait_until 3 "$SERVER_PID" grep -q "peer bob added" "$WORK/server.log"
+    wait_until -p "$SERVER_PID" 3 logged "$WORK/server.log" "peer bob added"
 }
 
 # Starts `tunnel client` for NAME in NS on IFACE and waits for its first handshake.
@@ -288,7 +184,7 @@ connect() {
     start_in "$ns" "$WORK/client-$name.log" "$TUNNEL_BIN" client --config "$name.conf" --interface "$ifname"
     local pid=$LAST_PID
     CLIENT_PID=$pid
-    wait_until "$CONNECT_TIMEOUT" "$pid" tunnel_answers "$ns" ||
+    wait_until -p "$pid" "$CONNECT_TIMEOUT" pinged "$ns" "$SERVER_TUNNEL_IP" ||
         fail "$name could not reach the server through the tunnel ($SERVER_TUNNEL_IP)" \
             "$WORK/client-$name.log" "$WORK/server.log"
     log_text <"$WORK/client-$name.log" | head -n 4 | indent
@@ -320,7 +216,7 @@ start_download() {
     show "$name" curl -o "$name.bin" "$FILE_URL"
     ip netns exec "$ns" curl -sS --noproxy '*' --max-time 20 -o "$name.bin" \
         -w '%{size_download} %{time_total}\n' "$FILE_URL" >"$WORK/curl-$name.log" 2>&1 &
-    LAST_PID=$!
+    track $!
 }
 
 check_download() {
@@ -360,7 +256,7 @@ summarize_sources() {
 
 story_internet_view() {
     step "What the internet host saw: only the server's address $SERVER_WAN_IP; alice's and bob's addresses never left the tunnel."
-    stop_pids "$TCPDUMP_PID"
+    kill_pids "$TCPDUMP_PID"
     show internet cat access.log
     grep '"GET' "$WORK/http.log" | indent
     show internet tcpdump -n -r internet.pcap
@@ -398,14 +294,10 @@ pause_if_asked() {
 
 # Stops one tunnel process with SIGTERM, as Ctrl-C would, and checks it exited cleanly.
 stop_tunnel() {
-    local what=$1 ns=$2 pid=$3 logfile=$4 i rc
+    local what=$1 ns=$2 pid=$3 logfile=$4
     [ "$(ip netns identify "$pid" 2>/dev/null)" = "$ns" ] || fail "$what had stopped before the end" "$logfile"
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && fail "$what did not exit within 5 s of SIGTERM" "$logfile"
-    wait "$pid"
-    rc=$?
-    [ "$rc" = 0 ] || fail "$what exited with status $rc" "$logfile"
+    stop_child "$pid" 5 || fail "$what did not exit within 5 s of SIGTERM" "$logfile"
+    [ "$STOP_STATUS" = 0 ] || fail "$what exited with status $STOP_STATUS" "$logfile"
 }
 
 story_cleanup() {
@@ -433,7 +325,9 @@ what_next() {
 
 main() {
     check_prerequisites
-    STARTED_SANDBOX=1
+    # From here on the cleanup removes these, in this order.
+    own_namespaces "$NS_ALICE" "$NS_BOB" "$NS_SERVER" "$NS_INTERNET"
+    own_interfaces $ALL_IF
     WORK=$(mktemp -d /tmp/tunnel-demo.XXXXXX) || fail "could not create a temporary directory"
     cd "$WORK" || fail "could not enter $WORK"
     umask 077

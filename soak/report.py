@@ -20,19 +20,14 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in lib/ from a root run
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from machine import read_machine  # noqa: E402  (lib/machine.py, shared with the other report)
+
 CLIENTS = ("client1", "client2")
 TRAFFIC = ("http", "iperf", "udp")
 REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+).* time=([0-9.]+) ms")
 SEQ = re.compile(r"icmp_seq=(\d+)")
-
-
-def read_machine(path):
-    machine = {}
-    with open(path) as f:
-        for line in f:
-            key, _, value = line.rstrip("\n").partition("\t")
-            machine[key] = value
-    return machine
 
 
 def read_results(path):

@@ -22,18 +22,17 @@
 
 set -u
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG_NAME=soak
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
+
 readonly SECS=${SOAK_SECONDS:-600}
 readonly IPERF_RATE=${SOAK_IPERF_RATE:-100M}
 readonly LEAK_MB=${SOAK_LEAK_MB:-8}
 readonly DOWN_LIMIT=${SOAK_DOWN_LIMIT:-10}
-readonly TUNNEL_BIN=${TUNNEL_BIN:-$ROOT/.build/release/tunnel}
 readonly OUT_DIR=${SOAK_OUT:-$ROOT/.soak}
+KEEP_WORK=${SOAK_KEEP:-}
 
-# Every name carries this run's pid, so two runs (or a test suite) never collide.
-# Tunnel interface names must be unique machine-wide: the UAPI socket directory
-# /var/run/wireguard is shared by all namespaces.
-readonly TAG=$$
+# Names carry this run's pid (TAG, from lib/netns.sh).
 readonly NS_SERVER=sk$TAG-server NS_INTERNET=sk$TAG-internet
 readonly NS_CLIENTS=(sk$TAG-client1 sk$TAG-client2)
 readonly TUN_SERVER=sk${TAG}s
@@ -49,89 +48,15 @@ readonly WG_PORT=51820 HTTP_PORT=80 ECHO_PORT=7777
 readonly IPERF_PORTS=(5201 5202)
 readonly REKEY_SECONDS=10 RESTART_EVERY=60 CHURN_EVERY=20 RSS_EVERY=10
 readonly DOWNLOAD_MB=8 UP_TIMEOUT=15 STOP_TIMEOUT=10 CHURN_TIMEOUT=10
-readonly UAPI_DIR=/var/run/wireguard STATE_DIR=/run/tunnel
 
-WORK=""
-PIDS=()          # every background process this script started
 CLIENT_PIDS=(0 0)
 SERVER_PID=0
-CLEANED=0
 START_EPOCH=0
 
-log() { printf 'soak: %s\n' "$*" >&2; }
-
-# ---------------------------------------------------------------- cleanup
-
-kill_pids() {
-    local pid alive=()
-    for pid in "$@"; do
-        kill -TERM "$pid" 2>/dev/null && alive+=("$pid")
-    done
-    # Give daemons a moment to remove their own sockets and interfaces.
-    local i
-    for i in $(seq 1 30); do
-        local left=()
-        for pid in "${alive[@]+"${alive[@]}"}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
-        [ ${#left[@]} -eq 0 ] && return 0
-        alive=("${left[@]}")
-        sleep 0.1
-    done
-    for pid in "${alive[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    return 0
-}
-
-# The traffic loops are subshells of this script: stop them and what they run now.
-stop_started() {
-    local pid kids=()
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-        kids+=($(ps -o pid= --ppid "$pid" 2>/dev/null))
-    done
-    [ ${#PIDS[@]} -gt 0 ] && kill_pids "${PIDS[@]}"
-    [ ${#kids[@]} -gt 0 ] && kill_pids "${kids[@]}"
-    PIDS=()
-}
-
-cleanup() {
-    [ "$CLEANED" = 1 ] && return
-    CLEANED=1
-    [ -n "$WORK" ] && touch "$WORK/stop"
-    stop_started
-    local ns
-    for ns in "${NS_CLIENTS[@]}" "$NS_SERVER" "$NS_INTERNET"; do
-        if [ -e "/var/run/netns/$ns" ]; then
-            # Anything still inside our own namespaces was started by this script.
-            local stray
-            stray=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-            [ -n "$stray" ] && kill_pids $stray
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
-    local ifname
-    # A tunnel that crashed leaves its socket and state file (the rest went with the
-    # namespaces).
-    for ifname in "$TUN_SERVER" "${TUN_CLIENTS[@]}"; do
-        rm -f "$UAPI_DIR/$ifname.sock" "$STATE_DIR/$ifname.state"
-    done
-    [ -n "$WORK" ] && [ -z "${SOAK_KEEP:-}" ] && rm -rf "$WORK"
-    [ -n "$WORK" ] && [ -n "${SOAK_KEEP:-}" ] && log "kept $WORK"
-}
-
-on_signal() {
-    log "interrupted ($1), cleaning up"
-    cleanup
-    trap - EXIT
-    exit "$2"
-}
-
-trap cleanup EXIT
-trap 'on_signal SIGINT 130' INT
-trap 'on_signal SIGTERM 143' TERM
-
-forget_pid() {
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
+own_interfaces "$TUN_SERVER" "${TUN_CLIENTS[@]}"
+# The traffic loops look for WORK/stop before each round.
+cleanup_first() { [ -n "$WORK" ] && [ -d "$WORK" ] && touch "$WORK/stop"; return 0; }
+netns_traps
 
 # ---------------------------------------------------------------- checks
 
@@ -142,74 +67,34 @@ check_inputs() {
     if ! [[ "$LEAK_MB" =~ ^[0-9]+$ ]] || ! [[ "$DOWN_LIMIT" =~ ^[1-9][0-9]*$ ]]; then
         log "SOAK_LEAK_MB and SOAK_DOWN_LIMIT must be integers"; return 1
     fi
-    if [ "$(id -u)" != 0 ]; then
-        log "needs root (network namespaces, TUN devices)"; return 1
-    fi
+    need_root || { log "needs root (network namespaces, TUN devices)"; return 1; }
     [ -x "$TUNNEL_BIN" ] || { log "no binary at $TUNNEL_BIN (make build)"; return 1; }
-    local tool missing=""
-    for tool in ip iperf3 ping python3 timeout ss socat curl sha256sum; do
-        command -v "$tool" >/dev/null || missing="$missing $tool"
-    done
-    if [ -n "$missing" ]; then
-        log "missing tools:$missing (make deps installs them)"; return 1
-    fi
+    local missing
+    missing=$(missing_tools ip iperf3 ping python3 timeout ss socat curl sha256sum)
+    [ -z "$missing" ] || { log "missing tools:$missing (make deps installs them)"; return 1; }
 }
 
 # ---------------------------------------------------------------- results
 
-# One line per fact: KIND FIELDS...; report.py turns them into the table, the JSON
-# and the verdict.
-record() { printf '%s\n' "$*" >>"$WORK/results"; }
-now_ms() { date +%s%3N; }
+# One line per fact (`record`, lib/netns.sh): KIND FIELDS...; report.py turns them
+# into the table, the JSON and the verdict.
 elapsed() { echo $(( $(date +%s) - START_EPOCH )); }
 
 # ---------------------------------------------------------------- topology
 
-veth() {
-    local ns_a=$1 name_a=$2 addr_a=$3 ns_b=$4 name_b=$5 addr_b=$6
-    ip -n "$ns_a" link add "$name_a" type veth peer name "$name_b" netns "$ns_b" || return 1
-    ip -n "$ns_a" addr add "$addr_a" dev "$name_a" && ip -n "$ns_b" addr add "$addr_b" dev "$name_b" || return 1
-    ip -n "$ns_a" link set "$name_a" up && ip -n "$ns_b" link set "$name_b" up
-}
-
 make_topology() {
-    local ns i
-    for ns in "${NS_CLIENTS[@]}" "$NS_SERVER" "$NS_INTERNET"; do
-        ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
-    done
+    local i
+    add_namespaces "${NS_CLIENTS[@]}" "$NS_SERVER" "$NS_INTERNET" || return 1
     for i in 0 1; do
-        veth "${NS_CLIENTS[$i]}" eth0 "${CLIENT_UNDER[$i]}" "$NS_SERVER" "c$((i + 1))" "${SERVER_UNDER[$i]}" \
-            || return 1
+        veth_pair "${NS_CLIENTS[$i]}" eth0 "${CLIENT_UNDER[$i]}" "$NS_SERVER" "c$((i + 1))" \
+            "${SERVER_UNDER[$i]}" || return 1
         ip -n "${NS_CLIENTS[$i]}" route add default via "${SERVER_UNDER[$i]%/*}" || return 1
     done
-    veth "$NS_SERVER" eth1 "$SERVER_EXT/24" "$NS_INTERNET" eth0 "$INTERNET/24" || return 1
+    veth_pair "$NS_SERVER" eth1 "$SERVER_EXT/24" "$NS_INTERNET" eth0 "$INTERNET/24" || return 1
     # The internet host has no route back to the clients' underlay or tunnel
     # addresses: a reply reaches a client only through the server's NAT.
     ip -n "$NS_SERVER" route add default via "$INTERNET"
 }
-
-# Starts CMD... in namespace NS in the background, output to LOG; remembers its pid.
-# `ip netns exec` execs in place, so $! is the program itself.
-start_in() {
-    local ns=$1 logfile=$2; shift 2
-    ip netns exec "$ns" "$@" >"$logfile" 2>&1 &
-    PIDS+=("$!")
-    LAST_PID=$!
-}
-
-wait_until() {
-    local timeout=$1 deadline; shift
-    deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
-    while [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ]; do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-link_exists() { ip -n "$1" link show dev "$2" >/dev/null 2>&1; }
-tcp_listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
-pinged() { ip netns exec "$1" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
 start_internet() {
     mkdir -p "$WORK/www"
@@ -220,11 +105,9 @@ start_internet() {
     start_in "$NS_INTERNET" "$WORK/echo.log" socat "UDP4-RECVFROM:$ECHO_PORT,bind=$INTERNET,fork" PIPE
     local port
     for port in "${IPERF_PORTS[@]}"; do
-        start_in "$NS_INTERNET" "$WORK/iperf3-server-$port.log" iperf3 -s -B "$INTERNET" -p "$port"
+        start_iperf_server "$NS_INTERNET" "$INTERNET" "$port" "$WORK/iperf3-server-$port.log" || return 1
     done
-    wait_until 10 tcp_listening "$NS_INTERNET" "$HTTP_PORT" \
-        && wait_until 10 tcp_listening "$NS_INTERNET" "${IPERF_PORTS[0]}" \
-        && wait_until 10 tcp_listening "$NS_INTERNET" "${IPERF_PORTS[1]}"
+    wait_until 10 tcp_listening "$NS_INTERNET" "$HTTP_PORT"
 }
 
 start_server() {
@@ -331,9 +214,9 @@ start_traffic() {
     local i
     start_pings
     for i in 0 1; do
-        download_loop $i & PIDS+=("$!")
-        iperf_loop $i & PIDS+=("$!")
-        echo_loop $i & PIDS+=("$!")
+        download_loop $i & track $!
+        iperf_loop $i & track $!
+        echo_loop $i & track $!
     done
 }
 
@@ -350,19 +233,22 @@ server_peer_count() {
 
 peer_count_is() { [ "$(server_peer_count)" = "$1" ]; }
 
+# Stops the tunnel process PID (called NAME in failures) with SIGTERM: it must exit
+# with status 0 within STOP_TIMEOUT. One that had already exited was reported by
+# check_alive.
+stop_checked() {
+    local name=$1 pid=$2
+    kill -0 "$pid" 2>/dev/null || return 0
+    stop_child "$pid" $STOP_TIMEOUT || record failure "$name did not stop within ${STOP_TIMEOUT}s of SIGTERM"
+    [ "$STOP_STATUS" = 0 ] || record failure "$name exited with status $STOP_STATUS on SIGTERM"
+}
+
 # Restarts client I: SIGTERM, a clean exit within STOP_TIMEOUT, then a new run.
 restart_client() {
-    local i=$1 run=$2 pid=${CLIENT_PIDS[$1]} t0 rc
+    local i=$1 run=$2 t0
     t0=$(now_ms)
     log "t=$(elapsed)s: restarting ${CLIENT_NAMES[$i]}"
-    kill -TERM "$pid" 2>/dev/null
-    if ! wait_until $STOP_TIMEOUT eval "! kill -0 $pid 2>/dev/null"; then
-        record failure "${CLIENT_NAMES[$i]} did not stop within ${STOP_TIMEOUT}s of SIGTERM"
-        kill -KILL "$pid" 2>/dev/null
-    fi
-    wait "$pid"; rc=$?
-    forget_pid "$pid"
-    [ "$rc" = 0 ] || record failure "${CLIENT_NAMES[$i]} exited with status $rc on SIGTERM"
+    stop_checked "${CLIENT_NAMES[$i]}" "${CLIENT_PIDS[$i]}"
     if ! start_client "$i" "$run"; then
         record failure "${CLIENT_NAMES[$i]} restart $run: no interface within ${UP_TIMEOUT}s"
     fi
@@ -460,24 +346,9 @@ run_schedule() {
 stop_all() {
     touch "$WORK/stop"
     stop_started_traffic
-    local i pid rc
-    for i in 0 1; do
-        pid=${CLIENT_PIDS[$i]}
-        kill -0 "$pid" 2>/dev/null || continue
-        kill -TERM "$pid"
-        wait_until $STOP_TIMEOUT eval "! kill -0 $pid 2>/dev/null" \
-            || { record failure "${CLIENT_NAMES[$i]} did not stop within ${STOP_TIMEOUT}s"; kill -KILL "$pid"; }
-        wait "$pid"; rc=$?
-        [ "$rc" = 0 ] || record failure "${CLIENT_NAMES[$i]} exited with status $rc on SIGTERM"
-    done
-    pid=$SERVER_PID
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"
-        wait_until $STOP_TIMEOUT eval "! kill -0 $pid 2>/dev/null" \
-            || { record failure "the server did not stop within ${STOP_TIMEOUT}s of SIGTERM"; kill -KILL "$pid"; }
-        wait "$pid"; rc=$?
-        [ "$rc" = 0 ] || record failure "the server exited with status $rc on SIGTERM"
-    fi
+    local i
+    for i in 0 1; do stop_checked "${CLIENT_NAMES[$i]}" "${CLIENT_PIDS[$i]}"; done
+    stop_checked "the server" "$SERVER_PID"
 }
 
 # Everything but the tunnel processes: loops, pings, internet services.
@@ -500,11 +371,7 @@ stop_started_traffic() {
 
 record_machine() {
     {
-        printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-        printf 'stamp\t%s\n' "$(date +%Y%m%d-%H%M%S)"
-        printf 'kernel\t%s\n' "$(uname -r)"
-        printf 'cores\t%s\n' "$(nproc)"
-        printf 'loadavg\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+        machine_facts
         printf 'tunnel\t%s\n' "$(timeout 5 "$TUNNEL_BIN" --version 2>/dev/null | head -n 1)"
         printf 'seconds\t%s\n' "$SECS"
         printf 'leak_limit_mb\t%s\n' "$LEAK_MB"
