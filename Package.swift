@@ -41,7 +41,7 @@ let package = Package(
             "Config", "WireGuard", "Addresses", "CQRencode", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SystemSetup", dependencies: [
-            "Netlink", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
+            "Netlink", "Control", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
         .target(name: "Service", dependencies: [
