@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "Reactor", "Addresses"]),
         // What several test targets share: in-memory devices.
         .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
-        .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor"]),
+        .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor", "AllocationCounter"]),
         .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Addresses"]),
         .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "Reactor", "Addresses"]),
