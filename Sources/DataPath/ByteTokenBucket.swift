@@ -1,7 +1,7 @@
 // A peer's rate cap in one direction (`peer set --rate`): a token bucket counted in bits,
 // filled at `bitsPerSecond` from a monotonic clock in nanoseconds that the caller passes
 // in. A packet passes when the bucket holds its size and is dropped otherwise: a policer,
-// not a queue, so it holds no packets and costs two multiplications per packet.
+// not a queue, so it holds no packets and costs a multiplication and a division per packet.
 //
 // Named apart from WireGuard's TokenBucket (whole messages, a budget of handshakes), which
 // modules that import both would otherwise confuse.
