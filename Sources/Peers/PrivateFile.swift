@@ -9,6 +9,8 @@ import Glibc
 enum PrivateFile {
     static let fileMode: mode_t = 0o600
     static let directoryMode: mode_t = 0o700
+    /// mkstemp's XXXXXX: what follows `.<name>.` in a temporary file's name.
+    static let temporarySuffixLength = 6
 
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
@@ -53,7 +55,7 @@ enum PrivateFile {
     static func replace(_ path: String, contents: String) throws {
         let dir = directory(of: path)
         let base = path.split(separator: "/").last.map(String.init) ?? path
-        var template = Array("\(dir)/.\(base).XXXXXX".utf8CString)
+        var template = Array("\(dir)/.\(base).\(String(repeating: "X", count: temporarySuffixLength))".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw failure(dir, "create a temporary file in") }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
