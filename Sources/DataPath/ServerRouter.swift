@@ -59,6 +59,9 @@ public final class ServerRouter: PacketRouter {
     public private(set) var counters = Counters()
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer
+    /// Gets every packet of a peer that does not check sources (a client enrolling with
+    /// an invite code): such packets go nowhere else. On the reactor's queue.
+    public var onEnrolmentPacket: ((UnsafeRawBufferPointer, Peer) -> Void)?
 
     public init(interface: TunnelInterface, nat: NATTable?, rawIPv4: RawSocket?, rawIPv6: RawSocket?,
                 egressIPv4: IPv4Address?, egressIPv6: IPv6Address?, tunnelPrefixes: [IPPrefix], isolateClients: Bool,
@@ -80,9 +83,22 @@ public final class ServerRouter: PacketRouter {
 
     var device: WireGuardDevice { interface.device }
 
+    /// Seals `packet` to `peer` whatever its destination (an enrolment answer); on the
+    /// reactor's queue, off the per-packet path.
+    public func send(_ packet: [UInt8], to peer: Peer) {
+        let start = WireGuardDevice.headroom
+        guard packet.count <= scratch.count - start - WireGuardDevice.tailroom else { return }
+        UnsafeMutableRawBufferPointer(rebasing: scratch[start..<(start + packet.count)]).copyBytes(from: packet)
+        device.sendPacket(in: scratch, length: packet.count, to: peer, now: SystemClock.monotonicNanoseconds())
+    }
+
     // MARK: from a client
 
     public func routeFromPeer(_ packet: UnsafeRawBufferPointer, peer: Peer) {
+        guard peer.checksSource else {
+            onEnrolmentPacket?(packet, peer)
+            return
+        }
         let now = SystemClock.monotonicNanoseconds()
         // The packet sits in the data path's own receive buffer: rewriting it in place is safe.
         let bytes = UnsafeMutableRawBufferPointer(mutating: packet)

@@ -30,9 +30,14 @@ public enum PeerManagement {
         PeerListing.table(PeerRegistry(config: try ServerConfigFile.load(path: configPath)).list())
     }
 
-    /// Removes the named peer; returns a one-line confirmation.
+    /// Removes the named peer (or withdraws its pending invite); returns a one-line
+    /// confirmation.
     public static func remove(name: String, configPath: String = ServerConfigFile.defaultPath) throws -> String {
-        try ServerConfigFile.update(path: configPath) { config in
+        let config = try ServerConfigFile.load(path: configPath)
+        if !config.peers.contains(where: { $0.name == name }), try withdrawInvite(name: name, configPath: configPath) {
+            return "withdrew the invite for '\(name)' from \(InviteStore.path(forConfig: configPath))"
+        }
+        return try ServerConfigFile.update(path: configPath) { config in
             var registry = PeerRegistry(config: config)
             let removed = try registry.remove(name: name)
             config = registry.config

@@ -30,10 +30,30 @@ public struct PeerRegistry: Sendable {
     public mutating func add(name: String, allowedIPsForClient: [IPPrefix] = PeerRegistry.defaultClientAllowedIPs,
                              dns: [IPAddress] = [], endpoint: PeerEndpoint? = nil,
                              keys: PeerKeys = .generate()) throws -> AddedPeer {
+        try add(name: name, allowedIPsForClient: allowedIPsForClient, dns: dns, endpoint: endpoint,
+                publicKey: keys.publicKey, presharedKey: keys.presharedKey, clientPrivateKey: keys.privateKey)
+    }
+
+    /// The same for a client that made its own key pair (enrolment): the server knows only
+    /// the public key, and the client config it returns has a placeholder private key
+    /// (all zeros) for the client to fill in.
+    public mutating func add(name: String, allowedIPsForClient: [IPPrefix], dns: [IPAddress], endpoint: PeerEndpoint?,
+                             clientPublicKey: Key, presharedKey: Key) throws -> AddedPeer {
+        try add(name: name, allowedIPsForClient: allowedIPsForClient, dns: dns, endpoint: endpoint,
+                publicKey: clientPublicKey, presharedKey: presharedKey,
+                clientPrivateKey: Key(bytes: [UInt8](repeating: 0, count: Key.byteCount)))
+    }
+
+    private mutating func add(name: String, allowedIPsForClient: [IPPrefix], dns: [IPAddress], endpoint: PeerEndpoint?,
+                              publicKey: Key, presharedKey: Key, clientPrivateKey: Key) throws -> AddedPeer {
         try PeerName.validate(name)
         guard !config.peers.contains(where: { $0.name == name }) else { throw PeerManagementError.nameTaken(name) }
+        guard !config.peers.contains(where: { $0.publicKey == publicKey }) else {
+            throw PeerManagementError.keyTaken(publicKey.base64)
+        }
         guard let serverEndpoint = endpoint ?? config.interface.publicEndpoint else { throw PeerManagementError.noEndpoint }
         let hosts = try nextClientAddresses().map { IPPrefix(address: $0, length: $0.bitWidth) }
+        let keys = (publicKey: publicKey, presharedKey: presharedKey, privateKey: clientPrivateKey)
         let serverPeer = PeerSection(name: name, publicKey: keys.publicKey, presharedKey: keys.presharedKey,
                                      allowedIPs: hosts)
         let server = PeerSection(publicKey: X25519.publicKey(for: config.interface.privateKey),

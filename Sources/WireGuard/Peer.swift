@@ -34,6 +34,8 @@ public final class Peer {
     public internal(set) var drops = DropCounters()
     /// Wall-clock time of the latest completed handshake (for `wg show`), nil before any.
     public internal(set) var lastHandshake: TAI64N?
+    /// See PeerConfiguration.checksSource.
+    public internal(set) var checksSource: Bool
 
     init(id: UInt32, configuration: PeerConfiguration, timerConfiguration: TimerConfiguration,
          jitter: @escaping PeerTimers.JitterSource) {
@@ -41,6 +43,7 @@ public final class Peer {
         publicKey = configuration.publicKey
         name = configuration.name
         endpoint = configuration.endpoint
+        checksSource = configuration.checksSource
         handshake = Handshake(remoteStatic: configuration.publicKey, presharedKey: configuration.presharedKey)
         cookie = PeerCookie(remoteStatic: configuration.publicKey)
         timers = PeerTimers(configuration: timerConfiguration, jitter: jitter)

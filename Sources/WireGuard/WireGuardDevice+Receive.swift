@@ -104,12 +104,14 @@ extension WireGuardDevice {
             count(.malformedInnerPacket, peer)
             return
         }
-        let (isIPv4, offset) = InnerPacket.addressOffset(inner, source: true)
-        let owner = isIPv4 ? allowedIPs.lookup(ipv4NetworkBytes: inner, at: offset)
-                           : allowedIPs.lookup(ipv6NetworkBytes: inner, at: offset)
-        guard owner == ObjectIdentifier(peer) else {
-            count(.sourceNotAllowed, peer)
-            return
+        if peer.checksSource {
+            let (isIPv4, offset) = InnerPacket.addressOffset(inner, source: true)
+            let owner = isIPv4 ? allowedIPs.lookup(ipv4NetworkBytes: inner, at: offset)
+                               : allowedIPs.lookup(ipv6NetworkBytes: inner, at: offset)
+            guard owner == ObjectIdentifier(peer) else {
+                count(.sourceNotAllowed, peer)
+                return
+            }
         }
         peer.timers.dataReceived(now: now)
         output.deliver(packet: UnsafeRawBufferPointer(rebasing: inner[0..<length]), from: peer)

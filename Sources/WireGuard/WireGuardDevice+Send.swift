@@ -25,6 +25,27 @@ extension WireGuardDevice {
             drops.count(.noPeerForDestination)
             return
         }
+        send(packet, in: buffer, to: peer, now: now)
+    }
+
+    /// Sends the packet to `peer` whatever its destination: for a peer no route leads to
+    /// (one that does not check sources). The buffer is laid out as for `sendPacket`.
+    public func sendPacket(in buffer: UnsafeMutableRawBufferPointer, length: Int, to peer: Peer, now: UInt64) {
+        let start = WireGuardDevice.headroom
+        guard length > 0, length <= InnerPacket.maximumLength,
+              buffer.count >= start + length + WireGuardDevice.tailroom else {
+            drops.count(.bufferTooSmall)
+            return
+        }
+        send(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)]), in: buffer, to: peer, now: now)
+    }
+
+    /// Seals `packet` (at the buffer's headroom) for `peer` now, or stages it while a
+    /// handshake starts.
+    @inline(__always)
+    private func send(_ packet: UnsafeRawBufferPointer, in buffer: UnsafeMutableRawBufferPointer, to peer: Peer,
+                      now: UInt64) {
+        let length = packet.count
         guard peer.endpoint != nil else {
             count(.noEndpoint, peer)
             return

@@ -151,6 +151,7 @@ public final class WireGuardDevice {
             peer = existing
             peer.name = config.name ?? peer.name
             if config.endpoint != nil { peer.endpoint = config.endpoint }
+            peer.checksSource = config.checksSource
             peer.handshake.presharedKey = config.presharedKey ?? Key(bytes: [UInt8](repeating: 0, count: Key.byteCount))
             allowedIPs.removeAll(for: ObjectIdentifier(peer))
         } else {
