@@ -105,9 +105,11 @@ man: build
 	    mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz; \
 	fi
 
+# bash sources its completion files, never runs them: the generator's `#!/bin/bash` goes
+# (lintian: bash-completion-with-hashbang).
 completions: build
 	mkdir -p $(DIST)
-	$(RELEASE_BIN) --generate-completion-script bash > $(DIST)/tunnel.bash
+	$(RELEASE_BIN) --generate-completion-script bash | sed '1{/^#!/d}' > $(DIST)/tunnel.bash
 	$(RELEASE_BIN) --generate-completion-script zsh > $(DIST)/_tunnel
 	$(RELEASE_BIN) --generate-completion-script fish > $(DIST)/tunnel.fish
 
