@@ -10,7 +10,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke soak
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke soak
 
 all: build
 
@@ -30,9 +30,12 @@ build: deps
 	$(SWIFT) build -c release --product tunnel
 
 # Unit and system tests in one run; system tests use the release binary built above.
-# Then install, uninstall and the .deb (package-test), and a short fuzz run (fuzz-smoke).
+# Then the docs against the tree (docs-check), install, uninstall and the .deb
+# (package-test), and a short fuzz run (fuzz-smoke). The three measurement suites
+# skipped here are `make flood-bench`, `make scale-bench` and `make crypto-bench`.
 test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --skip FloodMeasurement --skip testMeasureManyPeers --skip CipherLaneMeasurement
+	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory package-test
 	$(MAKE) --no-print-directory fuzz-smoke
 
@@ -140,6 +143,11 @@ uninstall:
 # Depends computed from the shared libraries the binary links (dist/deb/build-deb.sh).
 deb: dist
 	bash dist/deb/build-deb.sh "$(VERSION)" "$(CURDIR)"
+
+# README's speed figures and package list, and the usage blocks of Docs/server.md and
+# Docs/client.md, against Docs/performance.md, APT_PKGS and the binary's --help.
+docs-check: build
+	python3 Docs/check.py $(RELEASE_BIN)
 
 package-test:
 	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
