@@ -10,7 +10,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke soak
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
 
 all: build
 
@@ -154,22 +154,29 @@ package-test:
 
 # Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
 # own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
-# target FUZZ_SECONDS; `make fuzz-smoke` (part of `make test`) a few seconds each.
-# Debug assertions stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
-FUZZ_TARGETS       := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
-FUZZ_SECONDS       ?= 60
-FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_BUILD_FLAGS   := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
-                      -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
+# target FUZZ_SECONDS, for depth; `make fuzz-smoke` (part of `make test`) FUZZ_SMOKE_RUNS
+# inputs each from the committed corpus (Fuzz/corpus/TARGET) with -seed=FUZZ_SEED, so a
+# failure replays exactly; `make fuzz-corpus` makes that corpus again. Debug assertions
+# stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
+FUZZ_TARGETS        := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
+FUZZ_SECONDS        ?= 60
+FUZZ_SMOKE_RUNS     ?= 20000
+FUZZ_SEED           ?= 1
+FUZZ_CORPUS_SECONDS ?= 30
+FUZZ_BUILD_FLAGS    := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
+                       -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
 
 fuzz-build: deps
 	@for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_BUILD_FLAGS) --product $$t || exit 1; done
 
 fuzz: fuzz-build
-	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	bash Fuzz/run.sh time $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	bash Fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+	bash Fuzz/run.sh smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_SEED) $(FUZZ_TARGETS)
+
+fuzz-corpus: fuzz-build
+	bash Fuzz/run.sh corpus $(FUZZ_CORPUS_SECONDS) $(FUZZ_SEED) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build .build-fuzz .bench
