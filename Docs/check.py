@@ -68,8 +68,7 @@ def check_deps(readme, problems):
     makefile = (TOP / "Makefile").read_text()
     block = re.search(r"^APT_PKGS\s*:=((?:.*\\\n)*.*)", makefile, re.M).group(1)
     packages = block.replace("\\\n", " ").split()
-    paragraph = flat(readme).split("`make deps` installs only what is missing", 1)[1].split("\n\n")[0]
-    paragraph = paragraph.split(". ", 1)[0]
+    paragraph = flat(readme.split("`make deps` installs only what is missing", 1)[1].split("\n\n")[0])
     listed = set(re.findall(r"[a-z0-9][a-z0-9.+-]*[a-z0-9]", paragraph))
     missing = [p for p in packages if p not in listed]
     if missing:
