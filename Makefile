@@ -10,7 +10,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb package-test fuzz-build fuzz fuzz-smoke soak
+.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
 
 all: build
 
@@ -30,12 +30,15 @@ build: deps
 	$(SWIFT) build -c release --product tunnel
 
 # Unit and system tests in one run; system tests use the release binary built above.
-# Then install, uninstall and the .deb (package-test), and a short fuzz run (fuzz-smoke).
+# Then the docs against the tree (docs-check), install, uninstall and the .deb
+# (package-test), and a short fuzz run (fuzz-smoke). The three measurement suites
+# skipped here are `make flood-bench`, `make scale-bench` and `make crypto-bench`.
 # The log is kept so the skipped tests can be counted: under CI any skip fails the run.
 TEST_LOG = $(CURDIR)/.build/test.log
 test: build
 	bash -o pipefail -c 'TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --skip FloodMeasurement --skip testMeasureManyPeers --skip CipherLaneMeasurement 2>&1 | tee $(TEST_LOG)'
 	@bash .ci/count-skips $(TEST_LOG)
+	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory package-test
 	$(MAKE) --no-print-directory fuzz-smoke
 
@@ -108,9 +111,11 @@ man: build
 	    mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz; \
 	fi
 
+# bash sources its completion files, never runs them: the generator's `#!/bin/bash` goes
+# (lintian: bash-completion-with-hashbang).
 completions: build
 	mkdir -p $(DIST)
-	$(RELEASE_BIN) --generate-completion-script bash > $(DIST)/tunnel.bash
+	$(RELEASE_BIN) --generate-completion-script bash | sed '1{/^#!/d}' > $(DIST)/tunnel.bash
 	$(RELEASE_BIN) --generate-completion-script zsh > $(DIST)/_tunnel
 	$(RELEASE_BIN) --generate-completion-script fish > $(DIST)/tunnel.fish
 
@@ -142,27 +147,39 @@ uninstall:
 deb: dist
 	bash dist/deb/build-deb.sh "$(VERSION)" "$(CURDIR)"
 
+# README's speed figures and package list, and the usage blocks of Docs/server.md and
+# Docs/client.md, against Docs/performance.md, APT_PKGS and the binary's --help.
+docs-check: build
+	python3 Docs/check.py $(RELEASE_BIN)
+
 package-test:
 	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
 
 # Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
 # own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
-# target FUZZ_SECONDS; `make fuzz-smoke` (part of `make test`) a few seconds each.
-# Debug assertions stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
-FUZZ_TARGETS       := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
-FUZZ_SECONDS       ?= 60
-FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_BUILD_FLAGS   := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
-                      -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
+# target FUZZ_SECONDS, for depth; `make fuzz-smoke` (part of `make test`) FUZZ_SMOKE_RUNS
+# inputs each from the committed corpus (Fuzz/corpus/TARGET) with -seed=FUZZ_SEED, so a
+# failure replays exactly; `make fuzz-corpus` makes that corpus again. Debug assertions
+# stay on, so unsafe-buffer accesses are bounds-checked. See Docs/testing.md.
+FUZZ_TARGETS        := FuzzWireGuardMessage FuzzPacketNAT FuzzConfig FuzzUAPIRequest
+FUZZ_SECONDS        ?= 60
+FUZZ_SMOKE_RUNS     ?= 20000
+FUZZ_SEED           ?= 1
+FUZZ_CORPUS_SECONDS ?= 30
+FUZZ_BUILD_FLAGS    := -c release --scratch-path $(CURDIR)/.build-fuzz -Xswiftc -DFUZZING \
+                       -Xswiftc -sanitize=fuzzer,address -Xswiftc -assert-config -Xswiftc Debug
 
 fuzz-build: deps
 	@for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_BUILD_FLAGS) --product $$t || exit 1; done
 
 fuzz: fuzz-build
-	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	bash Fuzz/run.sh time $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	bash Fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+	bash Fuzz/run.sh smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_SEED) $(FUZZ_TARGETS)
+
+fuzz-corpus: fuzz-build
+	bash Fuzz/run.sh corpus $(FUZZ_CORPUS_SECONDS) $(FUZZ_SEED) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build .build-fuzz .bench

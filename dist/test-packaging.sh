@@ -4,9 +4,12 @@
 # uninstall` removes every one of them, and `make deb` builds a package whose fields,
 # Depends (against what the binary links, looked up with dpkg -S), contents and owners
 # are right; apt accepts it (simulated), and lintian (when installed) and
-# systemd-analyze verify (when installed) find no errors.
+# systemd-analyze verify (when installed) find no errors, and lintian no warnings.
+# Everything runs under umask 077, as in a hardened root shell: the modes installed and
+# packaged must not depend on the caller's umask.
 # Usage: test-packaging.sh TOPDIR VERSION
 set -euo pipefail
+umask 077
 
 top=$1
 version=$2
@@ -16,6 +19,8 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "package-test: $*" >&2; exit 1; }
 files() { (cd "$1" && find . \( -type f -o -type l \) -printf '%P\n' | LC_ALL=C sort); }
 same() { [ "$2" = "$3" ] || fail "$1: expected"$'\n'"$3"$'\n'"got"$'\n'"$2"; }
+# "MODE PATH" for every entry of a tree that is not a 0755 directory or a 0644 file.
+odd_modes() { (cd "$1" && find . -mindepth 1 \( -type d ! -perm 0755 -o -type f ! -perm 0644 \) -printf '%m %P\n' | LC_ALL=C sort); }
 
 echo "package-test: make install / uninstall"
 make -C "$top" --no-print-directory install DESTDIR="$tmp/root" >/dev/null
@@ -28,11 +33,14 @@ usr/local/share/doc/tunnel/operations.md
 usr/local/share/fish/vendor_completions.d/tunnel.fish
 usr/local/share/man/man1/tunnel.1.gz
 usr/local/share/zsh/site-functions/_tunnel"
+same "modes after make install (umask 077)" "$(odd_modes "$tmp/root")" "755 usr/local/bin/tunnel"
 same "installed binary --version" "$("$tmp/root/usr/local/bin/tunnel" --version)" "$version"
 grep -q '^ExecStart=/usr/local/bin/tunnel server ' "$tmp/root/usr/local/lib/systemd/system/tunnel-server.service" \
     || fail "tunnel-server.service does not run /usr/local/bin/tunnel"
 zcat "$tmp/root/usr/local/share/man/man1/tunnel.1.gz" | grep -q 'tunnel server' || fail "the man page lacks 'tunnel server'"
 grep -q 'peer' "$tmp/root/usr/local/share/bash-completion/completions/tunnel" || fail "bash completion lacks subcommands"
+head -n 1 "$tmp/root/usr/local/share/bash-completion/completions/tunnel" | grep -q '^#!' \
+    && fail "the bash completion starts with a #! line (it is sourced, not run)"
 grep -q 'prometheus' "$tmp/root/usr/local/share/zsh/site-functions/_tunnel" || fail "zsh completion lacks --prometheus"
 grep -q 'metrics' "$tmp/root/usr/local/share/fish/vendor_completions.d/tunnel.fish" || fail "fish completion lacks --metrics"
 make -C "$top" --no-print-directory uninstall DESTDIR="$tmp/root" >/dev/null
@@ -71,6 +79,16 @@ usr/share/fish/vendor_completions.d/tunnel.fish
 usr/share/man/man1/tunnel.1.gz
 usr/share/zsh/vendor-completions/_tunnel"
 same "owners" "$(dpkg-deb -c "$deb" | awk '{ print $2 }' | sort -u)" "root/root"
+# From the archive's own listing (extraction could apply the umask again).
+same "modes in the package (built under umask 077)" \
+    "$(dpkg-deb -c "$deb" | awk '!($1 == "drwxr-xr-x" || $1 == "-rw-r--r--") { print $1, $6 }')" \
+    "-rwxr-xr-x ./usr/bin/tunnel"
+same "control member modes" "$(dpkg-deb --ctrl-tarfile "$deb" | tar -tvf - | awk '{ print $1, $6 }' | LC_ALL=C sort -k2)" \
+    "drwxr-xr-x ./
+-rw-r--r-- ./control
+-rw-r--r-- ./md5sums
+-rwxr-xr-x ./postinst
+-rwxr-xr-x ./postrm"
 same "packaged binary --version" "$("$tmp/deb/usr/bin/tunnel" --version)" "$version"
 # It must run where no Swift toolchain is: hide the toolchain (root only, in a private mount namespace).
 toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
@@ -96,7 +114,7 @@ else
 fi
 if command -v lintian >/dev/null; then
     echo "package-test: lintian"
-    lintian --fail-on error "$deb" || fail "lintian found errors"
+    lintian --fail-on error,warning "$deb" || fail "lintian found errors or warnings"
 else
     echo "package-test: lintian not installed, skipped"
 fi

@@ -42,6 +42,7 @@ final class DevicePair {
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
 
     private init() {
+        FixedRandom.install()
         var clock: () -> TAI64N = { TAI64N.zero }
         a = WireGuardDevice(privateKey: DevicePair.keyA, output: outA, wallClock: { clock() }, jitter: { _ in 0 })
         b = WireGuardDevice(privateKey: DevicePair.keyB, output: outB, wallClock: { clock() }, jitter: { _ in 0 })

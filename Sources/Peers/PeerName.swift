@@ -14,7 +14,7 @@ public enum PeerName {
         }
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || punctuation.contains($0)) }
         guard allowed else {
-            throw PeerManagementError.invalidName(name, reason: "use only letters, digits, '-', '_' and '.'")
+            throw PeerManagementError.invalidName(name, reason: "use only ASCII letters (a-z, A-Z), digits, '-', '_' and '.'")
         }
     }
 }

@@ -1,6 +1,6 @@
 // `tunnel status` for a person, laid out like `wg show`: an interface block, then one
-// block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops)
-// are left out. Pure: the report carries the time "ago" counts from.
+// block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops,
+// counters at zero) are left out. Pure: the report carries the time "ago" counts from.
 import Control
 import DataPath
 
@@ -39,7 +39,10 @@ public struct StatusTextRenderer: Sendable {
         if let work = offloadWork(i.otherCounters) { out.append(style.field("offloads", work)) }
         if let lost = dataPathDrops(i.otherCounters) { out.append(style.field("data path drops", lost, alarming: true)) }
         let dataPath = Set(DataPathCounts.Name.work + DataPathCounts.Name.failures)
-        for c in i.otherCounters where !dataPath.contains(c.name) { out.append(style.field(c.name, "\(c.value)")) }
+        // Zero counts stay in the JSON (every key, every time) but say nothing to a reader.
+        for c in i.otherCounters where !dataPath.contains(c.name) && c.value > 0 {
+            out.append(style.field(c.name, "\(c.value)"))
+        }
         return out
     }
 

@@ -87,6 +87,11 @@ final class PeerManagementRegistryTests: XCTestCase {
                 guard case .invalidName? = error as? PeerManagementError else { return XCTFail("\(error)") }
             }
         }
+        // A letter outside ASCII is a letter to its writer: the message must say which ones count.
+        XCTAssertThrowsError(try PeerName.validate("ålice")) { error in
+            XCTAssertEqual((error as? PeerManagementError)?.description,
+                           "invalid peer name 'ålice': use only ASCII letters (a-z, A-Z), digits, '-', '_' and '.'")
+        }
         _ = try r.add(name: "alice", endpoint: endpoint)
         XCTAssertThrowsError(try r.add(name: "alice", endpoint: endpoint)) { error in
             XCTAssertEqual(error as? PeerManagementError, .nameTaken("alice"))

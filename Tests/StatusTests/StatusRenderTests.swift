@@ -174,6 +174,25 @@ final class StatusRenderTests: XCTestCase {
         XCTAssertTrue(StatusTextRenderer().render(StatusReport(time: 0, interfaces: [old])).contains("nat ports: 4008 in use\n"))
     }
 
+    /// Docs/status.md: lines with nothing to say are left out. A running server reports
+    /// `handshakes_completed`, `cookie_replies_sent` and seven `router_*` counters, most of
+    /// them zero; only the ones that counted something get a line (JSON keeps them all).
+    func testZeroCountersAreLeftOutOfTheText() {
+        let counters = [UAPICounter("peers", 1), UAPICounter("sessions", 0), UAPICounter("handshakes_completed", 0),
+                        UAPICounter("cookie_replies_sent", 0), UAPICounter("router_isolated_drops", 0),
+                        UAPICounter("router_foreign_icmp", 4), UAPICounter("router_superpackets_translated", 0)]
+        let i = InterfaceStatus(interface: "tun0", snapshot: UAPIDeviceSnapshot(
+            listenPort: 51820, tunnel: UAPITunnelInfo(name: "tun0", role: "server", counters: counters)))
+        XCTAssertEqual(StatusTextRenderer().render(StatusReport(time: 0, interfaces: [i])), """
+            interface: tun0 (server)
+              listening port: 51820
+              peers: 1, 0 with a session
+              router_foreign_icmp: 4
+
+            """)
+        XCTAssertEqual(i.otherCounters.count, 5, "the model keeps every counter")
+    }
+
     func testColourOnlyWhenAsked() {
         let plain = StatusTextRenderer(style: .plain).render(sampleReport)
         let coloured = StatusTextRenderer(style: .terminal).render(sampleReport)

@@ -5,6 +5,10 @@
 # installed but not enabled: the server needs its --listen address, a client its file.
 # Usage: build-deb.sh VERSION TOPDIR; writes TOPDIR/tunnel_VERSION_ARCH.deb.
 set -euo pipefail
+# Everything this script creates (the staging tree, DEBIAN, changelog.gz, control,
+# md5sums) takes its mode from the umask; under a hardened root shell's 077 dpkg-deb
+# refuses the 0700 control directory and the data would be readable by root alone.
+umask 022
 
 version=$1
 top=$2
@@ -35,5 +39,9 @@ sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
     -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$root" | cut -f1)/" "$here/control.in" > "$root/DEBIAN/control"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 
+# The modes Debian policy asks for, whatever the tree went through before: directories
+# 0755, files 0644, the binary and maintainer scripts 0755.
+chmod -R u=rwX,go=rX "$root"
+chmod 0755 "$root/usr/bin/tunnel" "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 echo "$deb"
