@@ -54,8 +54,7 @@ extension PeerManagement {
     /// private key for the client to fill in). The invite leaves its file, synced, before
     /// the peer is added: a crash in between loses this enrolment but never lets the code
     /// work twice.
-    public static func enrol(configPath: String, inviteKey: Key, clientKey: Key,
-                             now: Int64) throws -> (name: String, clientConfig: String) {
+    public static func enrol(configPath: String, inviteKey: Key, clientKey: Key, now: Int64) throws -> Enrolled {
         try PrivateFile.withDirectoryLock(of: configPath) {
             var invites = try InviteStore.load(configPath: configPath)
             guard let index = invites.firstIndex(where: { $0.key == inviteKey.base64 }) else {
@@ -71,7 +70,7 @@ extension PeerManagement {
                                          endpoint: try invite.endpoint.map(parseEndpoint), clientPublicKey: clientKey,
                                          presharedKey: Key(bytes: SecureRandom.bytes(Key.byteCount)))
             try ServerConfigFile.save(registry.config, path: configPath)
-            return (invite.name, added.clientConfigText)
+            return Enrolled(name: invite.name, serverPeer: added.serverPeer, clientConfig: added.clientConfigText)
         }
     }
 

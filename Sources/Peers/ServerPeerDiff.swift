@@ -25,7 +25,7 @@ public struct ServerPeerDiff {
         changedConfigurations = differing.map(ServerPeerDiff.configuration)
     }
 
-    static func configuration(of section: PeerSection) -> PeerConfiguration {
+    public static func configuration(of section: PeerSection) -> PeerConfiguration {
         PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
                           endpoint: section.endpoint?.literal, allowedIPs: section.allowedIPs,
                           persistentKeepalive: section.persistentKeepalive ?? 0, name: section.name)
@@ -46,7 +46,8 @@ public struct ServerPeerDiff {
     /// when the device lacks some of the file's peers, one lookup per file peer).
     public func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
         var result = Result()
-        let gone = device.peers.filter { !keys.contains($0.publicKey) }
+        // Peers that check no sources are pending invites (ServerEnrolment's), not the file's.
+        let gone = device.peers.filter { $0.checksSource && !keys.contains($0.publicKey) }
         for peer in gone {
             log("peer \(peer.displayName) removed")
             result.prefixes += device.allowedIPs(of: peer)
@@ -56,7 +57,7 @@ public struct ServerPeerDiff {
         result.touched = gone.count
         // Every device peer is in the file now; as many as the file names means no file
         // peer is missing, and only the changed ones need a look.
-        let candidates = device.peers.count == keys.count ? changedConfigurations : configurations
+        let candidates = device.peers.count(where: \.checksSource) == keys.count ? changedConfigurations : configurations
         for config in candidates {
             let existing = device.peer(for: config.publicKey)
             guard existing == nil || changed.contains(config.publicKey) else { continue }

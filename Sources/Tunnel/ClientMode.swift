@@ -8,6 +8,7 @@ import Dispatch
 import Foundation
 import Logging
 import Netlink
+import Peers
 import Reactor
 import WireGuard
 import DataPath
@@ -29,6 +30,8 @@ public struct ClientOptions {
     public var offloads = true
     /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
     public var cryptoWorkers = WorkerLanes.defaultCount
+    /// An invite code: enrol first, write the config to `configPath`, then run on it.
+    public var invite: String?
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
                 rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
@@ -50,9 +53,13 @@ public enum ClientMode {
         return try LeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
     }
 
+    /// How long an enrolment waits for the server's answer.
+    static let enrolmentSeconds = 20
+
     /// Runs until stopped; returns normally after a clean shutdown.
     public static func run(_ options: ClientOptions) throws {
         let logger = TunnelLogging.logger("tunnel.client")
+        if let invite = options.invite { try enrol(invite, options, logger: logger) }
         // Everything that can fail without side effects comes first.
         let (config, peer, peerEndpoint) = try loadConfig(options)
 
@@ -195,5 +202,38 @@ public enum ClientMode {
                 break
             }
         }
+    }
+
+    /// Makes the client's key pair, enrols with the code over the server's UDP port, and
+    /// writes the config it gets (with the key) to `options.configPath`.
+    private static func enrol(_ text: String, _ options: ClientOptions, logger: Logger) throws {
+        let code = try InviteCode(parsing: text)
+        guard !EnrolledClientConfig.exists(options.configPath) else {
+            throw EnrolmentError.configExists(path: options.configPath)
+        }
+        let endpointText = options.connect ?? code.endpoint.description
+        let endpoint = try EndpointResolver.resolve(try PeerEndpoint(parsing: endpointText))
+        let privateKey = X25519.generatePrivateKey()
+        logger.info("enrolling with the server at \(endpoint) (its key \(code.serverPublicKey.base64))")
+        let request = EnrolmentMessage.request(publicKey: X25519.publicKey(for: privateKey))
+        let answer = try EnrolmentExchange.run(
+            privateKey: code.derivedKeyPair.privateKey, peerPublicKey: code.serverPublicKey, endpoint: endpoint,
+            packet: request, seconds: Double(enrolmentSeconds)) { packet in
+                packet.withUnsafeBytes { EnrolmentMessage.parseAnswer($0) != nil }
+            }
+        guard let answer, let text = answer.withUnsafeBytes({ EnrolmentMessage.parseAnswer($0) }) else {
+            throw EnrolmentError.noAnswer(endpoint: "\(endpoint)", seconds: enrolmentSeconds)
+        }
+        let config: WireGuardConfig
+        do {
+            config = try EnrolledClientConfig.complete(text, privateKey: privateKey)
+        } catch {
+            throw EnrolmentError.badAnswer(reason: "\(error)")
+        }
+        guard try EnrolledClientConfig.write(config, path: options.configPath) else {
+            throw EnrolmentError.configAppeared(path: options.configPath)
+        }
+        let addresses = config.interface.addresses.map(\.description).joined(separator: ", ")
+        logger.notice("enrolled: \(options.configPath) holds this client's own key and its addresses \(addresses)")
     }
 }

@@ -111,6 +111,8 @@ public enum ServerMode {
             throw error
         }
         interface.start()
+        let enrolment = ServerEnrolment(configPath: options.configPath, interface: interface, router: router, logger: logger)
+        reactor.queue.async { enrolment.start() }
         startRawICMPReaders(router, reactor: reactor)
         startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
                           peerRoutes: peerRoutes, logger: logger)
@@ -120,6 +122,7 @@ public enum ServerMode {
         }
         reactor.stopOnTerminationSignals()
         reactor.onStop {
+            enrolment.stop()
             do { try setup.revert() } catch { logger.error("\(error)") }
             interface.tun.close()
             interface.udp.close()

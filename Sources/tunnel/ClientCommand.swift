@@ -11,11 +11,18 @@ struct ClientCommand: ParsableCommand {
             traffic, through policy routing as wg-quick does) and runs until SIGINT or SIGTERM, \
             then restores everything. Logs go to standard error. After a crash or SIGKILL, \
             `tunnel client --cleanup` removes what the run left (the next start does too).
+            With --invite CODE (from `tunnel peer invite` on the server) the client first makes \
+            its own key pair, enrols over the server's UDP port and writes the config it is \
+            given to --config FILE (mode 0600); later runs need only --config FILE.
             """
     )
 
     @Option(help: "A wg-quick config file ([Interface] and one [Peer]).")
     var config: String?
+
+    @Option(help: ArgumentHelp("Enrol with a one-time code from `tunnel peer invite`, writing --config FILE first.",
+                               valueName: "code"))
+    var invite: String?
 
     @Flag(help: "Only remove what killed client runs of this network namespace left behind (all of them, or --interface's), then exit; running tunnels and servers are left alone.")
     var cleanup = false
@@ -41,9 +48,13 @@ struct ClientCommand: ParsableCommand {
             for line in try ClientMode.cleanup(interface: interface) { print(line) }
             return
         }
-        guard let config else { throw ValidationFailure("--config FILE is required (or --cleanup)") }
+        guard let config else {
+            throw ValidationFailure(invite == nil ? "--config FILE is required (or --cleanup)"
+                                                  : "--invite needs --config FILE: where to write the config it gets")
+        }
         var options = ClientOptions(configPath: config, interfaceName: interface, connect: connect,
                                     rekeyAfterSeconds: testRekeyAfter)
+        options.invite = invite
         options.metrics = try metricsOptions.endpoint()
         options.offloads = try dataPathOptions.offloadsEnabled()
         if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }

@@ -1,4 +1,6 @@
-// The `tunnel` binary under test, started in a namespace with a wg-quick file.
+// The `tunnel` binary under test, started in a namespace with a wg-quick file (or an
+// invite code it enrols with, which writes that file).
+import Config
 import Foundation
 
 final class TunnelProcess {
@@ -32,6 +34,33 @@ final class TunnelProcess {
         guard up, process.isRunning else {
             throw CommandFailed(command: ["tunnel", "client"], status: -1, output: process.log)
         }
+    }
+
+    /// Runs `tunnel client --invite CODE --config PATH` in `namespace` (PATH does not exist
+    /// yet: the enrolment writes it); returns once the interface exists, with the keys the
+    /// client made, read from the file it wrote.
+    init(in topo: Topology, namespace: String, invite code: String, extraArguments: [String] = [],
+         logLevel: String = "debug") throws {
+        topology = topo
+        self.namespace = namespace
+        interface = topo.uniqueInterfaceName("t" + namespace.prefix(3))
+        configPath = topo.logDirectory.appendingPathComponent("\(namespace)-\(interface).conf").path
+        process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)",
+                                       ["client", "--invite", code, "--config", configPath, "--interface", interface,
+                                        "--log-level", logLevel] + extraArguments)
+        let iface = interface, process = self.process
+        let up = topo.waitUntil(timeout: 30) {
+            (try? topo.attempt(namespace, ["ip", "link", "show", iface]).status) == 0 || !process.isRunning
+        }
+        guard up, process.isRunning else {
+            throw CommandFailed(command: ["tunnel", "client", "--invite"], status: -1, output: process.log)
+        }
+        let config = try WireGuardConfig(parsing: try String(contentsOfFile: configPath, encoding: .utf8),
+                                         fileName: configPath)
+        let privateKey = config.interface.privateKey.base64
+        keys = WireGuardKeys(privateKey: privateKey,
+                             publicKey: try Command.check(["wg", "pubkey"], input: privateKey + "\n")
+                                .trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     var log: String { process.log }

@@ -49,6 +49,13 @@ final class TunnelServerProcess {
                            "--endpoint", endpoint])
     }
 
+    /// `tunnel peer invite NAME`: returns the code (the first line of its output).
+    func invite(_ name: String, endpoint: String, extraArguments: [String] = []) throws -> String {
+        let out = try Command.check([SystemTestEnvironment.tunnelBinary!, "peer", "invite", name, "--config", configPath,
+                                     "--endpoint", endpoint] + extraArguments)
+        return String(out.split(separator: "\n", omittingEmptySubsequences: false)[0])
+    }
+
     func removePeer(_ name: String) throws {
         try Command.check([SystemTestEnvironment.tunnelBinary!, "peer", "remove", name, "--config", configPath])
     }

@@ -1,0 +1,20 @@
+// Why `tunnel client --invite` could not enrol; each says what to do next.
+public enum EnrolmentError: Error, CustomStringConvertible {
+    case configExists(path: String)
+    case noAnswer(endpoint: String, seconds: Int)
+    case badAnswer(reason: String)
+    case configAppeared(path: String)
+
+    public var description: String {
+        switch self {
+        case .configExists(let path):
+            return "\(path) already exists: it is the config of an earlier enrolment; run `tunnel client --config \(path)` without --invite, or name a new file"
+        case .noAnswer(let endpoint, let seconds):
+            return "the server at \(endpoint) did not answer the invite within \(seconds) s: the code is used, expired or unknown (or the server is not reachable there); ask for a new code (`tunnel peer invite NAME` on the server)"
+        case .badAnswer(let reason):
+            return "the server's answer is not a usable config: \(reason)"
+        case .configAppeared(let path):
+            return "\(path) was created by someone else while enrolling; nothing was written"
+        }
+    }
+}
