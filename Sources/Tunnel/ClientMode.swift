@@ -27,7 +27,8 @@ public struct ClientOptions {
     public var cryptoWorkers = WorkerLanes.defaultCount
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
-                rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
+                rekeyAfterSeconds: UInt64? = nil,
+                stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) {
         self.configPath = configPath
         self.interfaceName = interfaceName
         self.connect = connect
@@ -41,7 +42,8 @@ public enum ClientMode {
     static let retriesBeforeResolvingAgain = 3
 
     /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
-    public static func cleanup(interface: String?, stateDirectory: StateDirectory = StateDirectory()) throws -> [String] {
+    public static func cleanup(interface: String?,
+                               stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) throws -> [String] {
         let netlink = try NetlinkSocket()
         return try LeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
     }
@@ -51,11 +53,12 @@ public enum ClientMode {
         let logger = TunnelLogging.logger("tunnel.client")
         // Everything that can fail without side effects comes first.
         let (config, peer, peerEndpoint) = try loadConfig(options)
+        if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
         for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory)
-            .removeLeftovers(interface: name) {
+            .removeLeftovers(interface: name, namedByUser: false) {
             logger.notice("cleaned up after an earlier run: \(line)")
         }
         let tun = try TunDevice(name: name, offloads: options.offloads)

@@ -6,6 +6,10 @@ public enum TunnelError: Error, CustomStringConvertible {
     case noPeer(file: String)
     case tooManyPeers(file: String, count: Int)
     case invalidOption(String)
+    /// The process lacks CAP_NET_ADMIN.
+    case notPermitted(command: String)
+    /// A config file to create in a directory that does not exist.
+    case missingDirectory(option: String, path: String, directory: String)
 
     public var description: String {
         switch self {
@@ -16,6 +20,10 @@ public enum TunnelError: Error, CustomStringConvertible {
         case .noPeer(let f): return "\(f): a client needs one [Peer] section (the server)"
         case .tooManyPeers(let f, let n): return "\(f): a client has one [Peer] (the server); this file has \(n)"
         case .invalidOption(let m): return m
+        case .notPermitted(let command):
+            return "\(command) configures interfaces, routes and sysctls: operation not permitted; run it as root (or with CAP_NET_ADMIN)"
+        case .missingDirectory(let option, let path, let directory):
+            return "\(option) \(path): the directory \(directory) does not exist; create it or choose another path"
         }
     }
 }
