@@ -195,9 +195,22 @@ public struct LeftoverCleanup {
     }
 
     /// Puts back the recorded sysctl values and resolv.conf; forgets the state
-    /// only when all of that worked, so a later cleanup can retry. A sysctl another
+    /// only when all of that worked, so a later cleanup can retry. A file asking for
+    /// anything this kind of run never changes is not acted on at all. A sysctl another
     /// live run needs stays: that run took over the original value and restores it.
     private func restore(_ state: SetupState, sharedUsers: LiveRunStates, into report: inout Report) {
+        let file = stateDirectory.statePath(for: state.interfaceName)
+        let ours = SysctlSetting.restorableNames(protocolID: protocolID)
+        if let foreign = state.originalSysctls.keys.sorted().first(where: { !ours.contains($0) }) {
+            report.failures.append(NetworkSetupError.invalidState(
+                path: file, reason: "this kind of run never sets the sysctl '\(foreign)'").description)
+            return
+        }
+        if let path = state.resolvConfPath, path != resolvConf.path {
+            report.failures.append(NetworkSetupError.invalidState(
+                path: file, reason: "it names \(path), but tunnel writes only \(resolvConf.path)").description)
+            return
+        }
         let failuresBefore = report.failures.count
         for (name, value) in state.originalSysctls.sorted(by: { $0.key < $1.key }) {
             if let user = sharedUsers.runNeeding(name) {
@@ -214,10 +227,6 @@ public struct LeftoverCleanup {
 
     /// Only the resolv.conf this program writes, from the backup path it derives.
     private func restoreResolvConf(path: String, state: SetupState) throws {
-        guard path == resolvConf.path else {
-            throw NetworkSetupError.invalidState(path: stateDirectory.statePath(for: state.interfaceName),
-                                                 reason: "it names \(path), but tunnel writes only \(resolvConf.path)")
-        }
         guard state.resolvConfExisted else { return try resolvConf.remove() }
         guard let original = try stateDirectory.loadBackup(for: state.interfaceName) else {
             throw NetworkSetupError.changeFailed(action: "restore \(path)",
