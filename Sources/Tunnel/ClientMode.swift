@@ -44,6 +44,7 @@ public enum ClientMode {
     /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
     public static func cleanup(interface: String?,
                                stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) throws -> [String] {
+        try NetworkAdminPrivilege.require("tunnel client --cleanup")
         let netlink = try NetlinkSocket()
         return try LeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
     }
@@ -53,6 +54,7 @@ public enum ClientMode {
         let logger = TunnelLogging.logger("tunnel.client")
         // Everything that can fail without side effects comes first.
         let (config, peer, peerEndpoint) = try loadConfig(options)
+        try NetworkAdminPrivilege.require("tunnel client")
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
 
         let netlink = try NetlinkSocket()
