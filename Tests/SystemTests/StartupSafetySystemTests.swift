@@ -2,7 +2,10 @@
 // this program left: a second server leaves the first alone, default names and state
 // are per namespace, hostile state files are refused, and bad paths, privileges and
 // addresses fail before the first change (issues #21 and #24).
+import Addresses
 import Foundation
+import Netlink
+import Reactor
 import XCTest
 @testable import Tunnel
 
@@ -70,6 +73,33 @@ final class StartupSafetySystemTests: XCTestCase {
         XCTAssertTrue(pingsThrough(topo), "alice still reaches the internet through the NAT")
         let rules = try topo.run("server", "ip", "rule")
         XCTAssertFalse(rules.hasPrefix("0:\tfrom all lookup local"), "the local rule stays moved: \(rules)")
+    }
+
+    /// The cleanup itself, past the refusal: a start on a new name while a server runs in
+    /// the namespace removes none of its rules and leaves the local rule moved.
+    func testAStartingServersCleanupLeavesALiveServersRulesAlone() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try Topology("server eth1 198.51.100.1/24 -- internet eth0 198.51.100.2/24", test: self)
+        let states = try topo.stateDirectory("server")
+        try topo.enter("server") {
+            let nl = try NetlinkSocket()
+            let tun = try TunDevice(name: topo.uniqueInterfaceName("live"))
+            defer { tun.close() }
+            let plan = NetworkPlan(serverInterface: tun.name, index: try nl.link(.name(tun.name)).index,
+                                   addresses: [try IPPrefix(parsing: "100.64.0.1/24")], mtu: 1420,
+                                   nat: ServerNATPlan(egressInterface: "eth1", families: [.ipv4], ports: 40000...40999,
+                                                      table: NetworkPlan.serverNATTable), forwardIPv6: false)
+            let setup = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states,
+                                         server: ServerRunIdentity(configPath: "/nonexistent/live.conf",
+                                                                   listen: Endpoint("0.0.0.0:51820")!))
+            let running = try topo.networkState("server", sysctls: ["net.ipv4.ip_forward"])
+            let report = try LeftoverCleanup(socket: nl, stateDirectory: states, protocolID: TunnelRouteProtocol.server)
+                .removeLeftovers(interface: topo.uniqueInterfaceName("new"), namedByUser: false)
+            XCTAssertEqual(report, [], "nothing of the live server is touched")
+            assertSameNetworkState(try topo.networkState("server", sysctls: ["net.ipv4.ip_forward"]), running,
+                                   "rules, routes and forwarding as the live server set them")
+            try setup.revert()
+        }
     }
 
     // MARK: #21 3
