@@ -25,7 +25,11 @@ public enum UAPISocketDirectory {
         if fd < 0 && errno == ENOENT { return false }
         guard fd >= 0 else {
             let e = errno
-            if e == ELOOP { throw UAPIServerError.directoryUntrusted(directory, reason: "it is a symbolic link") }
+            // O_NOFOLLOW with O_DIRECTORY reports a link as "not a directory".
+            var link = stat()
+            if (e == ELOOP || e == ENOTDIR) && lstat(directory, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK {
+                throw UAPIServerError.directoryUntrusted(directory, reason: "it is a symbolic link")
+            }
             throw UAPIServerError.directoryUnusable(directory, errno: e)
         }
         defer { close(fd) }

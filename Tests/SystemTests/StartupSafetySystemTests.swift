@@ -132,7 +132,9 @@ final class StartupSafetySystemTests: XCTestCase {
         for (p, ns) in [(client, "client1"), (server, "server")] {
             p.signal(SIGTERM)
             XCTAssertEqual(p.wait(timeout: 10), 0, p.log)
-            XCTAssertEqual(try topo.stateDirectory(ns).recordedInterfaces(), [], "\(ns): a clean exit forgets its state")
+            let states = try topo.stateDirectory(ns)
+            XCTAssertEqual(states.recordedInterfaces(), [], "\(ns): a clean exit forgets its state")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: states.path), "\(ns): and the emptied directory")
         }
     }
 

@@ -50,6 +50,13 @@ final class StateFileTrustTests: XCTestCase {
         }
     }
 
+    func testALinkedDirectoryIsRefused() throws {
+        try FileManager.default.createSymbolicLink(atPath: dir + "/linked", withDestinationPath: dir)
+        XCTAssertThrowsError(try StateDirectory(path: dir + "/linked").interfaces()) { error in
+            XCTAssertEqual("\(error)", "refusing to use \(dir)/linked: it is a symbolic link; remove it, or make it root's own and not writable by group or others")
+        }
+    }
+
     func testAWritableOrForeignOrLinkedFileIsRefused() throws {
         try plant(SetupState(interfaceName: "tun9"), mode: 0o620)
         assertRefused("group or others may write it (mode 620)")
@@ -99,6 +106,10 @@ final class StateFileTrustTests: XCTestCase {
         try here.save(SetupState(interfaceName: "tun9"))
         XCTAssertEqual(try here.allNamespaces(), [here])
         XCTAssertEqual(try StateDirectory(path: dir).interfaces(), [], "nothing at the root itself")
+        here.remove(for: "tun9")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: here.path), "the namespace's directory goes with its last file")
+        try here.save(SetupState(interfaceName: "tun8"))
+        XCTAssertEqual(try here.interfaces(), ["tun8"], "and comes back for the next")
     }
 
     /// Two runs in one namespace both need src_valid_mark: the later one takes over the

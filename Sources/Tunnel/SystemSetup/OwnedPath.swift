@@ -81,7 +81,11 @@ enum OwnedPath {
     }
 
     private static func untrusted(_ path: String, opening code: Int32) -> NetworkSetupError {
-        if code == ELOOP { return .untrustedState(path: path, reason: "it is a symbolic link") }
+        // O_NOFOLLOW with O_DIRECTORY reports a link as "not a directory".
+        var link = stat()
+        if (code == ELOOP || code == ENOTDIR) && lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK {
+            return .untrustedState(path: path, reason: "it is a symbolic link")
+        }
         if code == ENOTDIR { return .untrustedState(path: path, reason: "it is not a directory") }
         return .failed("open \(path)", FileAccessError(errno: code))
     }

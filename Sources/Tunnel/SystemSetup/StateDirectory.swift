@@ -58,26 +58,33 @@ public struct StateDirectory: Equatable, Sendable {
     func save(_ state: SetupState) throws {
         let file = statePath(for: state.interfaceName)
         try Self.checkName(state.interfaceName, file: file)
-        do {
-            try createIfMissing()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(state).write(to: URL(fileURLWithPath: file), options: .atomic)
-        } catch {
-            throw NetworkSetupError.failed("write \(file)", error)
-        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(state) } catch { throw NetworkSetupError.failed("write \(file)", error) }
+        try write(data, to: file)
     }
 
     func saveBackup(_ content: String, for interface: String) throws -> String {
         let file = resolvConfBackupPath(for: interface)
         try Self.checkName(interface, file: file)
+        try write(Data(content.utf8), to: file)
+        return file
+    }
+
+    private func write(_ data: Data, to file: String) throws {
         do {
             try createIfMissing()
-            try Data(content.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            do {
+                try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+            } catch {
+                // Another run here may have removed the emptied directory in between.
+                try createIfMissing()
+                try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+            }
         } catch {
             throw NetworkSetupError.failed("write \(file)", error)
         }
-        return file
     }
 
     /// The state a run on `interface` left; nil when there is none. Refused when the
@@ -122,6 +129,8 @@ public struct StateDirectory: Equatable, Sendable {
         for file in [statePath(for: interface), resolvConfBackupPath(for: interface)] {
             try? FileManager.default.removeItem(atPath: file)
         }
+        // A namespace's directory goes with its last file (the kernel refuses while any is left).
+        if root != nil { rmdir(path) }
     }
 
     private func createIfMissing() throws {
