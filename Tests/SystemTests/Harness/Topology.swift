@@ -251,7 +251,12 @@ final class Topology {
 
     /// The directory where `tunnel` keeps state for a namespace of this topology.
     func stateDirectory(_ logical: String) throws -> StateDirectory {
-        try enter(logical) { StateDirectory.forCurrentNamespace() }
+        let states = try enter(logical) { StateDirectory.forCurrentNamespace() }
+        onTeardown {
+            // Emptied by the namespace's own runs or by the test; a non-empty one stays.
+            rmdir(states.path)
+        }
+        return states
     }
 
     /// Logs of the processes this topology started, for failure messages.
