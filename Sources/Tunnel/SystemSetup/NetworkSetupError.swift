@@ -20,7 +20,7 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
     /// write: acting on it could make root change files the program never wrote.
     case untrustedState(path: String, reason: String)
     /// A live server already holds what a starting one needs.
-    case serverAlreadyRunning(RunningServer, holds: String, fix: String)
+    case serverAlreadyRunning(pid: Int32, interface: String, holds: String, fix: String)
     /// A state file that is not what this program writes (a name, sysctl or path it never uses).
     case invalidState(path: String, reason: String)
 
@@ -38,16 +38,11 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
             return "not cleaning up \(interface): \(reason)"
         case .untrustedState(let path, let reason):
             return "refusing to use \(path): \(reason); remove it, or make it root's own and not writable by group or others"
-        case .serverAlreadyRunning(let running, let holds, let fix):
-            return "a tunnel server is already running with \(holds) (pid \(running.pid), interface \(running.interface)); \(fix)"
+        case .serverAlreadyRunning(let pid, let interface, let holds, let fix):
+            return "a tunnel server is already running with \(holds) (pid \(pid), interface \(interface)); \(fix)"
         case .invalidState(let path, let reason):
             return "refusing the state file \(path): \(reason); check it and remove it by hand"
         }
-    }
-
-    public struct RunningServer: Equatable, Sendable {
-        public var pid: Int32
-        public var interface: String
     }
 
     /// Wraps an underlying failure with what was being done.

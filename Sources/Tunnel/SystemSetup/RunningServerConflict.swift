@@ -15,19 +15,18 @@ public enum RunningServerConflict {
             for name in directory.recordedInterfaces() {
                 guard let state = try? directory.load(for: name), let owner = state.owner,
                       owner.protocolID == TunnelRouteProtocol.server, isAlive(owner) else { continue }
-                let running = NetworkSetupError.RunningServer(pid: owner.pid, interface: name)
                 if let other = state.server, other.configPath == identity.configPath {
-                    throw NetworkSetupError.serverAlreadyRunning(running, holds: "the config file \(identity.configPath)",
+                    throw NetworkSetupError.serverAlreadyRunning(pid: owner.pid, interface: name, holds: "the config file \(identity.configPath)",
                                                                  fix: "stop it, or give this one another --config")
                 }
                 guard owner.isIn(namespace: namespace, cookie: cookie) else { continue }
                 if let other = state.server, ServerRunIdentity.listenAddressesCollide(other.listen, identity.listen) {
-                    throw NetworkSetupError.serverAlreadyRunning(running, holds: "the listen address \(other.listen)",
+                    throw NetworkSetupError.serverAlreadyRunning(pid: owner.pid, interface: name, holds: "the listen address \(other.listen)",
                                                                  fix: "stop it, or give this one another --listen port")
                 }
                 if usesNATTable && state.tables.contains(NetworkPlan.serverNATTable) {
                     throw NetworkSetupError.serverAlreadyRunning(
-                        running, holds: "routing table \(NetworkPlan.serverNATTable) for its NAT",
+                        pid: owner.pid, interface: name, holds: "routing table \(NetworkPlan.serverNATTable) for its NAT",
                         fix: "one NAT server per network namespace: stop it, or run this one with --nat off")
                 }
             }
