@@ -1,5 +1,7 @@
 // Reads a configuration file from disk. The file holds a private key, so it is refused
-// when group or others may read it, as wg-quick warns about: the fix is chmod 600.
+// when group or others may read it, as wg-quick warns about: the fix is chmod 600. That
+// advice is given only for a file that holds a key: any other file (/etc/passwd, an empty
+// or garbled one) gets the parse error that says what is wrong with it.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +16,25 @@ public enum ConfigLoader {
 
     /// Reads and parses `path`. Throws ConfigError (unreadable, too permissive, or invalid).
     public static func load(path: String, dialect: ConfigDialect = .wgQuick) throws -> WireGuardConfig {
-        let text = try readPrivateFile(path)
-        return try WireGuardConfig(parsing: text, fileName: path, dialect: dialect)
+        let file = try readFile(path)
+        let parsed = Result { try WireGuardConfig(parsing: file.text, fileName: path, dialect: dialect) }
+        // An exposed key is the first thing to fix, even in a file with other errors.
+        if let mode = file.looseMode, holdsPrivateKey(file.text) {
+            throw failure(.insecurePermissions, path,
+                          "holds a private key but is accessible by group or others (mode \(String(mode, radix: 8))); run: chmod 600 \(path)")
+        }
+        return try parsed.get()
+    }
+
+    /// Whether some line sets PrivateKey (keys are case-insensitive, as the parser reads them).
+    static func holdsPrivateKey(_ text: String) -> Bool {
+        text.split(whereSeparator: \.isNewline).contains { line in
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            guard let equals = content.firstIndex(of: "=") else { return false }
+            let key = content[..<equals].trimmedSpaces.lowercased()
+            let value = content[content.index(after: equals)...].trimmedSpaces
+            return key == "privatekey" && !value.isEmpty
+        }
     }
 
     /// wg-quick's rule: a path ending in `NAME.conf` configures interface NAME, which must
@@ -29,25 +48,22 @@ public enum ConfigLoader {
     }
 
     /// The file's text, after checking on the open descriptor (so the check and the read
-    /// see the same file) that it is a private regular file.
-    static func readPrivateFile(_ path: String) throws -> String {
+    /// see the same file) that it is a regular file; with its permission bits when group
+    /// or others have any.
+    static func readFile(_ path: String) throws -> (text: String, looseMode: mode_t?) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure(.unreadableFile, path, "cannot open: \(errnoText())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw failure(.unreadableFile, path, "cannot stat: \(errnoText())") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw failure(.unreadableFile, path, "not a regular file") }
-        let loose = info.st_mode & groupOtherBits
-        guard loose == 0 else {
-            throw failure(.insecurePermissions, path,
-                          "holds a private key but is accessible by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
-        }
         guard info.st_size <= maxFileSize else { throw failure(.unreadableFile, path, "larger than \(maxFileSize) bytes") }
         let bytes = try readAll(fd, path: path)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw failure(.unreadableFile, path, "is not UTF-8 text")
         }
-        return text
+        let loose = info.st_mode & groupOtherBits
+        return (text, loose == 0 ? nil : info.st_mode & 0o777)
     }
 
     private static func readAll(_ fd: Int32, path: String) throws -> [UInt8] {

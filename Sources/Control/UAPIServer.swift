@@ -119,11 +119,7 @@ public final class UAPIServer {
     // MARK: setup (caller's thread)
 
     private static func prepareDirectory(_ dir: String) throws {
-        if mkdir(dir, directoryMode) == 0 { return }
-        let e = errno
-        var st = stat()
-        guard e == EEXIST, stat(dir, &st) == 0 else { throw UAPIServerError.directoryUnusable(dir, errno: e) }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw UAPIServerError.directoryUnusable(dir, errno: ENOTDIR) }
+        try UAPISocketDirectory.prepare(dir, mode: directoryMode)
     }
 
     /// A socket file nobody answers on is left from a crash and is replaced; a live one

@@ -14,6 +14,8 @@ public enum PeerManagementError: Error, Equatable, CustomStringConvertible {
     /// Neither --endpoint nor a remembered `# Endpoint` in the server config.
     case noEndpoint
     case invalidOption(option: String, value: String, reason: String)
+    /// A config file to create in a directory that does not exist.
+    case missingDirectory(path: String, directory: String)
     /// A client's key is already a peer's (an enrolment with a key that is not new).
     case keyTaken(String)
 
@@ -37,6 +39,8 @@ public enum PeerManagementError: Error, Equatable, CustomStringConvertible {
             return "the server config does not say where clients reach the server (no `# Endpoint` line: it listens on a wildcard address): pass --endpoint HOST:PORT"
         case .invalidOption(let option, let value, let reason):
             return "\(option) '\(value)': \(reason)"
+        case .missingDirectory(let path, let directory):
+            return "--config \(path): the directory \(directory) does not exist; create it or choose another path"
         case .keyTaken(let key):
             return "the public key \(key) is already a peer's (a client makes a new key pair for each enrolment)"
         }

@@ -29,6 +29,17 @@ public enum ServerConfigFile {
         return ServerConfigCreation(created: true, publicKey: X25519.publicKey(for: config.interface.privateKey))
     }
 
+    public static func exists(_ path: String) -> Bool { PrivateFile.exists(path) }
+
+    /// A new config file goes into an existing directory: a mistyped path must not leave
+    /// directories and a key behind. Only the default's directory (/etc/tunnel) is made.
+    public static func checkDirectory(of path: String) throws {
+        guard !PrivateFile.exists(path) else { return }
+        let directory = PrivateFile.directory(of: path)
+        guard !PrivateFile.exists(directory), directory != PrivateFile.directory(of: defaultPath) else { return }
+        throw PeerManagementError.missingDirectory(path: path, directory: directory)
+    }
+
     /// A new server config, not yet written anywhere.
     public static func newConfig(listen: Endpoint, addresses: [IPPrefix] = []) -> WireGuardConfig {
         let chosen = addresses.isEmpty ? [defaultIPv4Address, UniqueLocalPrefix.generateServerAddress()] : addresses

@@ -6,7 +6,11 @@
 //
 // Only dead runs of the same kind in this network namespace are touched: a state file
 // whose process still runs, that another namespace wrote (/run is shared, sysctls and
-// routes are not), or that a server wrote when a client cleans up, is left alone.
+// routes are not), or that a server wrote when a client cleans up, is left alone, and so
+// is everything a live run still uses (its tables, the moved local rule, a shared sysctl).
+// A state file is acted on only as far as the program itself could have written it: the
+// directory and file must be root's own (StateDirectory), and only the sysctls the
+// program sets, the resolv.conf it writes and the backup path it derives are restored.
 import Control
 import Foundation
 import Netlink
@@ -16,6 +20,7 @@ public struct LeftoverCleanup {
     private let stateDirectory: StateDirectory
     private let protocolID: UInt8
     private let socketDirectory: String
+    private let resolvConf: ResolvConfFile
 
     /// What a state file is to this cleanup.
     enum Verdict: Equatable {
@@ -35,7 +40,9 @@ public struct LeftoverCleanup {
     public init(socket: NetlinkSocket, stateDirectory: StateDirectory = StateDirectory(),
                 protocolID: UInt8 = TunnelRouteProtocol.id,
                 socketDirectory: String = UAPISocketPath.defaultDirectory,
+                resolvConf: ResolvConfFile = ResolvConfFile(),
                 runIsAlive: @escaping (RunOwner) -> Bool = { $0.isAlive }) {
+        self.resolvConf = resolvConf
         self.runIsAlive = runIsAlive
         self.socket = socket
         self.stateDirectory = stateDirectory
@@ -44,11 +51,11 @@ public struct LeftoverCleanup {
     }
 
     /// A file older than the owner field says nothing of its run: it is a leftover only
-    /// when named (`--interface`, or the interface a starting run takes over).
-    static func verdict(_ state: SetupState, protocolID: UInt8, namespace: UInt64?, named: Bool,
+    /// when a person names it (`--cleanup --interface`), never at a start.
+    static func verdict(_ state: SetupState, protocolID: UInt8, namespace: UInt64?, cookie: UInt64? = nil, named: Bool,
                         isAlive: (RunOwner) -> Bool) -> Verdict {
         guard let owner = state.owner else { return named ? .leftover : .unknownOwner }
-        if let namespace, owner.networkNamespace != namespace { return .otherNamespace }
+        if !owner.isIn(namespace: namespace, cookie: cookie) { return .otherNamespace }
         if isAlive(owner) { return .running(pid: owner.pid) }
         return owner.protocolID == protocolID ? .leftover : .otherKind
     }
@@ -60,35 +67,55 @@ public struct LeftoverCleanup {
     /// what every dead run of our kind in this namespace left, and tagged routes and
     /// rules that no running tunnel uses. Returns one line per thing removed, restored
     /// or left alone, for the log.
+    /// - Parameter namedByUser: false when a starting run cleans up the name it takes: a
+    ///   state file without an owner is then left for a person to judge.
     @discardableResult
-    public func removeLeftovers(interface: String?) throws -> [String] {
+    public func removeLeftovers(interface: String?, namedByUser: Bool = true) throws -> [String] {
+        if let interface, !UAPISocketPath.isValidInterfaceName(interface) {
+            throw NetworkSetupError.notALeftover(interface: interface, reason: "it is not a valid interface name")
+        }
         var report = Report()
-        let names = interface.map { [$0] } ?? stateDirectory.recordedInterfaces()
+        // An untrusted directory stops everything before anything changes.
+        let names = try stateDirectory.interfaces()
         var tables = Set<UInt32>()
         var live = LiveRuns()
-        let namespace = RunOwner.currentNetworkNamespace()
+        var dead: [SetupState] = []
+        let namespace = RunOwner.currentNetworkNamespace(), cookie = RunOwner.currentNetworkNamespaceCookie()
         for name in names {
-            // A state file that cannot be read is reported and kept; the
-            // routes and rules are removed all the same.
+            let mine = interface == nil || name == interface
+            // A state file that cannot be read or trusted is reported and kept; what it
+            // may describe counts as in use.
             let loaded = Result { try stateDirectory.load(for: name) }
-            if case .failure(let error) = loaded { report.failures.append("\(error)") }
-            guard case .success(let found) = loaded, let state = found else { continue }
-            let verdict = LeftoverCleanup.verdict(state, protocolID: protocolID, namespace: namespace,
-                                                  named: interface != nil, isAlive: runIsAlive)
-            guard verdict == .leftover else {
-                if let interface { throw NetworkSetupError.notALeftover(interface: interface, reason: describe(verdict, name)) }
-                report.done.append("left \(name) alone: \(describe(verdict, name))")
-                if verdict != .otherNamespace { live.add(state, socket: socket) }  // maybe ours: keep its routes
+            if case .failure(let error) = loaded {
+                if mine { report.failures.append("\(error)") }
+                live.unknownRuns += 1
                 continue
             }
+            guard case .success(let found) = loaded, let state = found else { continue }
+            let verdict = LeftoverCleanup.verdict(state, protocolID: protocolID, namespace: namespace, cookie: cookie,
+                                                  named: namedByUser && name == interface, isAlive: runIsAlive)
+            if verdict == .leftover && mine {
+                dead.append(state)
+                continue
+            }
+            if let interface, name == interface {
+                throw NetworkSetupError.notALeftover(interface: interface, reason: describe(verdict, name))
+            }
+            if mine { report.done.append("left \(name) alone: \(describe(verdict, name))") }
+            // Maybe ours and running: keep its routes and rules. A dead run of another
+            // name is not this cleanup's to undo either.
+            if verdict != .otherNamespace { live.add(state, ours: verdict != .otherKind, socket: socket) }
+        }
+        let sharedUsers = LiveRunStates.scan(stateDirectory, isAlive: runIsAlive)
+        for state in dead {
             tables.formUnion(state.tables)
-            restore(state, into: &report)
-            removeStaleControlSocket(of: name, into: &report)
+            restore(state, sharedUsers: sharedUsers, into: &report)
+            removeStaleControlSocket(of: state.interfaceName, into: &report)
         }
         let linkIndex = interface.flatMap { try? socket.link(.name($0)).index }
         try removeRoutes(into: &report) { route in
-            interface == nil ? !live.uses(route)
-                : tables.contains(route.table) || (linkIndex != nil && route.outputLinkIndex == linkIndex)
+            guard !live.uses(route) else { return false }
+            return interface == nil || tables.contains(route.table) || (linkIndex != nil && route.outputLinkIndex == linkIndex)
         }
         for family in [AddressFamily.ipv4, .ipv6] {
             try removeRules(family: family, everything: interface == nil, tables: tables, live: live, into: &report)
@@ -111,12 +138,17 @@ public struct LeftoverCleanup {
         }
     }
 
-    /// The control socket of a dead run, which no one answers any more.
+    /// The control socket of a dead run, which no one answers any more; only a socket,
+    /// only in a directory that is root's own.
     private func removeStaleControlSocket(of name: String, into report: inout Report) {
-        guard UAPISocketPath.isValidInterfaceName(name) else { return }
         let path = UAPISocketPath.path(interface: name, directory: socketDirectory)
-        guard FileManager.default.fileExists(atPath: path) else { return }
-        report.attempt("remove \(path)") { try FileManager.default.removeItem(atPath: path) }
+        do {
+            if try UAPISocketDirectory.removeStaleSocket(interface: name, directory: socketDirectory) {
+                report.done.append("remove \(path)")
+            }
+        } catch {
+            report.failures.append(NetworkSetupError.failed("remove \(path)", error).description)
+        }
     }
 
     /// Tables and interfaces of runs that are alive (or not ours): their routes and
@@ -124,18 +156,26 @@ public struct LeftoverCleanup {
     private struct LiveRuns {
         var tables = Set<UInt32>()
         var linkIndexes = Set<Int32>()
+        /// Runs of this cleanup's kind (or of no recorded kind) that may still use what
+        /// belongs to no table: the moved local rule, the server's `goto` rules.
+        var ourRuns = 0
+        /// State files that could not be read: what they use is not known.
+        var unknownRuns = 0
 
-        mutating func add(_ state: SetupState, socket: NetlinkSocket) {
+        mutating func add(_ state: SetupState, ours: Bool, socket: NetlinkSocket) {
             tables.formUnion(state.tables)
             if let index = try? socket.link(.name(state.interfaceName)).index { linkIndexes.insert(index) }
+            if ours { ourRuns += 1 }
         }
+
+        var mayUseSharedRules: Bool { ourRuns + unknownRuns > 0 }
 
         func uses(_ route: Route) -> Bool {
             tables.contains(route.table) || route.outputLinkIndex.map { linkIndexes.contains($0) } == true
         }
 
         func uses(_ rule: Rule) -> Bool {
-            guard case .lookup(let table) = rule.action else { return false }
+            guard case .lookup(let table) = rule.action else { return mayUseSharedRules }
             return tables.contains(table)
         }
     }
@@ -155,10 +195,28 @@ public struct LeftoverCleanup {
     }
 
     /// Puts back the recorded sysctl values and resolv.conf; forgets the state
-    /// only when all of that worked, so a later cleanup can retry.
-    private func restore(_ state: SetupState, into report: inout Report) {
+    /// only when all of that worked, so a later cleanup can retry. A file asking for
+    /// anything this kind of run never changes is not acted on at all. A sysctl another
+    /// live run needs stays: that run took over the original value and restores it.
+    private func restore(_ state: SetupState, sharedUsers: LiveRunStates, into report: inout Report) {
+        let file = stateDirectory.statePath(for: state.interfaceName)
+        let ours = SysctlSetting.restorableNames(protocolID: protocolID)
+        if let foreign = state.originalSysctls.keys.sorted().first(where: { !ours.contains($0) }) {
+            report.failures.append(NetworkSetupError.invalidState(
+                path: file, reason: "this kind of run never sets the sysctl '\(foreign)'").description)
+            return
+        }
+        if let path = state.resolvConfPath, path != resolvConf.path {
+            report.failures.append(NetworkSetupError.invalidState(
+                path: file, reason: "it names \(path), but tunnel writes only \(resolvConf.path)").description)
+            return
+        }
         let failuresBefore = report.failures.count
         for (name, value) in state.originalSysctls.sorted(by: { $0.key < $1.key }) {
+            if let user = sharedUsers.runNeeding(name) {
+                report.done.append("kept \(name): \(user.interfaceName) (pid \(user.owner?.pid ?? 0)) still needs it")
+                continue
+            }
             report.attempt("restore \(name)=\(value)") { try Sysctl(name).write(value) }
         }
         if let path = state.resolvConfPath {
@@ -167,15 +225,14 @@ public struct LeftoverCleanup {
         if report.failures.count == failuresBefore { stateDirectory.remove(for: state.interfaceName) }
     }
 
+    /// Only the resolv.conf this program writes, from the backup path it derives.
     private func restoreResolvConf(path: String, state: SetupState) throws {
-        let file = ResolvConfFile(path: path)
-        guard state.resolvConfExisted else { return try file.remove() }
-        guard let backup = state.resolvConfBackupPath,
-              let original = try ResolvConfFile(path: backup).read() else {
+        guard state.resolvConfExisted else { return try resolvConf.remove() }
+        guard let original = try stateDirectory.loadBackup(for: state.interfaceName) else {
             throw NetworkSetupError.changeFailed(action: "restore \(path)",
                                                   reason: "the backup of the original is missing")
         }
-        try file.overwrite(with: original)
+        try resolvConf.overwrite(with: original)
     }
 
     private func removeRoutes(into report: inout Report, where matches: (Route) -> Bool) throws {
@@ -193,15 +250,17 @@ public struct LeftoverCleanup {
         let routedTables = Set(try listing("list \(family) routes") {
             try socket.routes(family: family, table: nil, protocolID: protocolID)
         }.map(\.table))
-        // A moved `lookup local` rule is never just removed: the kernel's goes back first.
-        for rule in rules where LocalRule.isMoved(rule) {
+        // A moved `lookup local` rule is never just removed: the kernel's goes back first,
+        // once no run of this kind here still has its diversion rules in front of it.
+        for rule in rules where LocalRule.isMoved(rule) && !live.mayUseSharedRules {
             report.attempt("put back the local rule at priority 0 (was at \(rule.priority ?? 0))") {
                 try LocalRule.restore(family, movedTo: rule.priority ?? 0, protocolID: protocolID, socket: socket)
             }
         }
         var kept: [Rule] = []
         for rule in rules where !isSuppressRule(rule) && !LocalRule.isMoved(rule) {
-            guard everything ? !live.uses(rule) : isStale(rule, tables: tables, routedTables: routedTables) else {
+            let stale = !live.uses(rule) && (everything || isStale(rule, tables: tables, routedTables: routedTables))
+            guard stale else {
                 kept.append(rule)
                 continue
             }

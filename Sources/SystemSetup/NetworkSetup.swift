@@ -12,15 +12,21 @@ public final class NetworkSetup {
     private let socket: NetlinkSocket
     private let stateDirectory: StateDirectory
     private let resolvConf: ResolvConfFile
+    private let server: ServerRunIdentity?
+    /// Sysctls already set by a live run when this one started, with their value before
+    /// that run: this run restores them if it is the last to stop.
+    private var inheritedOriginals: [String: String] = [:]
 
     /// Applies `plan`. On failure, undoes what it did and rethrows the failure.
+    /// - Parameter server: recorded for a server run, so a second server can find it.
     public init(applying plan: NetworkPlan, socket: NetlinkSocket,
                 stateDirectory: StateDirectory = StateDirectory(),
-                resolvConf: ResolvConfFile = ResolvConfFile()) throws {
+                resolvConf: ResolvConfFile = ResolvConfFile(), server: ServerRunIdentity? = nil) throws {
         self.plan = plan
         self.socket = socket
         self.stateDirectory = stateDirectory
         self.resolvConf = resolvConf
+        self.server = server
         do {
             try apply()
         } catch {
@@ -75,10 +81,18 @@ public final class NetworkSetup {
         }
         var state = SetupState(interfaceName: name,
                                tables: Array(Set(plan.routes.map(\.table))).filter { $0 != RouteTable.main }.sorted(),
-                               owner: RunOwner.current(protocolID: plan.protocolID))
+                               owner: RunOwner.current(protocolID: plan.protocolID),
+                               neededSysctls: plan.sysctls.map(\.sysctl.description), server: server)
+        let live = LiveRunStates.scan(stateDirectory, excluding: name)
         for setting in plan.sysctls {
             let current = try perform("read \(setting.sysctl)") { try setting.sysctl.read() }
-            if current != setting.value { state.originalSysctls[setting.sysctl.description] = current }
+            let key = setting.sysctl.description
+            if current != setting.value {
+                state.originalSysctls[key] = current
+            } else if let original = live.originalValue(of: key) {
+                state.originalSysctls[key] = original
+                inheritedOriginals[key] = original
+            }
         }
         var original: String?
         if plan.resolver != nil {
@@ -133,7 +147,11 @@ public final class NetworkSetup {
 
     private func set(_ setting: SysctlSetting) throws {
         let previous = try perform("set \(setting)") { try setting.sysctl.write(setting.value) }
-        if previous != setting.value { changes.append(.sysctl(setting.sysctl, previous: previous)) }
+        if previous != setting.value {
+            changes.append(.sysctl(setting.sysctl, previous: previous))
+        } else if let original = inheritedOriginals[setting.sysctl.description] {
+            changes.append(.sysctl(setting.sysctl, previous: original))
+        }
     }
 
     private func add(_ rule: Rule) throws {
@@ -181,6 +199,8 @@ public final class NetworkSetup {
         case .localRuleMoved(let family, let priority, let protocolID):
             try LocalRule.restore(family, movedTo: priority, protocolID: protocolID, socket: socket)
         case .sysctl(let sysctl, let previous):
+            // Another run here still needs it; it took over the original value and restores it.
+            guard LiveRunStates.scan(stateDirectory, excluding: name).runNeeding(sysctl.description) == nil else { return }
             _ = try perform("restore \(sysctl)=\(previous)") { try sysctl.write(previous) }
         case .resolvConf(let path, let original):
             let file = ResolvConfFile(path: path)

@@ -16,6 +16,13 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
     case incompleteRevert([String])
     /// The state recorded for an interface is not a dead run's of this kind here.
     case notALeftover(interface: String, reason: String)
+    /// A state directory or file that someone other than the running user owns or may
+    /// write: acting on it could make root change files the program never wrote.
+    case untrustedState(path: String, reason: String)
+    /// A live server already holds what a starting one needs.
+    case serverAlreadyRunning(pid: Int32, interface: String, holds: String, fix: String)
+    /// A state file that is not what this program writes (a name, sysctl or path it never uses).
+    case invalidState(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +36,12 @@ public enum NetworkSetupError: Error, Equatable, CustomStringConvertible {
             return "could not undo everything: " + failures.joined(separator: "; ")
         case .notALeftover(let interface, let reason):
             return "not cleaning up \(interface): \(reason)"
+        case .untrustedState(let path, let reason):
+            return "refusing to use \(path): \(reason); remove it, or make it root's own and not writable by group or others"
+        case .serverAlreadyRunning(let pid, let interface, let holds, let fix):
+            return "a tunnel server is already running with \(holds) (pid \(pid), interface \(interface)); \(fix)"
+        case .invalidState(let path, let reason):
+            return "refusing the state file \(path): \(reason); check it and remove it by hand"
         }
     }
 

@@ -59,8 +59,8 @@ extension NetworkPlan {
         protocolID = TunnelRouteProtocol.server
         routes = []
         rules = []
-        sysctls = [SysctlSetting(Sysctl("net.ipv4.ip_forward"), "1")]
-        if forwardIPv6 { sysctls.append(SysctlSetting(Sysctl("net.ipv6.conf.all.forwarding"), "1")) }
+        sysctls = [.ipv4Forwarding]
+        if forwardIPv6 { sysctls.append(.ipv6Forwarding) }
         socketMark = nil
         fullTunnelFamilies = []
         fullTunnelTable = nil

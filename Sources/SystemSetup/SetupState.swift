@@ -13,12 +13,20 @@ public struct SetupState: Codable, Equatable, Sendable {
     public var resolvConfBackupPath: String?
     /// False when resolv.conf did not exist: restoring then means removing it.
     public var resolvConfExisted: Bool
-    /// The run that wrote it; nil in files older than the field (treated as dead, here).
+    /// The run that wrote it; nil in files older than the field (never undone at a
+    /// start; `--cleanup --interface NAME` undoes it).
     public var owner: RunOwner?
+    /// Every shared sysctl the run needs (set by it or already set before it): another
+    /// run's cleanup must not restore them while this one lives. Nil in older files.
+    public var neededSysctls: [String]?
+    /// What a server run holds that a second server must not take: its config file and
+    /// listen address. Nil for clients.
+    public var server: ServerRunIdentity?
 
     public init(interfaceName: String, tables: [UInt32] = [], originalSysctls: [String: String] = [:],
                 resolvConfPath: String? = nil, resolvConfBackupPath: String? = nil,
-                resolvConfExisted: Bool = true, owner: RunOwner? = nil) {
+                resolvConfExisted: Bool = true, owner: RunOwner? = nil, neededSysctls: [String]? = nil,
+                server: ServerRunIdentity? = nil) {
         self.interfaceName = interfaceName
         self.tables = tables
         self.originalSysctls = originalSysctls
@@ -26,5 +34,7 @@ public struct SetupState: Codable, Equatable, Sendable {
         self.resolvConfBackupPath = resolvConfBackupPath
         self.resolvConfExisted = resolvConfExisted
         self.owner = owner
+        self.neededSysctls = neededSysctls
+        self.server = server
     }
 }

@@ -34,7 +34,8 @@ public struct ClientOptions {
     public var invite: String?
 
     public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
-                rekeyAfterSeconds: UInt64? = nil, stateDirectory: StateDirectory = StateDirectory()) {
+                rekeyAfterSeconds: UInt64? = nil,
+                stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) {
         self.configPath = configPath
         self.interfaceName = interfaceName
         self.connect = connect
@@ -48,7 +49,9 @@ public enum ClientMode {
     static let retriesBeforeResolvingAgain = 3
 
     /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
-    public static func cleanup(interface: String?, stateDirectory: StateDirectory = StateDirectory()) throws -> [String] {
+    public static func cleanup(interface: String?,
+                               stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) throws -> [String] {
+        try NetworkAdminPrivilege.require("tunnel client --cleanup")
         let netlink = try NetlinkSocket()
         return try LeftoverCleanup(socket: netlink, stateDirectory: stateDirectory).removeLeftovers(interface: interface)
     }
@@ -62,11 +65,13 @@ public enum ClientMode {
         if let invite = options.invite { try enrol(invite, options, logger: logger) }
         // Everything that can fail without side effects comes first.
         let (config, peer, peerEndpoint) = try loadConfig(options)
+        try NetworkAdminPrivilege.require("tunnel client")
+        if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
         for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory)
-            .removeLeftovers(interface: name) {
+            .removeLeftovers(interface: name, namedByUser: false) {
             logger.notice("cleaned up after an earlier run: \(line)")
         }
         let tun = try TunDevice(name: name, offloads: options.offloads)

@@ -34,7 +34,7 @@ public struct ServerOptions {
     public var isolateClients = false
     /// Test-only: every NAT timeout shortened to this many seconds.
     public var natTimeoutSeconds: UInt64?
-    public var stateDirectory = StateDirectory()
+    public var stateDirectory = StateDirectory.forCurrentNamespace()
     /// Where to serve /metrics; nil: off.
     public var metrics: Endpoint?
     /// TUN and UDP segmentation offloads (off: one packet per system call, for debugging).
@@ -59,24 +59,41 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
-        let (config, loadedVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
-            try loadOrCreateConfig(options, logger: logger)
-        }
+        // Everything that can refuse the start comes before the first change, the config
+        // file included: a refused start leaves the system and the disk as they were.
+        try NetworkAdminPrivilege.require("tunnel server")
+        try ServerConfigFile.checkDirectory(of: options.configPath)
         let netlink = try NetlinkSocket()
         let natPorts = options.natPorts ?? NATConfiguration.defaultPortRange
         let egress = options.nat == .userspace ? try EgressInterface.find(named: options.egress, netlink: netlink) : nil
         if egress != nil { try checkOutsideEphemeralRange(natPorts) }
-
+        let identity = ServerRunIdentity(configPath: options.configPath, listen: options.listen)
+        try RunningServerConflict.check(identity, usesNATTable: egress != nil, stateDirectory: options.stateDirectory)
+        if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
+        if ServerConfigFile.exists(options.configPath) { _ = try ServerConfigFile.load(path: options.configPath) }
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
-        for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory,
-                                        protocolID: TunnelRouteProtocol.server).removeLeftovers(interface: name) {
-            logger.notice("cleaned up after an earlier run: \(line)")
+        let udp = try UDPSocket(address: options.listen)
+        let tun: TunDevice
+        let config: WireGuardConfig
+        let loadedVersion: ServerPeerSync.FileIdentity?
+        do {
+            for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory,
+                                            protocolID: TunnelRouteProtocol.server)
+                .removeLeftovers(interface: name, namedByUser: false) {
+                logger.notice("cleaned up after an earlier run: \(line)")
+            }
+            (config, loadedVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
+                try loadOrCreateConfig(options, logger: logger)
+            }
+            tun = try TunDevice(name: name, offloads: options.offloads)
+        } catch {
+            udp.close()
+            throw error
         }
-        let tun = try TunDevice(name: name, offloads: options.offloads)
         let index = try netlink.link(.name(name)).index
         let mtu = UInt32(config.interface.mtu ?? Int(NetworkPlan.defaultMTU))
         let setup = try configureSystem(name, index: index, mtu: mtu, config: config, egress: egress, ports: natPorts,
-                                        netlink: netlink, stateDirectory: options.stateDirectory)
+                                        netlink: netlink, stateDirectory: options.stateDirectory, identity: identity)
 
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
@@ -85,7 +102,6 @@ public enum ServerMode {
                                           tunnelPrefixes: config.interface.addresses, logger: logger)
         do {
             if let listen = options.metrics { _ = try MetricsServer.start(listen: listen, interface: name, logger: logger) }
-            let udp = try UDPSocket(address: options.listen)
             interface = TunnelInterface(reactor: reactor, tun: tun, udp: udp, privateKey: config.interface.privateKey,
                                         configuration: DeviceConfiguration(mtu: Int(mtu)), cryptoWorkers: options.cryptoWorkers, logger: logger)
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
@@ -148,7 +164,7 @@ public enum ServerMode {
     /// Forwarding, and for the NAT the diversion rules, table and moved local rule.
     private static func configureSystem(_ name: String, index: Int32, mtu: UInt32, config: WireGuardConfig,
                                         egress: EgressInterface?, ports: ClosedRange<UInt16>, netlink: NetlinkSocket,
-                                        stateDirectory: StateDirectory) throws -> NetworkSetup {
+                                        stateDirectory: StateDirectory, identity: ServerRunIdentity) throws -> NetworkSetup {
         let hasIPv6 = config.interface.addresses.contains { !$0.address.isIPv4 }
         let natPlan = egress.map { e in
             ServerNATPlan(egressInterface: e.name, families: e.ipv6 != nil && hasIPv6 ? [.ipv4, .ipv6] : [.ipv4],
@@ -156,7 +172,7 @@ public enum ServerMode {
         }
         let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
                                nat: natPlan, forwardIPv6: hasIPv6)
-        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: stateDirectory)
+        let setup = try NetworkSetup(applying: plan, socket: netlink, stateDirectory: stateDirectory, server: identity)
         // Fragments handed back to the kernel come in through the TUN with an internet
         // source: loose reverse-path filtering lets them in. (The TUN goes away on exit.)
         if egress != nil { _ = try? Sysctl.interface("ipv4", name, "rp_filter").write(looseReversePathFilter) }

@@ -39,6 +39,26 @@ final class ConfigLoaderTests: XCTestCase {
         }
     }
 
+    /// The chmod advice is for files that hold a key; any other file gets what is wrong with it.
+    func testAFileWithoutAKeyGetsItsParseErrorWhateverItsMode() throws {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+        for (name, text) in [("passwd", passwd), ("empty", ""), ("garbage", "\u{1}\u{2}zz\n[[[\n")] {
+            let path = try write(text, name: name, mode: 0o644)
+            XCTAssertThrowsError(try ConfigLoader.load(path: path)) { error in
+                let e = error as? ConfigError
+                XCTAssertNotEqual(e?.kind, .insecurePermissions, "\(name): \(error)")
+                XCTAssertFalse("\(error)".contains("chmod"), "\(name): \(error)")
+                XCTAssertTrue("\(error)".hasPrefix(path), "\(name): \(error)")
+            }
+        }
+        // A key with an error elsewhere: the exposed key comes first.
+        let broken = try write("[Interface]\nprivatekey = \(Fixtures.serverPrivate.base64)\nListenPort = x\n",
+                               name: "broken", mode: 0o640)
+        XCTAssertThrowsError(try ConfigLoader.load(path: broken)) { error in
+            XCTAssertEqual((error as? ConfigError)?.kind, .insecurePermissions, "\(error)")
+        }
+    }
+
     func testParseErrorsNameThePath() throws {
         let path = try write("[Interface]\nListenPort = x\n", name: "bad.conf", mode: 0o600)
         XCTAssertThrowsError(try ConfigLoader.load(path: path)) { error in

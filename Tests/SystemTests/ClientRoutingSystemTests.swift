@@ -176,7 +176,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             XCTAssertEqual(try Sysctl("net.ipv4.conf.all.src_valid_mark").read(), "1", "left behind")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2, "left behind")
 
-            let report = try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed)
+            let report = try LeftoverCleanup(socket: nl, stateDirectory: states, resolvConf: resolv, runIsAlive: Self.killed)
                 .removeLeftovers(interface: tunName)
             XCTAssertTrue(report.contains("restore net.ipv4.conf.all.src_valid_mark=0"), "\(report)")
             XCTAssertTrue(report.contains("restore \(resolv.path)"), "\(report)")
@@ -184,9 +184,45 @@ final class ClientRoutingSystemTests: XCTestCase {
             assertSameNetworkState(try clientState(topo), before, "the namespace is exactly as before the run")
             XCTAssertEqual(try resolv.read(), originalResolvConf, "resolv.conf restored from the backup")
             XCTAssertEqual(states.recordedInterfaces(), [], "state consumed")
-            XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed)
+            XCTAssertEqual(try LeftoverCleanup(socket: nl, stateDirectory: states, resolvConf: resolv, runIsAlive: Self.killed)
                             .removeLeftovers(interface: nil),
                            [], "a second cleanup finds nothing")
+        }
+    }
+
+    /// #21: a dead run's cleanup must not restore src_valid_mark under a live full tunnel,
+    /// which took over the original value and restores it when it stops.
+    func testCleanupKeepsASharedSysctlALiveRunNeeds() throws {
+        try requireSystemTestPrerequisites()
+        let topo = try makeTopology()
+        let (states, resolv) = try scratch()
+        try topo.enter("client") {
+            let nl = try NetlinkSocket()
+            let mark = SysctlSetting.sourceValidMark.sysctl
+            XCTAssertEqual(try mark.read(), "0")
+            // A killed full tunnel's record, made in this namespace by a process that is gone.
+            var gone = RunOwner.current(protocolID: TunnelRouteProtocol.id)
+            gone.pid = Int32.max
+            try states.save(SetupState(interfaceName: "ctun7", tables: [4343], originalSysctls: ["\(mark)": "0"],
+                                       owner: gone, neededSysctls: ["\(mark)"]))
+            let tun = try TunDevice(name: tunName)
+            defer { tun.close() }
+            let plan = try NetworkPlan(config: config(allowed: "0.0.0.0/0", dns: false), interfaceName: tun.name,
+                                       interfaceIndex: try nl.link(.name(tun.name)).index, routingTable: 4242)
+            let live = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
+            XCTAssertEqual(try mark.read(), "1")
+            XCTAssertEqual(try states.load(for: tunName)?.originalSysctls, ["\(mark)": "0"],
+                           "the live run took over the original value")
+
+            let report = try LeftoverCleanup(socket: nl, stateDirectory: states, resolvConf: resolv).removeLeftovers(interface: nil)
+            XCTAssertTrue(report.contains("kept \(mark): \(tunName) (pid \(getpid())) still needs it"), "\(report)")
+            XCTAssertFalse(report.contains { $0.hasPrefix("restore") }, "\(report)")
+            XCTAssertEqual(try mark.read(), "1", "the live tunnel keeps src_valid_mark")
+            XCTAssertEqual(states.recordedInterfaces(), [tunName], "the dead run's record is consumed")
+            XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id).count, 2, "the live rules stay")
+
+            try live.revert()
+            XCTAssertEqual(try mark.read(), "0", "the last run restores the value from before both")
         }
     }
 
@@ -199,7 +235,7 @@ final class ClientRoutingSystemTests: XCTestCase {
                                              interfaceName: tun.name, interfaceIndex: index, routingTable: 4242)
             _ = try NetworkSetup(applying: plan, socket: nl, stateDirectory: states, resolvConf: resolv)
             states.remove(for: tun.name)   // a state directory lost (e.g. /run cleared)
-            try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed).removeLeftovers(interface: nil)
+            try LeftoverCleanup(socket: nl, stateDirectory: states, resolvConf: resolv, runIsAlive: Self.killed).removeLeftovers(interface: nil)
             XCTAssertEqual(try nl.routes(table: nil, protocolID: TunnelRouteProtocol.id), [], "no tagged route")
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "no tagged rule")
             XCTAssertEqual(try nl.lookupRoute(to: address("203.0.113.5")).linkName, "eth0", "traffic back on eth0")
@@ -222,7 +258,7 @@ final class ClientRoutingSystemTests: XCTestCase {
             tun.close()
             XCTAssertTrue(try topo.waitUntil { try !nl.links().contains { $0.name == tunName } })
 
-            try LeftoverCleanup(socket: nl, stateDirectory: states, runIsAlive: Self.killed).removeLeftovers(interface: tunName)
+            try LeftoverCleanup(socket: nl, stateDirectory: states, resolvConf: resolv, runIsAlive: Self.killed).removeLeftovers(interface: tunName)
             XCTAssertEqual(try nl.rules(family: .ipv4, protocolID: TunnelRouteProtocol.id), [], "full-tunnel rules gone")
             XCTAssertEqual(try nl.lookupRoute(to: address("10.1.2.3")).linkName, "ctun1", "the other run's route stays")
             XCTAssertEqual(states.recordedInterfaces(), ["ctun1"], "the other run's state stays")

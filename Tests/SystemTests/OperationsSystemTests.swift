@@ -190,6 +190,8 @@ final class OperationsSystemTests: XCTestCase {
         let lines = result.stderr.split(separator: "\n").filter { $0.contains("cannot listen") }
         XCTAssertEqual(lines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("--metrics \(Self.metricsListen): cannot listen"), result.stderr)
+        XCTAssertEqual(lines.count, result.stderr.split(separator: "\n").count, "the one line is all: \(result.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: config), "refused before the config file is written")
         XCTAssertNotEqual(try topo.attempt("server", ["ip", "link", "show", name]).status, 0, "interface removed")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/run/wireguard/\(name).sock"))
     }

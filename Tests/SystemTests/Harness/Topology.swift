@@ -15,6 +15,7 @@ import CShims
 import Foundation
 import TestSupport
 import XCTest
+@testable import SystemSetup
 
 final class Topology {
     static let namePrefix = "tt"
@@ -227,13 +228,36 @@ final class Topology {
         for logical in order.reversed() {
             if let real = namespaces[logical] { Topology.deleteNamespace(real) }
         }
-        // A process killed on purpose (SIGKILL tests) leaves its state file and socket.
+        // A process killed on purpose (SIGKILL tests) leaves its state file and socket;
+        // state files sit in one directory per namespace, which goes once emptied here.
         for dir in Topology.perInterfaceDirectories {
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasPrefix(interfacePrefix) {
-                try? FileManager.default.removeItem(atPath: dir + "/" + file)
+            removeOwnFiles(in: dir)
+            for sub in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where sub.hasPrefix("netns-") {
+                let path = dir + "/" + sub
+                if removeOwnFiles(in: path), (try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty == true {
+                    rmdir(path)
+                }
             }
         }
         try? FileManager.default.removeItem(at: logDirectory)
+    }
+
+    /// Removes the files named after this run's interfaces; true when there were any.
+    @discardableResult
+    private func removeOwnFiles(in dir: String) -> Bool {
+        let own = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(interfacePrefix) }
+        for file in own { try? FileManager.default.removeItem(atPath: dir + "/" + file) }
+        return !own.isEmpty
+    }
+
+    /// The directory where `tunnel` keeps state for a namespace of this topology.
+    func stateDirectory(_ logical: String) throws -> StateDirectory {
+        let states = try enter(logical) { StateDirectory.forCurrentNamespace() }
+        onTeardown {
+            // Emptied by the namespace's own runs or by the test; a non-empty one stays.
+            rmdir(states.path)
+        }
+        return states
     }
 
     /// Logs of the processes this topology started, for failure messages.
