@@ -154,7 +154,7 @@ public enum ServerMode {
         let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
                                                             addresses: options.addresses)
         if creation.created {
-            logger.notice("created \(options.configPath) with a new key; public key: \(creation.publicKey.base64)")
+            logger.notice("created \(options.configPath) with a new key")
             print("server public key: \(creation.publicKey.base64)")
             fflush(stdout)
         }
