@@ -168,20 +168,29 @@ add_peer() {
 }
 
 story_peers() {
-    step "Two clients are added: tunnel peer add gives each a tunnel address and keys, records it in server.conf, and prints its config."
-    add_peer alice
+    step "alice is invited: tunnel peer invite prints a one-time code; her key will be made on her laptop, never on the server."
+    show server "$TUNNEL_BIN" peer invite alice --config server.conf ">" alice.code
+    ip netns exec "$NS_SERVER" "$TUNNEL_BIN" peer invite alice --config server.conf >alice.code 2>"$WORK/invite-alice.log" ||
+        fail "tunnel peer invite alice failed" "$WORK/invite-alice.log"
+    indent <"$WORK/invite-alice.log"
+    say "The code (one word to paste; the server keeps only a public key derived from it): $(cut -c1-24 alice.code)..."
+    step "bob is added the other way: tunnel peer add makes his keys and prints a whole config, for apps that import a file."
     add_peer bob
-    say "alice.conf, a wg-quick file that tunnel client and every WireGuard app accept (secrets hidden here):"
-    sed -E 's/^((PrivateKey|PresharedKey) = ).*/\1<secret>/' alice.conf | grep -v '^$' | indent
+    say "bob.conf, a wg-quick file that tunnel client and every WireGuard app accept (secrets hidden here):"
+    sed -E 's/^((PrivateKey|PresharedKey) = ).*/\1<secret>/' bob.conf | grep -v '^$' | indent
     # The server rereads its file every second; the first handshake waits for that.
     wait_until -p "$SERVER_PID" 3 logged "$WORK/server.log" "peer bob added"
 }
 
-# Starts `tunnel client` for NAME in NS on IFACE and waits for its first handshake.
+# Starts `tunnel client` for NAME in NS on IFACE (with any further arguments, such as
+# --invite CODE) and waits for its first handshake.
 connect() {
     local name=$1 ns=$2 ifname=$3
-    show "$name" "$TUNNEL_BIN" client --config "$name.conf" --interface "$ifname"
-    start_in "$ns" "$WORK/client-$name.log" "$TUNNEL_BIN" client --config "$name.conf" --interface "$ifname"
+    shift 3
+    local shown=("$@")
+    [ "${1:-}" = --invite ] && shown=(--invite "$(cut -c1-12 <<<"$2")...")
+    show "$name" "$TUNNEL_BIN" client "${shown[@]}" --config "$name.conf" --interface "$ifname"
+    start_in "$ns" "$WORK/client-$name.log" "$TUNNEL_BIN" client "$@" --config "$name.conf" --interface "$ifname"
     local pid=$LAST_PID
     CLIENT_PID=$pid
     wait_until -p "$pid" "$CONNECT_TIMEOUT" pinged "$ns" "$SERVER_TUNNEL_IP" ||
@@ -191,9 +200,17 @@ connect() {
 }
 
 story_connect() {
-    step "alice's laptop connects: tunnel client brings up $IF_ALICE and sends everything through the server."
-    connect alice "$NS_ALICE" "$IF_ALICE"
+    step "alice's laptop enrols with the code: it makes its key pair, gets its addresses over the server's UDP port, writes alice.conf, and connects."
+    connect alice "$NS_ALICE" "$IF_ALICE" --invite "$(cat alice.code)"
     ALICE_PID=$CLIENT_PID
+    say "alice.conf (mode $(stat -c %a alice.conf)) holds her own private key; server.conf has only her public key:"
+    grep -E "^(Address|Endpoint|AllowedIPs)" alice.conf | indent
+    local alice_private
+    alice_private=$(sed -n 's/^PrivateKey = //p' alice.conf)
+    if grep -qF "$alice_private" server.conf server.conf.invites.json 2>/dev/null; then
+        fail "alice's private key is in the server's files" "$WORK/server.log"
+    fi
+    grep -A3 "Name = alice" server.conf | grep -E "Name|PublicKey" | indent
     say "Her route to the internet host now goes into the tunnel:"
     show alice ip route get "$INTERNET_IP"
     ip netns exec "$NS_ALICE" ip route get "$INTERNET_IP" | head -n 1 | sed 's/ uid .*//' | indent
@@ -317,8 +334,8 @@ what_next() {
     printf '\n%sDone in %d s.%s What to try next:\n' "$B" $((SECONDS - STARTED)) "$R"
     say "- Run it for real, on a server: tunnel server --listen 0.0.0.0:51820" \
         "- Add a phone: tunnel peer add phone --endpoint vpn.example.com:51820 --qr, and scan the code with the WireGuard app." \
-        "- Add a laptop: tunnel peer add laptop --endpoint vpn.example.com:51820 > laptop.conf," \
-        "  then on the laptop: tunnel client --config laptop.conf" \
+        "- Invite a laptop: tunnel peer invite laptop --endpoint vpn.example.com:51820," \
+        "  then on the laptop: tunnel client --invite CODE --config laptop.conf" \
         "- Look around this sandbox: DEMO_PAUSE=1 make demo waits for Enter before cleaning up." \
         "- Read on: tunnel --help, README.md, Docs/architecture.md."
 }
