@@ -19,8 +19,8 @@ import SystemSetup
 public struct ClientOptions {
     public var configPath: String
     public var interfaceName: String?
-    /// Overrides the peer's Endpoint ("host:port").
-    public var connect: String?
+    /// Override the peer's Endpoint ("host:port"), tried in order (failover).
+    public var connect: [String]
     /// Test-only: a shorter REKEY_AFTER_TIME, in seconds.
     public var rekeyAfterSeconds: UInt64?
     public var stateDirectory: StateDirectory
@@ -33,7 +33,7 @@ public struct ClientOptions {
     /// An invite code: enrol first, write the config to `configPath`, then run on it.
     public var invite: String?
 
-    public init(configPath: String, interfaceName: String? = nil, connect: String? = nil,
+    public init(configPath: String, interfaceName: String? = nil, connect: [String] = [],
                 rekeyAfterSeconds: UInt64? = nil,
                 stateDirectory: StateDirectory = StateDirectory.forCurrentNamespace()) {
         self.configPath = configPath
@@ -45,8 +45,6 @@ public struct ClientOptions {
 }
 
 public enum ClientMode {
-    /// Handshake retries between two look-ups of a peer's host name (15 s at 5 s each).
-    static let retriesBeforeResolvingAgain = 3
 
     /// `tunnel client --cleanup`: removes what a killed run left; returns what it did.
     public static func cleanup(interface: String?,
@@ -64,7 +62,7 @@ public enum ClientMode {
         let logger = TunnelLogging.logger("tunnel.client")
         if let invite = options.invite { try enrol(invite, options, logger: logger) }
         // Everything that can fail without side effects comes first.
-        let (config, peer, peerEndpoint) = try loadConfig(options)
+        let (config, peer, peerEndpoints) = try loadConfig(options)
         try NetworkAdminPrivilege.require("tunnel client")
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
 
@@ -93,14 +91,11 @@ public enum ClientMode {
                                         configuration: DeviceConfiguration(mtu: Int(plan.mtu), timers: timers(options)),
                                         cryptoWorkers: options.cryptoWorkers, logger: logger)
         interface.device.setPeer(peer, now: SystemClock.monotonicNanoseconds())
-        let resolveAgain = peerEndpoint.flatMap { endpoint in
-            endpoint.literal == nil
-                ? resolveAgainWhenHandshakesFail(endpoint, publicKey: peer.publicKey, interface: interface, logger: logger)
-                : nil
-        }
+        let failover = failOverWhenHandshakesFail(peerEndpoints, publicKey: peer.publicKey, interface: interface,
+                                                  logger: logger)
         let reportSilence = reportUnansweredHandshakes(publicKey: peer.publicKey, interface: interface, logger: logger)
         interface.onEvent = { event in
-            resolveAgain?(event)
+            failover(event)
             reportSilence(event)
         }
         interface.onInterfaceGone = { [unowned reactor] in
@@ -132,21 +127,37 @@ public enum ClientMode {
     }
 
     /// The file, its one peer, and where to reach it (--connect wins over Endpoint).
-    private static func loadConfig(_ options: ClientOptions) throws -> (WireGuardConfig, PeerConfiguration, PeerEndpoint?) {
+    private static func loadConfig(_ options: ClientOptions) throws -> (WireGuardConfig, PeerConfiguration, [PeerEndpoint]) {
         let config = try ConfigLoader.load(path: options.configPath)
         guard config.peers.count == 1 else {
             throw config.peers.isEmpty ? TunnelError.noPeer(file: options.configPath)
                                        : TunnelError.tooManyPeers(file: options.configPath, count: config.peers.count)
         }
-        var peerEndpoint = config.peers[0].endpoint
-        if let connect = options.connect { peerEndpoint = try PeerEndpoint(parsing: connect) }
         let section = config.peers[0]
-        // Resolved once, and only the endpoint in force (a file's stale name must not stop --connect).
+        let endpoints = options.connect.isEmpty ? section.endpoint.map { [$0] } ?? []
+                                                : try options.connect.map(PeerEndpoint.init(parsing:))
+        // Only the endpoints in force are resolved (a file's stale name must not stop --connect).
         let peer = PeerConfiguration(publicKey: section.publicKey, presharedKey: section.presharedKey,
-                                     endpoint: try peerEndpoint.map(EndpointResolver.resolve),
+                                     endpoint: try resolveAll(endpoints).first,
                                      allowedIPs: section.allowedIPs, persistentKeepalive: section.persistentKeepalive ?? 0,
                                      name: section.name)
-        return (config, peer, peerEndpoint)
+        return (config, peer, endpoints)
+    }
+
+    /// Every address of every endpoint, in order; a name that does not resolve is an
+    /// error only when nothing else does.
+    static func resolveAll(_ endpoints: [PeerEndpoint]) throws -> [Endpoint] {
+        var addresses: [Endpoint] = []
+        var firstError: Error?
+        for endpoint in endpoints {
+            do {
+                addresses += try EndpointResolver.resolveAll(endpoint)
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if addresses.isEmpty, let firstError { throw firstError }
+        return addresses
     }
 
     private static func timers(_ options: ClientOptions) -> TimerConfiguration {
@@ -180,33 +191,38 @@ public enum ClientMode {
         }
     }
 
-    /// A server that moved keeps its name: look the name up again when handshakes fail.
-    private static func resolveAgainWhenHandshakesFail(_ endpoint: PeerEndpoint, publicKey: Key,
-                                                       interface: TunnelInterface,
-                                                       logger: Logger) -> (DeviceEvent) -> Void {
-        var retries = 0
+    /// Moves to the server's next address when handshakes go unanswered, and looks the
+    /// names up again once every address was tried (EndpointFailover decides; names are
+    /// resolved off the reactor's queue).
+    private static func failOverWhenHandshakesFail(_ endpoints: [PeerEndpoint], publicKey: Key,
+                                                   interface: TunnelInterface,
+                                                   logger: Logger) -> (DeviceEvent) -> Void {
+        let failover = EndpointFailover(candidates: (try? resolveAll(endpoints)) ?? [])
         return { [unowned interface] event in
-            switch event {
-            case .handshakeInitiationSent(_, retry: true):
-                retries += 1
-                guard retries % retriesBeforeResolvingAgain == 0 else { return }
+            switch failover.handle(event) {
+            case .use(let address)?:
+                use(address, publicKey: publicKey, on: interface, logger: logger)
+            case .resolveAgain?:
                 DispatchQueue.global().async {
-                    guard let resolved = try? EndpointResolver.resolve(endpoint) else {
-                        logger.warning("cannot resolve \(endpoint.host) again; keeping the last address")
-                        return
-                    }
+                    let addresses = (try? resolveAll(endpoints)) ?? []
+                    if addresses.isEmpty { logger.warning("cannot resolve the server's names again; keeping the last address") }
                     interface.reactor.queue.async {
-                        guard let peer = interface.device.peer(for: publicKey), peer.endpoint != resolved else { return }
-                        logger.notice("\(endpoint.host) now resolves to \(resolved.address)")
-                        interface.device.setEndpoint(resolved, for: peer)
+                        if let first = failover.refreshed(addresses) {
+                            use(first, publicKey: publicKey, on: interface, logger: logger)
+                        }
                     }
                 }
-            case .sessionEstablished:
-                retries = 0
-            default:
+            case nil:
                 break
             }
         }
+    }
+
+    /// Points the server's peer at `address`; on the reactor's queue.
+    private static func use(_ address: Endpoint, publicKey: Key, on interface: TunnelInterface, logger: Logger) {
+        guard let peer = interface.device.peer(for: publicKey), peer.endpoint != address else { return }
+        logger.notice("no answer from \(peer.endpoint.map { "\($0)" } ?? "the server"); trying \(address)")
+        interface.device.setEndpoint(address, for: peer)
     }
 
     /// Makes the client's key pair, enrols with the code over the server's UDP port, and
@@ -216,7 +232,7 @@ public enum ClientMode {
         guard !EnrolledClientConfig.exists(options.configPath) else {
             throw EnrolmentError.configExists(path: options.configPath)
         }
-        let endpointText = options.connect ?? code.endpoint.description
+        let endpointText = options.connect.first ?? code.endpoint.description
         let endpoint = try EndpointResolver.resolve(try PeerEndpoint(parsing: endpointText))
         let privateKey = X25519.generatePrivateKey()
         logger.info("enrolling with the server at \(endpoint) (its key \(code.serverPublicKey.base64))")

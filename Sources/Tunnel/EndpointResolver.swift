@@ -1,6 +1,6 @@
-// Turns a configured endpoint ("vpn.example.com:51820", "[2001:db8::1]:51820") into an
-// address. Names are resolved with the system resolver, at start and again when the
-// handshake keeps failing (the server may have moved).
+// Turns a configured endpoint ("vpn.example.com:51820", "[2001:db8::1]:51820") into
+// addresses. Names are resolved with the system resolver, at start and again when every
+// address stopped answering (servers may have moved; DNS round robin names several).
 import Addresses
 import Config
 import Foundation
@@ -13,7 +13,13 @@ public enum EndpointResolver {
     }
 
     public static func resolve(_ endpoint: PeerEndpoint) throws -> Endpoint {
-        if let literal = endpoint.literal { return literal }
+        try resolveAll(endpoint)[0]
+    }
+
+    /// Every address the name has (IPv4 first, in the resolver's order), for failover
+    /// between the servers behind one name; never empty.
+    public static func resolveAll(_ endpoint: PeerEndpoint) throws -> [Endpoint] {
+        if let literal = endpoint.literal { return [literal] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
         hints.ai_family = AF_UNSPEC
@@ -39,9 +45,13 @@ public enum EndpointResolver {
             }
             p = info.pointee.ai_next
         }
-        guard let address = candidates.first(where: \.isIPv4) ?? candidates.first else {
+        var ordered: [IPAddress] = []
+        for address in candidates.filter(\.isIPv4) + candidates.filter({ !$0.isIPv4 }) where !ordered.contains(address) {
+            ordered.append(address)
+        }
+        guard !ordered.isEmpty else {
             throw ResolutionError(host: endpoint.host, reason: "no IPv4 or IPv6 address")
         }
-        return Endpoint(address: address, port: endpoint.port)
+        return ordered.map { Endpoint(address: $0, port: endpoint.port) }
     }
 }

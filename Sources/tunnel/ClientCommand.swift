@@ -27,8 +27,9 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Only remove what killed client runs of this network namespace left behind (all of them, or --interface's), then exit; running tunnels and servers are left alone.")
     var cleanup = false
 
-    @Option(help: ArgumentHelp("Connect to HOST:PORT instead of the peer's Endpoint.", valueName: "host:port"))
-    var connect: String?
+    @Option(help: ArgumentHelp("Connect to HOST:PORT instead of the peer's Endpoint; repeat for servers to fail over to (also every address of a name).",
+                               valueName: "host:port"))
+    var connect: [String] = []
 
     @Option(help: "Interface name (default: tunnel0, or the next free one).")
     var interface: String?

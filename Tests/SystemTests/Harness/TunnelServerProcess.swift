@@ -15,7 +15,7 @@ final class TunnelServerProcess {
 
     init(in topo: Topology, namespace: String, listen: String = "0.0.0.0:51820",
          addresses: [String] = ["100.64.0.1/24", "2001:db8:100::1/64"], extraArguments: [String] = [],
-         logLevel: String = "debug", environment: [String: String]? = nil) throws {
+         logLevel: String = "debug", environment: [String: String]? = nil, configContents: String? = nil) throws {
         topology = topo
         self.namespace = namespace
         interface = topo.uniqueInterfaceName("s" + namespace.prefix(3))
@@ -23,6 +23,13 @@ final class TunnelServerProcess {
         arguments = ["server", "--listen", listen, "--config", configPath, "--interface", interface, "--log-level", logLevel]
             + addresses.flatMap { ["--address", $0] } + extraArguments
         self.environment = environment
+        if let configContents {
+            // A copy of another server's file: a second server of the same network.
+            guard FileManager.default.createFile(atPath: configPath, contents: Data(configContents.utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailed(command: ["write", configPath], status: -1, output: "cannot write the server's config")
+            }
+        }
         process = try TunnelServerProcess.start(topo, namespace, interface, arguments, environment)
     }
 
