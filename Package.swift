@@ -12,8 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // The --metrics HTTP endpoint: small, no SwiftNIO (see Docs/operations.md).
-        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        // The --metrics HTTP endpoint (NIOHTTP1, bounded; see Docs/operations.md); async-http-client
+        // for etcd builds on the same SwiftNIO.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -35,7 +36,8 @@ let package = Package(
         .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
         .target(name: "Tunnel", dependencies: [
             "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "CQRencode",
-            "CSystemd", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            "CSystemd", "CShims", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tunnel", dependencies: [
