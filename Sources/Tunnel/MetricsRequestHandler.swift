@@ -37,7 +37,10 @@ final class MetricsRequestHandler: ChannelInboundHandler {
         }
     }
 
+    /// A decoder error while connected is a malformed request; the decoder also complains
+    /// when a connection closes mid-request (the guard's cut-offs), which is no news.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard context.channel.isActive else { return }
         guard !answered else { context.close(promise: nil); return }
         answered = true
         tracker.count(\.malformed)

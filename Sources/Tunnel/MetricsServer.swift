@@ -89,8 +89,7 @@ public final class MetricsServer: @unchecked Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { server in
                 server.eventLoop.makeCompletedFuture {
-                    try server.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: true))
-                    try server.pipeline.syncOperations.addHandler(MetricsAcceptErrorCounter(tracker: tracker, logger: logger))
+                    try server.pipeline.syncOperations.addHandler(MetricsAcceptBackoff(tracker: tracker, logger: logger))
                 }
             }
             .childChannelInitializer { child in

@@ -13,7 +13,7 @@ public struct MetricsServerStats: Equatable, Sendable {
     public var refused = 0
     /// Requests the HTTP decoder rejected.
     public var malformed = 0
-    /// accept(2) failures (EMFILE, ENFILE, ENOBUFS, ...); the listener backs off and goes on.
+    /// accept(2) failures (EMFILE, ENFILE, ENOBUFS, ...); the listener pauses and goes on.
     public var acceptErrors = 0
 
     public init() {}
