@@ -68,6 +68,13 @@ public struct UAPIClient: Sendable {
         }
     }
 
+    /// The `get=public` snapshot of a `tunnel` (no private or preshared key crosses the
+    /// socket); no fallback, since a plain WireGuard implementation has only `get=1`.
+    public func getPublic() throws -> UAPIDeviceSnapshot {
+        let lines = try exchange(UAPIRequestWriter.getPublic())
+        return try parse { try UAPIResponseParser.parseGetResponse(lines: lines) }
+    }
+
     /// Sends a `set=1` request; throws `.rejected` with the errno the tunnel answered.
     public func set(_ change: UAPIConfigurationChange) throws {
         let lines = try exchange(UAPIRequestWriter.set(change))

@@ -4,8 +4,8 @@
 // thread for scrapes, so no client can take CPU from the data path. Each connection is
 // bounded (MetricsLimits: bytes, deadlines, a connection cap) and answers one request;
 // accept errors pause the listener, never close it. Each scrape reads the tunnel's own
-// control socket, exactly as `tunnel status --prometheus` does, and the control server
-// answers it on the reactor's queue between packets. Off unless asked for; bind it to
+// control socket with `get=public`, so no private or preshared key is read for it, and
+// the control server answers it on the reactor's queue between packets. Off unless asked for; bind it to
 // 127.0.0.1 or a management address (Docs/operations.md).
 import Addresses
 import Control
@@ -134,7 +134,7 @@ public final class MetricsServer: @unchecked Sendable {
     static func response(interface: String, directory: String) -> MetricsResponse {
         do {
             let client = try UAPIClient(interface: interface, directory: directory, timeoutSeconds: controlTimeoutSeconds)
-            let status = InterfaceStatus(interface: interface, snapshot: try client.getWithTunnelInfo())
+            let status = InterfaceStatus(interface: interface, snapshot: try client.getPublic())
             let report = StatusReport(time: Int64(SystemClock.wallClock().seconds), interfaces: [status])
             return MetricsResponse(status: 200, contentType: PrometheusRenderer.contentType,
                                    body: PrometheusRenderer.render(report))

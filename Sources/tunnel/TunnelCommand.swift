@@ -19,4 +19,10 @@ struct TunnelCommand: ParsableCommand {
             GenKeyCommand.self, PubKeyCommand.self, GenPSKCommand.self,
         ]
     )
+
+    /// Before anything reads a key (CoreDumpPolicy).
+    static func main() {
+        CoreDumpPolicy.apply()
+        main(nil)
+    }
 }
