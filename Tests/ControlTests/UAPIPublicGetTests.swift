@@ -2,6 +2,7 @@
 // private_key line, zero preshared keys, and the public key as tunnel_public_key; the
 // rest is the `get=tunnel` answer.
 import Addresses
+import Foundation
 import XCTest
 @testable import Control
 
@@ -41,5 +42,61 @@ final class UAPIPublicGetTests: XCTestCase {
         let lines = text.dropLast(2).split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(try UAPIResponseParser.parseGetResponse(lines: Array(lines)), device)
         XCTAssertFalse(UAPIResponseWriter.getResponse(device).contains("tunnel_public_key"), "not in a plain get=1")
+    }
+
+    /// A socket that knows only `get=1`, as wireguard-go: the other requests are closed
+    /// unanswered, and the client ends up with the `get=1` snapshot.
+    func testFallsBackToGetTunnelThenGet1OnAPlainImplementation() throws {
+        let directory = NSTemporaryDirectory() + "uapi-plain-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = UAPISocketPath.path(interface: "plain0", directory: directory)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener); try? FileManager.default.removeItem(atPath: directory) }
+        let bound = UnixSocket.withAddress(path) { bind(listener, $0, $1) }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(listener, 4), 0)
+        let seen = PlainGetServer(listener: listener)
+        let thread = Thread { seen.serve(connections: 3) }
+        thread.start()
+
+        let client = try UAPIClient(interface: "plain0", directory: directory)
+        let expected = try UAPIResponseParser.parseGetResponse(lines: ControlFixtures.deviceGetText.answerLines)
+        XCTAssertEqual(expected.privateKey, ControlFixtures.privateKey)
+        XCTAssertEqual(try client.getPublicFallingBack(), expected)
+        XCTAssertEqual(seen.wait(), ["get=public", "get=tunnel", "get=1"])
+    }
+}
+
+/// Answers `get=1` with the fixture's text and closes any other request unanswered.
+final class PlainGetServer: @unchecked Sendable {
+    let listener: Int32
+    private let lock = NSLock()
+    private var requests: [String] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(listener: Int32) { self.listener = listener }
+
+    func serve(connections: Int) {
+        for _ in 0..<connections {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { break }
+            var data: [UInt8] = []
+            var byte: UInt8 = 0
+            while !(data.count >= 2 && data.suffix(2) == [10, 10]), recv(fd, &byte, 1, 0) == 1 { data.append(byte) }
+            let request = String(decoding: data.prefix(while: { $0 != 10 }), as: UTF8.self)
+            lock.withLock { requests.append(request) }
+            if request == "get=1" {
+                let answer = Array(ControlFixtures.deviceGetText.utf8)
+                _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+            close(fd)
+        }
+        done.signal()
+    }
+
+    /// The first lines of the requests, once all connections were served.
+    func wait() -> [String] {
+        _ = done.wait(timeout: .now() + 10)
+        return lock.withLock { requests }
     }
 }
