@@ -5,8 +5,11 @@
 // bounded (MetricsLimits: bytes, deadlines, a connection cap) and answers one request;
 // accept errors pause the listener, never close it. Each scrape reads the tunnel's own
 // control socket with `get=public`, so no private or preshared key is read for it, and
-// the control server answers it on the reactor's queue between packets. Off unless asked for; bind it to
-// 127.0.0.1 or a management address (Docs/operations.md).
+// the control server answers it on the reactor's queue between packets. Off unless asked
+// for; bind it to 127.0.0.1 or a management address (Docs/operations.md).
+//
+// Ownership: the fields are set once in `start`; the connection state behind them
+// belongs to the event loop (MetricsConnectionTracker and the handlers).
 import Addresses
 import Control
 import Foundation
@@ -30,7 +33,7 @@ public final class MetricsServer: @unchecked Sendable {
     let pool: NIOThreadPool
     let channel: Channel
     let tracker: MetricsConnectionTracker
-    /// The bound address (the port, when asked for port 0).
+    /// The bound port (what the kernel chose, when asked for port 0).
     public let localPort: Int
 
     private init(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, channel: Channel,
