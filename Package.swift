@@ -12,8 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // The --metrics HTTP endpoint: small, no SwiftNIO (see Docs/operations.md).
-        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        // The --metrics HTTP endpoint (NIOHTTP1, bounded; see Docs/operations.md); async-http-client
+        // for etcd builds on the same SwiftNIO.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -46,7 +47,8 @@ let package = Package(
         .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
         .target(name: "Service", dependencies: [
             "Status", "DataPath", "Control", "Reactor", "Addresses", "CSystemd", .product(name: "Logging", package: "swift-log"),
-            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+            "CShims", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // The client, server and status modes: wiring only.
         .target(name: "Tunnel", dependencies: [
@@ -62,7 +64,7 @@ let package = Package(
         // -sanitize=fuzzer, otherwise plain programs that replay input files.
         .target(name: "CFuzzer", path: "Fuzz/CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Fuzz/FuzzSupport"),
-        .executableTarget(name: "FuzzWireGuardMessage", dependencies: ["FuzzSupport", "WireGuard", "Addresses"],
+        .executableTarget(name: "FuzzWireGuardMessage", dependencies: ["FuzzSupport", "WireGuard", "COpenSSL", "Addresses"],
                           path: "Fuzz/FuzzWireGuardMessage"),
         .executableTarget(name: "FuzzPacketNAT", dependencies: ["FuzzSupport", "Packet", "NAT", "Addresses"],
                           path: "Fuzz/FuzzPacketNAT"),
@@ -81,7 +83,9 @@ let package = Package(
         .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", .product(name: "Logging", package: "swift-log"), "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Config", "Addresses"]),
         .testTarget(name: "StatusTests", dependencies: ["Status", "TestSupport", "Control", "WireGuard", "NAT", "Reactor", "Addresses"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Status", "Control", "Reactor", "Addresses", "CShims",
+                                                      .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SystemTests", dependencies: ["TestSupport", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),

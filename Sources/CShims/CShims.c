@@ -14,6 +14,7 @@
 #include <linux/icmp.h>
 #include <netinet/udp.h>
 #include <sys/uio.h>
+#include <sys/prctl.h>
 
 /* Newer than some installed headers; the values are the kernel's ABI. */
 #ifndef TUN_F_USO4
@@ -284,4 +285,13 @@ int tunnel_recv_icmp6_with_header(int fd, void *buffer, size_t capacity) {
     memcpy(h + 8, &from.sin6_addr, 16);
     memcpy(h + 24, &to, 16);
     return (int)(header + n);
+}
+
+int tunnel_set_dumpable(int dumpable) {
+    return prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
+int tunnel_get_dumpable(void) {
+    int r = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    return r >= 0 ? r : -errno;
 }

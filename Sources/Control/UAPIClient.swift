@@ -68,6 +68,32 @@ public struct UAPIClient: Sendable {
         }
     }
 
+    /// The `get=public` snapshot of a `tunnel` (no private or preshared key crosses the
+    /// socket); no fallback, since a plain WireGuard implementation has only `get=1`.
+    public func getPublic() throws -> UAPIDeviceSnapshot {
+        let lines = try exchange(UAPIRequestWriter.getPublic())
+        return try parse { try UAPIResponseParser.parseGetResponse(lines: lines) }
+    }
+
+    /// `get=public` where the tunnel offers it; an older `tunnel` or a plain WireGuard
+    /// implementation closes the connection or answers an errno, and then this is
+    /// `getWithTunnelInfo` (which carries the private key: nothing else names the public one).
+    public func getPublicFallingBack() throws -> UAPIDeviceSnapshot {
+        let lines: [Substring]
+        do {
+            lines = try exchange(UAPIRequestWriter.getPublic())
+        } catch UAPIClientError.connectionClosed {
+            return try getWithTunnelInfo()
+        }
+        do {
+            return try UAPIResponseParser.parseGetResponse(lines: lines)
+        } catch UAPIResponseParser.Failure.remoteErrno {
+            return try getWithTunnelInfo()
+        } catch {
+            throw UAPIClientError.malformedAnswer(path: socketPath, reason: "\(error)")
+        }
+    }
+
     /// Sends a `set=1` request; throws `.rejected` with the errno the tunnel answered.
     public func set(_ change: UAPIConfigurationChange) throws {
         let lines = try exchange(UAPIRequestWriter.set(change))

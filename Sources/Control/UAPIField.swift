@@ -29,6 +29,7 @@ public enum UAPIField: String, CaseIterable, Sendable {
     // skips keys it does not know, but stricter UAPI clients reject them, so a plain
     // `get=1` answer never carries these.
     case tunnelName = "tunnel_name"
+    case tunnelPublicKey = "tunnel_public_key"
     case tunnelRole = "tunnel_role"
     case tunnelAddress = "tunnel_address"
     case tunnelPeerName = "tunnel_peer_name"

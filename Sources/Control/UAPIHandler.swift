@@ -6,8 +6,20 @@
 public protocol UAPIHandler: AnyObject {
     /// The current state, for `get`.
     func snapshot() -> UAPIDeviceSnapshot
+    /// The state without private or preshared keys, for `get=public` (metrics). A handler
+    /// that can, builds it without reading them at all; the default strips them.
+    func publicSnapshot() -> UAPIDeviceSnapshot
     /// Applies a whole `set` request atomically: all of it, or (when it throws) none.
     /// Throw a UAPIError to choose the errno (e.g. UAPIErrno.portInUse); any other error
     /// is answered with EIO.
     func apply(_ change: UAPIConfigurationChange) throws
+}
+
+extension UAPIHandler {
+    public func publicSnapshot() -> UAPIDeviceSnapshot {
+        var s = snapshot()
+        s.privateKey = nil
+        for i in s.peers.indices { s.peers[i].presharedKey = nil }
+        return s
+    }
 }

@@ -3,6 +3,8 @@
 // before a value parser sees it.
 public enum UAPIRequest: Equatable, Sendable {
     case get(includeTunnelInfo: Bool)
+    /// `get=public`: the tunnel's answer without private or preshared keys.
+    case getPublic
     case set(UAPIConfigurationChange)
 
     public static func parse(lines: [[UInt8]]) throws -> UAPIRequest {
@@ -18,9 +20,9 @@ public enum UAPIRequest: Equatable, Sendable {
             text.append(Substring(String(decoding: line, as: UTF8.self)))
         }
         switch operation {
-        case .get, .getTunnel:
+        case .get, .getTunnel, .getPublic:
             guard text.isEmpty else { throw UAPIError.invalid("a get request has no lines after get=1") }
-            return .get(includeTunnelInfo: operation == .getTunnel)
+            return operation == .getPublic ? .getPublic : .get(includeTunnelInfo: operation == .getTunnel)
         case .set:
             return .set(try UAPISetParser.parse(lines: text))
         }

@@ -5,6 +5,9 @@ public enum UAPIRequestWriter {
         (includeTunnelInfo ? UAPIOperation.getTunnel : .get).rawValue + "\n\n"
     }
 
+    /// `get=public`: the answer carries no private or preshared key.
+    public static func getPublic() -> String { UAPIOperation.getPublic.rawValue + "\n\n" }
+
     public static func set(_ change: UAPIConfigurationChange) -> String {
         var out = UAPIOperation.set.rawValue + "\n"
         if let k = change.privateKey { out += line(.privateKey, k.hex) }

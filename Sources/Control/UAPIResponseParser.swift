@@ -91,6 +91,9 @@ public enum UAPIResponseParser {
                 device.fwmark = v
             case .tunnelName: device.tunnel.name = String(value)
             case .tunnelRole: device.tunnel.role = String(value)
+            case .tunnelPublicKey:
+                guard let k = UAPIKey(hex: value) else { return false }
+                device.tunnel.publicKey = k
             case .tunnelAddress:
                 guard let p = UAPIValue.prefix(value) else { return false }
                 device.tunnel.addresses.append(p)

@@ -43,6 +43,7 @@ public enum UAPIResponseWriter {
     private static func writeTunnelInfo(_ t: UAPITunnelInfo, into out: inout String) {
         if let name = t.name { out += line(.tunnelName, UAPIValue.singleLine(name)) }
         if let role = t.role { out += line(.tunnelRole, UAPIValue.singleLine(role)) }
+        if let key = t.publicKey { out += line(.tunnelPublicKey, key.hex) }
         for a in t.addresses { out += line(.tunnelAddress, a.description) }
         writeCounters(t.counters, into: &out)
     }

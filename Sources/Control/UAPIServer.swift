@@ -215,6 +215,8 @@ public final class UAPIServer {
             switch try UAPIRequest.parse(lines: lines) {
             case .get(let includeTunnelInfo):
                 return UAPIResponseWriter.getResponse(handler.snapshot(), includeTunnelInfo: includeTunnelInfo)
+            case .getPublic:
+                return UAPIResponseWriter.getResponse(handler.publicSnapshot(), includeTunnelInfo: true)
             case .set(let change):
                 try handler.apply(change)
                 return UAPIResponseWriter.errnoResponse(nil)

@@ -1,123 +1,155 @@
 // `tunnel server|client --metrics ADDR:PORT`: GET /metrics in the Prometheus text format,
-// over FlyingFox's HTTP server (no HTTP parsing of our own). The server runs on Swift
-// concurrency's threads, never on the reactor's queue: each scrape reads the tunnel's own
-// control socket, exactly as `tunnel status --prometheus` does, and the control server
-// answers it on the reactor's queue between packets. Off unless asked for; bind it to
-// 127.0.0.1 or a management address (Docs/operations.md).
+// over SwiftNIO's HTTP/1 codec (no HTTP parsing of our own). Everything runs on two
+// threads of its own at nice 19 (ThreadPriority): one event loop for the sockets and one
+// thread for scrapes, so no client can take CPU from the data path. Each connection is
+// bounded (MetricsLimits: bytes, deadlines, a connection cap) and answers one request;
+// accept errors pause the listener, never close it. Each scrape reads the tunnel's own
+// control socket with `get=public`, so no private or preshared key is read for it, and
+// the control server answers it on the reactor's queue between packets. Off unless asked
+// for; bind it to 127.0.0.1 or a management address (Docs/operations.md).
+//
+// Ownership: the fields are set once in `start`; the connection state behind them
+// belongs to the event loop (MetricsConnectionTracker and the handlers).
 import Addresses
 import Control
-import Dispatch
-import FlyingFox
-import FlyingSocks
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Reactor
 import Status
 
-public final class MetricsServer: Sendable {
+public final class MetricsServer: @unchecked Sendable {
     public static let path = "/metrics"
-    /// How long `start` waits for the socket to be bound before giving up.
-    static let startTimeoutSeconds = 5.0
     /// A scrape waits at most this long for the control socket.
     static let controlTimeoutSeconds = 2.0
-    static let idleConnectionTimeoutSeconds = 15.0
 
-    let http: HTTPServer
+    /// Servers run until `close` or the process exits; the modes drop what `start` returns,
+    /// and a NIOThreadPool must not be released while it runs. Guarded by `runningLock`.
+    private static var running: [ObjectIdentifier: MetricsServer] = [:]
+    private static let runningLock = NSLock()
 
-    private init(http: HTTPServer) { self.http = http }
+    let group: MultiThreadedEventLoopGroup
+    let pool: NIOThreadPool
+    let channel: Channel
+    let tracker: MetricsConnectionTracker
+    /// The bound port (what the kernel chose, when asked for port 0).
+    public let localPort: Int
 
-    /// Binds `listen` and serves until the process exits; throws when the address cannot
-    /// be bound (in use, not local). `interface` names the control socket to read.
+    private init(group: MultiThreadedEventLoopGroup, pool: NIOThreadPool, channel: Channel,
+                 tracker: MetricsConnectionTracker) {
+        self.group = group
+        self.pool = pool
+        self.channel = channel
+        self.tracker = tracker
+        self.localPort = channel.localAddress?.port ?? 0
+    }
+
+    /// Binds `listen` and serves until the process exits; throws at once, with one line
+    /// naming the address, when it cannot be bound (in use, not local). `interface` names
+    /// the control socket to read.
+    @discardableResult
     public static func start(listen: Endpoint, interface: String, logger: Logger,
                              directory: String = UAPISocketPath.defaultDirectory) throws -> MetricsServer {
-        let http = HTTPServer(address: try socketAddress(listen), timeout: idleConnectionTimeoutSeconds,
-                              logger: MetricsServerLog(logger: logger))
-        let server = MetricsServer(http: http)
-        let outcome = StartOutcome()
-        Task {
-            await http.appendRoute(HTTPRoute("GET \(path)")) { _ in
-                await scrape(interface: interface, directory: directory)
-            }
-            do {
-                async let running: Void = http.run()
-                try await http.waitUntilListening(timeout: startTimeoutSeconds)
-                outcome.finish(nil)
-                try await running
-            } catch {
-                outcome.finish(error)
-            }
-        }
-        if let error = outcome.wait(seconds: startTimeoutSeconds) {
-            throw MetricsServerError.cannotListen(address: "\(listen)", reason: "\(error)")
+        let server = try start(listen: listen, limits: .standard, logger: logger) {
+            response(interface: interface, directory: directory)
         }
         logger.info("metrics on http://\(listen)\(path)")
         return server
     }
 
-    /// The control socket is read off the cooperative pool (it blocks, briefly).
-    private static func scrape(interface: String, directory: String) async -> HTTPResponse {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: response(interface: interface, directory: directory))
-            }
+    /// `scrape` builds each answer on the scrape thread.
+    static func start(listen: Endpoint, limits: MetricsLimits, logger: Logger,
+                      scrape: @escaping @Sendable () -> MetricsResponse) throws -> MetricsServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let loop = group.next()
+        do {
+            _ = try loop.submit { ThreadPriority.lowerCurrentThread() }.wait()
+            _ = try pool.runIfActive(eventLoop: loop) { ThreadPriority.lowerCurrentThread() }.wait()
+            let tracker = MetricsConnectionTracker(eventLoop: loop, maxConnections: limits.maxConnections)
+            let scraper = MetricsScraper(eventLoop: loop, pool: pool, scrape: scrape)
+            let channel = try bootstrap(group: group, limits: limits, tracker: tracker, scraper: scraper, logger: logger)
+                .bind(to: NIOCore.SocketAddress(ipAddress: listen.address.description, port: Int(listen.port))).wait()
+            let server = MetricsServer(group: group, pool: pool, channel: channel, tracker: tracker)
+            runningLock.withLock { running[ObjectIdentifier(server)] = server }
+            return server
+        } catch {
+            try? pool.syncShutdownGracefully()
+            try? group.syncShutdownGracefully()
+            throw MetricsServerError.cannotListen(address: "\(listen)", reason: describe(error))
         }
     }
 
-    static func response(interface: String, directory: String) -> HTTPResponse {
+    private static func bootstrap(group: EventLoopGroup, limits: MetricsLimits, tracker: MetricsConnectionTracker,
+                                  scraper: MetricsScraper, logger: Logger) -> ServerBootstrap {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = limits.maxRequestBytes
+        decoderLimits.maxHeaderListSize = limits.maxRequestBytes
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: limits.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { server in
+                server.eventLoop.makeCompletedFuture {
+                    try server.pipeline.syncOperations.addHandler(MetricsAcceptBackoff(tracker: tracker, logger: logger))
+                }
+            }
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    guard tracker.admit(child) else {
+                        child.close(promise: nil)
+                        return
+                    }
+                    let requestGuard = MetricsRequestGuard(limits: limits, tracker: tracker)
+                    let handlers = child.pipeline.syncOperations
+                    try handlers.addHandler(requestGuard)
+                    try handlers.addHandler(ByteToMessageHandler(
+                        HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
+                                           limitConfiguration: decoderLimits)))
+                    try handlers.addHandler(HTTPResponseEncoder())
+                    try handlers.addHandler(MetricsRequestHandler(requestGuard: requestGuard, tracker: tracker,
+                                                                  scraper: scraper))
+                }
+            }
+    }
+
+    /// What the endpoint has done so far (read on its event loop).
+    public func stats() throws -> MetricsServerStats {
+        try channel.eventLoop.submit { [tracker] in tracker.stats }.wait()
+    }
+
+    /// The nice values of the event loop's and the scrape thread's (for tests).
+    func threadNiceValues() throws -> (eventLoop: Int32, scrape: Int32) {
+        let loop = channel.eventLoop
+        return (try loop.submit { ThreadPriority.currentThreadNice() }.wait(),
+                try pool.runIfActive(eventLoop: loop) { ThreadPriority.currentThreadNice() }.wait())
+    }
+
+    /// Stops listening, closes every connection and ends both threads.
+    public func close() {
+        _ = MetricsServer.runningLock.withLock { MetricsServer.running.removeValue(forKey: ObjectIdentifier(self)) }
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+        try? pool.syncShutdownGracefully()
+    }
+
+    static func response(interface: String, directory: String) -> MetricsResponse {
         do {
             let client = try UAPIClient(interface: interface, directory: directory, timeoutSeconds: controlTimeoutSeconds)
-            let status = InterfaceStatus(interface: interface, snapshot: try client.getWithTunnelInfo())
+            let status = InterfaceStatus(interface: interface, snapshot: try client.getPublic())
             let report = StatusReport(time: Int64(SystemClock.wallClock().seconds), interfaces: [status])
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: PrometheusRenderer.contentType],
-                                body: Data(PrometheusRenderer.render(report).utf8))
+            return MetricsResponse(status: 200, contentType: PrometheusRenderer.contentType,
+                                   body: PrometheusRenderer.render(report))
         } catch {
-            return HTTPResponse(statusCode: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: Data("cannot read \(interface)'s control socket: \(error)\n".utf8))
+            return .text(500, "cannot read \(interface)'s control socket: \(error)\n")
         }
     }
 
-    static func socketAddress(_ e: Endpoint) throws -> any FlyingSocks.SocketAddress {
-        switch e.address {
-        case .v4: return try sockaddr_in.inet(ip4: e.address.description, port: e.port)
-        case .v6: return try sockaddr_in6.inet6(ip6: e.address.description, port: e.port)
-        }
+    /// One line for an error: an IOError as its errno's text, without NIO's call name.
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)".replacingOccurrences(of: "\n", with: " ")
     }
-}
-
-/// The first of "listening" or "failed", handed from the server's task to `start`.
-private final class StartOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private let done = DispatchSemaphore(value: 0)
-    private var finished = false
-    private var error: Error?
-
-    func finish(_ error: Error?) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !finished else { return }
-        finished = true
-        self.error = error
-        done.signal()
-    }
-
-    /// The error, or nil once listening; a timeout counts as an error.
-    func wait(seconds: Double) -> Error? {
-        guard done.wait(timeout: .now() + seconds) == .success else {
-            return MetricsServerError.notListening(afterSeconds: seconds)
-        }
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
-}
-
-/// FlyingFox's own messages: failures go to our log, the chatter (each connection) to debug.
-private struct MetricsServerLog: FlyingSocks.Logging {
-    let logger: Logger
-
-    func logDebug(_ debug: @autoclosure () -> String) { logger.trace("metrics: \(debug())") }
-    func logInfo(_ info: @autoclosure () -> String) { logger.debug("metrics: \(info())") }
-    func logWarning(_ warning: @autoclosure () -> String) { logger.warning("metrics: \(warning())") }
-    func logError(_ error: @autoclosure () -> String) { logger.error("metrics: \(error())") }
-    func logCritical(_ critical: @autoclosure () -> String) { logger.critical("metrics: \(critical())") }
 }

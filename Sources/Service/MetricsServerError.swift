@@ -1,12 +1,10 @@
 // Why the --metrics endpoint did not start.
 public enum MetricsServerError: Error, CustomStringConvertible {
     case cannotListen(address: String, reason: String)
-    case notListening(afterSeconds: Double)
 
     public var description: String {
         switch self {
         case .cannotListen(let address, let reason): return "--metrics \(address): cannot listen: \(reason)"
-        case .notListening(let seconds): return "not listening after \(seconds) s"
         }
     }
 }

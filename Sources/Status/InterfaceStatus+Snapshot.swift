@@ -8,7 +8,8 @@ extension InterfaceStatus {
     /// report its name).
     public init(interface: String, snapshot s: UAPIDeviceSnapshot) {
         self.init(name: s.tunnel.name ?? interface, role: s.tunnel.role,
-                  publicKey: s.privateKey.map { StaticIdentity(privateKey: $0.wireGuardKey).publicKey.base64 },
+                  publicKey: s.tunnel.publicKey.map { $0.wireGuardKey.base64 }
+                    ?? s.privateKey.map { StaticIdentity(privateKey: $0.wireGuardKey).publicKey.base64 },
                   listenPort: s.listenPort == 0 ? nil : s.listenPort, fwmark: s.fwmark == 0 ? nil : s.fwmark,
                   addresses: s.tunnel.addresses, peers: s.peers.map(PeerStatus.init(snapshot:)))
         var nat = NATStatus()

@@ -41,7 +41,10 @@ public enum StatusMode {
         for name in names {
             do {
                 let client = try UAPIClient(interface: name, directory: options.directory)
-                interfaces.append(InterfaceStatus(interface: name, snapshot: try client.getWithTunnelInfo()))
+                // Prometheus output needs no secret (text and JSON show whether a peer has a
+                // preshared key, which `get=public` leaves out).
+                let snapshot = try options.prometheus ? client.getPublicFallingBack() : client.getWithTunnelInfo()
+                interfaces.append(InterfaceStatus(interface: name, snapshot: snapshot))
             } catch let error as UAPIClientError {
                 if options.interface != nil { throw StatusError.unreadable(error) }
                 warn("\(name): \(error)")

@@ -103,16 +103,25 @@ public final class UAPIBridge: UAPIHandler {
     // MARK: get
 
     /// On the control queue: the peers are copied on the owner's queue, the answer built here.
-    public func snapshot() -> UAPIDeviceSnapshot {
+    public func snapshot() -> UAPIDeviceSnapshot { snapshot(secrets: true) }
+
+    /// For `get=public`: the private key is never read, preshared keys are left out.
+    public func publicSnapshot() -> UAPIDeviceSnapshot { snapshot(secrets: false) }
+
+    private func snapshot(secrets: Bool) -> UAPIDeviceSnapshot {
         let reading = readOnOwnerQueue {
-            (privateKey: device.identity.privateKey, listenPort: listenPort(), fwmark: fwmark,
+            (privateKey: secrets ? device.identity.privateKey : nil, publicKey: device.identity.publicKey,
+             listenPort: listenPort(), fwmark: fwmark,
              peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops,
              cookieRepliesSent: device.cookieRepliesSent)
         }
-        return UAPIDeviceSnapshot(privateKey: UAPIKey(reading.privateKey), listenPort: reading.listenPort,
-                                  fwmark: reading.fwmark, peers: reading.peers.map(UAPIBridge.peerSnapshot),
-                                  tunnel: UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
-                                                                cookieRepliesSent: reading.cookieRepliesSent))
+        var tunnel = UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
+                                           cookieRepliesSent: reading.cookieRepliesSent)
+        tunnel.publicKey = UAPIKey(reading.publicKey)
+        var peers = reading.peers.map(UAPIBridge.peerSnapshot)
+        if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
+        return UAPIDeviceSnapshot(privateKey: reading.privateKey.map { UAPIKey($0) }, listenPort: reading.listenPort,
+                                  fwmark: reading.fwmark, peers: peers, tunnel: tunnel)
     }
 
     private static func peerSnapshot(_ peer: PeerReading) -> UAPIPeerSnapshot {

@@ -42,7 +42,7 @@ public struct Handshake {
         var key = try Self.mixDHForEncryption(&noise, ephemeral, remoteStatic)
         let encryptedStatic = noise.encryptAndHash(key: key, local.publicKey.bytes)
         SecureMemory.wipe(&key)
-        key = try Self.mixDHForEncryption(&noise, local.privateKey, remoteStatic)
+        key = try Self.mixDHForEncryption(&noise, local.secretKey, remoteStatic)
         let encryptedTimestamp = noise.encryptAndHash(key: key, timestamp.whitened().bytes)
         SecureMemory.wipe(&key)
 
@@ -68,7 +68,7 @@ public struct Handshake {
         noise.mixKey(message.ephemeral)
         noise.mixHash(message.ephemeral)
         try Self.mixDH(&noise, ephemeral, responderEphemeral)
-        try Self.mixDH(&noise, local.privateKey, responderEphemeral)
+        try Self.mixDH(&noise, local.secretKey, responderEphemeral)
         var key = noise.mixPresharedKey(presharedKey)
         defer { SecureMemory.wipe(&key) }
         guard noise.decryptAndHash(key: key, message.encryptedNothing) != nil else {
@@ -93,7 +93,7 @@ public struct Handshake {
         let initiatorEphemeral = Key(bytes: message.ephemeral)
         noise.mixKey(message.ephemeral)
         noise.mixHash(message.ephemeral)
-        var key = try mixDHForEncryption(&noise, local.privateKey, initiatorEphemeral)
+        var key = try mixDHForEncryption(&noise, local.secretKey, initiatorEphemeral)
         defer { SecureMemory.wipe(&key) }
         guard let staticBytes = noise.decryptAndHash(key: key, message.encryptedStatic),
               staticBytes.count == Key.byteCount else {
@@ -110,7 +110,7 @@ public struct Handshake {
     public mutating func consumeInitiation(_ identity: InitiatorIdentity, local: StaticIdentity, now: UInt64) throws {
         guard identity.publicKey == remoteStatic else { throw HandshakeError.wrongPeer }
         var noise = identity.symmetric
-        var key = try Self.mixDHForEncryption(&noise, local.privateKey, remoteStatic)
+        var key = try Self.mixDHForEncryption(&noise, local.secretKey, remoteStatic)
         defer { SecureMemory.wipe(&key) }
         guard let timestampBytes = noise.decryptAndHash(key: key, identity.encryptedTimestamp),
               let timestamp = TAI64N(bytes: timestampBytes) else {
@@ -195,21 +195,21 @@ public struct Handshake {
     var symmetricForTesting: NoiseSymmetricState? { symmetric }
 
     /// C = KDF1(C, DH(private, public)); the shared secret is wiped once mixed in.
-    private static func mixDH(_ noise: inout NoiseSymmetricState, _ privateKey: Key, _ publicKey: Key) throws {
+    private static func mixDH(_ noise: inout NoiseSymmetricState, _ privateKey: some PrivateKeyBytes, _ publicKey: Key) throws {
         var shared = try dh(privateKey, publicKey)
         defer { SecureMemory.wipe(&shared) }
         noise.mixKey(shared)
     }
 
     /// (C, k) = KDF2(C, DH(private, public)); returns k, wiping the shared secret.
-    private static func mixDHForEncryption(_ noise: inout NoiseSymmetricState, _ privateKey: Key,
+    private static func mixDHForEncryption(_ noise: inout NoiseSymmetricState, _ privateKey: some PrivateKeyBytes,
                                            _ publicKey: Key) throws -> [UInt8] {
         var shared = try dh(privateKey, publicKey)
         defer { SecureMemory.wipe(&shared) }
         return noise.mixKeyForEncryption(shared)
     }
 
-    private static func dh(_ privateKey: Key, _ publicKey: Key) throws -> [UInt8] {
+    private static func dh(_ privateKey: some PrivateKeyBytes, _ publicKey: Key) throws -> [UInt8] {
         do {
             return try X25519.sharedSecret(privateKey: privateKey, publicKey: publicKey).bytes
         } catch {

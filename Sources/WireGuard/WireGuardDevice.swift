@@ -210,7 +210,7 @@ public final class WireGuardDevice {
     /// A new private key invalidates every session and every handshake in flight.
     public func setPrivateKey(_ key: Key) {
         completeCipherWork()
-        guard key != identity.privateKey else { return }
+        guard !identity.secretKey.equals(key) else { return }
         identity = StaticIdentity(privateKey: key)
         cookieChecker = CookieChecker(local: identity)
         for peer in peers { retireAllKeys(of: peer) }

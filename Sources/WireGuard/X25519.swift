@@ -20,7 +20,7 @@ public enum X25519 {
         return Key(bytes: bytes)
     }
 
-    public static func publicKey(for privateKey: Key) -> Key {
+    public static func publicKey(for privateKey: some PrivateKeyBytes) -> Key {
         let pkey = makePrivate(privateKey)
         defer { EVP_PKEY_free(pkey) }
         var out = [UInt8](repeating: 0, count: Key.byteCount)
@@ -30,7 +30,7 @@ public enum X25519 {
     }
 
     /// DH(privateKey, publicKey); rejects an all-zero result (low-order remote point).
-    public static func sharedSecret(privateKey: Key, publicKey: Key) throws -> Key {
+    public static func sharedSecret(privateKey: some PrivateKeyBytes, publicKey: Key) throws -> Key {
         let mine = makePrivate(privateKey)
         defer { EVP_PKEY_free(mine) }
         guard let theirs = publicKey.bytes.withUnsafeBufferPointer({
@@ -54,9 +54,10 @@ public enum X25519 {
         return Key(bytes: out)
     }
 
-    private static func makePrivate(_ key: Key) -> OpaquePointer {
-        guard let pkey = key.bytes.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nil, $0.baseAddress, $0.count)
+    /// OpenSSL keeps its own copy in the EVP_PKEY and clears it when the key is freed.
+    private static func makePrivate(_ key: some PrivateKeyBytes) -> OpaquePointer {
+        guard let pkey = key.withUnsafeBytes({
+            EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nil, $0.bindMemory(to: UInt8.self).baseAddress, $0.count)
         }) else { OpenSSLError.fail("EVP_PKEY_new_raw_private_key") }
         return pkey
     }

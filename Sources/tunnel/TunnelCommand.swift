@@ -1,6 +1,7 @@
 // The `tunnel` executable: argument parsing only. Every subcommand hands its parsed
 // options to the Tunnel module, which does the work.
 import ArgumentParser
+import Service
 import Tunnel
 
 @main
@@ -19,4 +20,10 @@ struct TunnelCommand: ParsableCommand {
             GenKeyCommand.self, PubKeyCommand.self, GenPSKCommand.self,
         ]
     )
+
+    /// Before anything reads a key (CoreDumpPolicy).
+    static func main() {
+        CoreDumpPolicy.apply()
+        main(nil)
+    }
 }

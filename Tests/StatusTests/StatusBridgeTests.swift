@@ -38,6 +38,20 @@ final class StatusBridgeTests: XCTestCase {
 
     // MARK: get
 
+    func testPublicSnapshotCarriesThePublicKeyAndNoSecret() throws {
+        devices.handshakeAndSend()
+        let full = bridge.snapshot()
+        let s = bridge.publicSnapshot()
+        XCTAssertNil(s.privateKey)
+        XCTAssertEqual(s.peers.map(\.presharedKey), [nil, nil])
+        XCTAssertEqual(s.tunnel.publicKey, UAPIKey(devices.a.publicKey))
+        XCTAssertEqual(full.tunnel.publicKey, UAPIKey(devices.a.publicKey))
+        var stripped = full
+        stripped.privateKey = nil
+        for i in stripped.peers.indices { stripped.peers[i].presharedKey = nil }
+        XCTAssertEqual(s, stripped, "otherwise the same answer")
+    }
+
     func testSnapshotDescribesTheDeviceAndBothPeers() throws {
         devices.handshakeAndSend()
         XCTAssertEqual(devices.outB.delivered, 1, "the packet went through a real session")

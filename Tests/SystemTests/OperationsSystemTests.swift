@@ -196,6 +196,74 @@ final class OperationsSystemTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/run/wireguard/\(name).sock"))
     }
 
+    /// What issue #24 found with the old HTTP server, against the running binary: four
+    /// 1 MiB header lines without a newline and 1,100 idle connections (more than the
+    /// default descriptor limit) at the metrics endpoint. While they are held, traffic
+    /// through the tunnel and a scrape still work, and the whole attack costs the server
+    /// under 2 s of CPU (the old server spent minutes on it and then stopped accepting).
+    func testMetricsEndpointUnderAttackKeepsAnsweringAndCostsNoCPU() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
+        try requirePrometheusParser()
+        let topo = try Topology("client eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24", test: self)
+        let server = try TunnelServerProcess(in: topo, namespace: "server",
+                                             extraArguments: ["--nat", "off", "--metrics", Self.metricsListen])
+        let client = try TunnelProcess(in: topo, namespace: "client", keys: try WireGuardKeys.generate(),
+                                       config: try server.addPeer("alice", endpoint: "192.0.2.1:51820"))
+        XCTAssertTrue(topo.waitUntil(timeout: 15) {
+            (try? topo.attempt("client", ["ping", "-c", "1", "-W", "1", "100.64.0.1"]).status) == 0
+        }, client.log)
+        let cpuBefore = try Self.cpuTicks(pid: server.process.pid)
+
+        let release = topo.logDirectory.appendingPathComponent("release-attacker").path
+        let attacker = try topo.spawn("server", name: "attacker", [PrometheusSamples.python, "-c", Self.attack, release])
+        XCTAssertTrue(topo.waitUntil(timeout: 120) { attacker.log.contains("ready") || !attacker.isRunning }, attacker.log)
+        XCTAssertTrue(attacker.isRunning, attacker.log)
+
+        try topo.run("client", "ping", "-c", "3", "-i", "0.2", "-W", "2", "100.64.0.1")
+        let page = try topo.run("server", ["curl", "-s", "--fail", "-m", "10", "http://\(Self.metricsListen)/metrics"])
+        XCTAssertEqual(try PrometheusSamples(parsing: page, topo: topo).value("tunnel_peers", ["interface": server.interface]), 1)
+
+        FileManager.default.createFile(atPath: release, contents: nil)
+        XCTAssertEqual(attacker.wait(timeout: 30), 0, attacker.log)
+        let cpu = try Self.cpuTicks(pid: server.process.pid) - cpuBefore
+        XCTAssertLessThan(cpu, 2 * Self.ticksPerSecond, "the attack cost the server \(cpu) ticks of CPU")
+        XCTAssertFalse(server.log.contains("accept failed"), server.log)
+        XCTAssertTrue(server.process.isRunning)
+    }
+
+    /// 4 connections that each send 1 MiB of one header line, then 1,100 that send nothing;
+    /// prints "ready" and holds them until the file named by argv[1] exists.
+    static let attack = """
+        import os, resource, socket, sys, time
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+        held = []
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", 9586))
+            s.settimeout(10)
+            try:
+                s.sendall(b"GET /metrics HTTP/1.1\\r\\nX-Long: " + b"a" * (1 << 20))
+            except OSError:
+                pass
+            held.append(s)
+        held += [socket.create_connection(("127.0.0.1", 9586)) for _ in range(1100)]
+        print("ready", flush=True)
+        while not os.path.exists(sys.argv[1]):
+            time.sleep(0.05)
+        """
+
+    static let ticksPerSecond = Int(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+    static func cpuTicks(pid: Int32) throws -> Int {
+        // Read to the end: /proc files report a size of 0.
+        let file = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/\(pid)/stat"))
+        defer { try? file.close() }
+        let stat = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        // The command name (field 2) may hold spaces; the fields after it start past ")".
+        let rest = stat[stat.index(after: try XCTUnwrap(stat.lastIndex(of: ")")))...].split(separator: " ")
+        return try XCTUnwrap(Int(rest[11])) + XCTUnwrap(Int(rest[12]))
+    }
+
     // MARK: helpers
 
     private func startServer(_ topo: Topology, environment: [String: String]) throws -> TunnelServerProcess {

@@ -68,4 +68,11 @@ int tunnel_raw_icmp_socket(int family);
 /// Returns the total length, 0 when nothing is waiting, or -errno.
 int tunnel_recv_icmp6_with_header(int fd, void *buffer, size_t capacity);
 
+/// prctl(PR_SET_DUMPABLE, dumpable): 0 means no core dump and no ptrace or /proc/PID/mem
+/// access by anyone but root. Returns 0 or -errno.
+int tunnel_set_dumpable(int dumpable);
+
+/// prctl(PR_GET_DUMPABLE): 1, 0 (or 2, suid_dumpable), or -errno.
+int tunnel_get_dumpable(void);
+
 #endif
