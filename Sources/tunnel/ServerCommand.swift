@@ -57,6 +57,10 @@ struct ServerCommand: ParsableCommand {
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
 
+    /// Test-only: SIGUSR1 holds the packet loop until SIGUSR2 (a stalled data path).
+    @Flag(help: .hidden)
+    var testStallOnSigusr1 = false
+
     func run() throws {
         guard let endpoint = Endpoint(listen) else {
             throw ValidationFailure("--listen '\(listen)' is not ADDR:PORT (e.g. 0.0.0.0:51820 or [::]:51820)")
@@ -80,6 +84,7 @@ struct ServerCommand: ParsableCommand {
         default: throw ValidationFailure("--nat-egress must be tun or socket, not '\(natEgress)'")
         }
         options.natTimeoutSeconds = testNatTimeout
+        options.testStallOnSignal = testStallOnSigusr1
         options.offloads = try dataPathOptions.offloadsEnabled()
         if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }
         options.metrics = try metricsOptions.endpoint()
