@@ -41,7 +41,7 @@ struct ServerCommand: ParsableCommand {
                                valueName: "low-high"))
     var natPorts: String?
 
-    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it).",
+    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it; replies to TCP and UDP still pass FORWARD, which must accept established connections).",
                                valueName: "tun|socket"))
     var natEgress: String = "tun"
 
