@@ -44,6 +44,8 @@ public struct ServerOptions {
     /// Translated packets leave through the TUN (forwarded by the kernel, coalesced) when
     /// offloads allow; false: by raw socket, past OUTPUT instead of FORWARD.
     public var natEgressThroughTun = true
+    /// Test-only: SIGUSR1 stalls the reactor's queue until SIGUSR2 (see TestStall).
+    public var testStallOnSignal = false
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -137,6 +139,7 @@ public enum ServerMode {
             reactor.stop()
         }
         reactor.stopOnTerminationSignals()
+        if options.testStallOnSignal { TestStall.install(on: reactor, logger: logger) }
         reactor.onStop {
             enrolment.stop()
             do { try setup.revert() } catch { logger.error("\(error)") }

@@ -41,7 +41,7 @@ struct ServerCommand: ParsableCommand {
                                valueName: "low-high"))
     var natPorts: String?
 
-    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it).",
+    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it; replies to TCP and UDP still pass FORWARD, which must accept established connections).",
                                valueName: "tun|socket"))
     var natEgress: String = "tun"
 
@@ -56,6 +56,10 @@ struct ServerCommand: ParsableCommand {
 
     @Option(help: .hidden)
     var testNatTimeout: UInt64?
+
+    /// Test-only: SIGUSR1 holds the packet loop until SIGUSR2 (a stalled data path).
+    @Flag(help: .hidden)
+    var testStallOnSigusr1 = false
 
     func run() throws {
         guard let endpoint = Endpoint(listen) else {
@@ -80,6 +84,7 @@ struct ServerCommand: ParsableCommand {
         default: throw ValidationFailure("--nat-egress must be tun or socket, not '\(natEgress)'")
         }
         options.natTimeoutSeconds = testNatTimeout
+        options.testStallOnSignal = testStallOnSigusr1
         options.offloads = try dataPathOptions.offloadsEnabled()
         if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }
         options.metrics = try metricsOptions.endpoint()

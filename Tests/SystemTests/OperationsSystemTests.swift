@@ -400,7 +400,8 @@ final class NotifySocket {
         return found
     }
 
-    private func drain() {
+    /// Reads every message waiting on the socket into `received`.
+    func drain() {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }

@@ -227,17 +227,32 @@ private enum SocketProbe {
 }
 
 extension StatusSystemTests {
-    func testWatchPrintsAgainEverySecond() throws {
-        try requireSystemTestPrerequisites(tools: ["wg", "wireguard-go"], needsTunnelBinary: true)
+    /// `--watch` prints a report, then again and again, each read afresh (a peer added with
+    /// `wg set` after the first reports shows up in a later one), until SIGINT ends it with
+    /// status 0. Counted by the report's first line, not by the clock.
+    func testWatchPrintsFreshReportsUntilInterrupted() throws {
+        try requireSystemTestPrerequisites(tools: ["wg"], needsTunnelBinary: true)
         let topo = try Topology("a eth0 192.0.2.1/24 -- b eth0 192.0.2.2/24", test: self)
-        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
+        let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate(), kc = try WireGuardKeys.generate()
         let tunnel = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: TunnelProcess.config(
             privateKey: ka.privateKey, addresses: ["100.64.0.1/24"], listenPort: 51820, peerPublicKey: kb.publicKey,
             endpoint: "192.0.2.2:51820", allowedIPs: ["100.64.0.2/32"]))
-        let r = try Command.run(["timeout", "--preserve-status", "-s", "INT", "3.5", SystemTestEnvironment.tunnelBinary!, "status",
-                                 tunnel.interface, "--watch"], timeout: 20)
-        let pages = r.stdout.components(separatedBy: "interface: \(tunnel.interface)").count - 1
-        XCTAssertGreaterThanOrEqual(pages, 2, "--watch printed the status again: \(r.stdout)")
-        XCTAssertEqual(r.status, 0, "Ctrl-C ends --watch cleanly")
+        let marker = "interface: \(tunnel.interface) (client)\n"
+        let watch = try topo.spawnTunnel("a", name: "status-watch", ["status", tunnel.interface, "--watch"])
+        let reports = { watch.log.components(separatedBy: marker).count - 1 }
+        XCTAssertTrue(topo.waitUntil(timeout: 15) { reports() >= 2 }, "--watch printed a second report: \(watch.log)")
+        XCTAssertFalse(watch.log.contains("peer: \(kc.publicKey)"), watch.log)
+
+        try topo.run("a", "wg", "set", tunnel.interface, "peer", kc.publicKey, "allowed-ips", "100.64.0.9/32")
+        XCTAssertTrue(topo.waitUntil(timeout: 15) { watch.log.contains("peer: \(kc.publicKey)") },
+                      "a later report shows the peer added meanwhile: \(watch.log)")
+        let shown = reports()
+        XCTAssertTrue(watch.isRunning, "--watch keeps going until interrupted")
+        watch.signal(SIGINT)
+        XCTAssertEqual(watch.wait(timeout: 10), 0, "Ctrl-C ends --watch cleanly: \(watch.log)")
+        XCTAssertGreaterThanOrEqual(shown, 3, "the first two reports and the one with the new peer")
+        // Each report is whole: as many peer lines for the first peer as reports.
+        XCTAssertEqual(watch.log.components(separatedBy: "peer: \(kb.publicKey)").count - 1, reports(), watch.log)
+        XCTAssertTrue(watch.log.hasPrefix(marker), "the first report starts the output, no screen clearing off a terminal")
     }
 }

@@ -1,7 +1,7 @@
 // How the cipher work of one batch scales over lanes, apart from the rest of the data
 // path: 128 packets of 1420 bytes sealed, then opened, per batch, in a loop for a second
-// each, on one lane and on WorkerLanes with one lane per core. A measurement, not a test
-// (`make crypto-bench`; `make test` skips it): on the 2-core bench machine both ends of
+// each, on one lane and on WorkerLanes with one lane per core. A bench, not a test
+// (`make crypto-bench`; `make test` skips it): it prints figures and asserts nothing: on the 2-core bench machine both ends of
 // a tunnel share the cores, so `make bench` cannot show what a server gains whose
 // clients are elsewhere, and this can.
 import Addresses
@@ -83,6 +83,5 @@ final class CipherLaneMeasurement: XCTestCase {
                                 all.seal / one.seal, all.open / one.open))
         }
         print("CIPHER LANES\n" + lines.joined(separator: "\n"))
-        XCTAssertGreaterThan(results[1]?.seal ?? 0, 0)
     }
 }
