@@ -4,7 +4,8 @@
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
-              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
+              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev \
+              etcd-server etcd-client
 # Only `make bench` needs these (wireguard-go's NAT); without them bench/nft_masquerade.py
 # installs the same rule over nfnetlink.
 BENCH_PKGS := nftables

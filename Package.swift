@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // The --metrics HTTP endpoint: small, no SwiftNIO (see Docs/operations.md).
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        // etcd's v3 JSON gateway (EtcdClient), including the streaming watch; brings SwiftNIO.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -39,6 +43,13 @@ let package = Package(
         ]),
         .target(name: "Peers", dependencies: [
             "Config", "WireGuard", "Addresses", "CQRencode", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // etcd v3 over its JSON gateway; knows nothing of peers, so the file store never links it.
+        .target(name: "EtcdClient", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "SystemSetup", dependencies: [
             "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
