@@ -123,9 +123,15 @@ public final class EtcdClient: Sendable {
             let first = preferred.withLockedValue { $0 }
             for step in 0..<endpoints.count {
                 let index = (first + step) % endpoints.count
-                guard NIODeadline.now() < deadline else { throw unavailable() }
+                let now = NIODeadline.now()
+                guard now < deadline else { throw unavailable() }
+                // A member that takes the connection but never answers (stopped, or cut off
+                // from the quorum) must not eat a read's whole budget: give it half, so
+                // another member still has time. A write keeps the whole budget, since
+                // giving up on it early only makes its outcome unknown sooner.
+                let attemptDeadline = idempotent && endpoints.count > 1 ? min(deadline, now + .nanoseconds(budget.nanoseconds / 2)) : deadline
                 do {
-                    let result = try await attempt(endpoints[index], deadline)
+                    let result = try await attempt(endpoints[index], attemptDeadline)
                     preferred.withLockedValue { $0 = index }
                     return result
                 } catch let failure as AttemptFailure {

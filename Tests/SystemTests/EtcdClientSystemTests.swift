@@ -245,11 +245,21 @@ final class EtcdClientSystemTests: XCTestCase {
         let etcd = try cluster()
         let client = try etcd.makeClient()
         try await client.kv.put("/tunnel/peers/before", "1")
+        let doomed = try await client.watch(prefix: "/tunnel/")
+        XCTAssertEqual(doomed.endpoint, EtcdCluster.clientURL("etcd1"))
         // The first endpoint dies: every call must move on to the next member. If it was the
         // leader, a write sent in the second before the other two elect a new one waits on
         // the dead leader and ends ambiguous (EtcdError.requestFailed), as with any etcd
         // client; so wait for the two to be a healthy cluster, the state "one member down".
         etcd.kill("etcd1")
+        // A watch served by the dead member ends with a typed error: watch again elsewhere.
+        do {
+            for try await event in doomed { XCTFail("an event from a dead member: \(event)") }
+            XCTFail("the watch on the dead member ended without an error")
+        } catch let error as EtcdError {
+            guard case .watchBroken(let endpoint, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(endpoint, EtcdCluster.clientURL("etcd1"))
+        }
         try etcd.waitHealthy(["etcd2", "etcd3"])
         let put = try await client.kv.put("/tunnel/peers/after", "2")
         let got = try await client.kv.range(prefix: "/tunnel/peers/")
@@ -270,6 +280,37 @@ final class EtcdClientSystemTests: XCTestCase {
         let fresh = try etcd.makeClient()
         let again = try await fresh.kv.get("/tunnel/peers/after")
         XCTAssertEqual(again.kvs.map(\.valueString), ["2"])
+    }
+
+    /// A member that accepts connections but never answers (SIGSTOP: a hung machine).
+    func testAHungMemberCostsAReadHalfItsBudgetAndAWriteIsReportedAsUnknown() async throws {
+        let etcd = try cluster()
+        let client = try etcd.makeClient(requestTimeout: .seconds(4))
+        try await client.kv.put("/tunnel/peers/a", "1")
+        etcd.pause("etcd1")
+        defer { etcd.resume("etcd1") }
+
+        // The read waits 2 s of its 4 at etcd1, then etcd2 or etcd3 answers.
+        let started = Date()
+        let read = try await client.kv.get("/tunnel/peers/a")
+        XCTAssertEqual(read.kvs.map(\.valueString), ["1"])
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 1.9)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4.0)
+
+        // Calls now start at the member that answered, so they are quick again.
+        let quick = Date()
+        _ = try await client.kv.get("/tunnel/peers/a")
+        XCTAssertLessThan(Date().timeIntervalSince(quick), 1.0)
+
+        // A write sent to the hung member is not sent again elsewhere: it may yet be
+        // applied when the member wakes, so the caller is told exactly that.
+        let stuck = try etcd.makeClient(requestTimeout: .seconds(2))
+        do {
+            try await stuck.kv.put("/tunnel/peers/b", "2")
+            XCTFail("a write to a hung member succeeded")
+        } catch let error as EtcdError {
+            XCTAssertEqual(error, .requestFailed(endpoint: EtcdCluster.clientURL("etcd1"), cause: "no answer in time"))
+        }
     }
 
     func testAllMembersDownFailsWithinTheTimeoutNamingEveryMember() async throws {

@@ -58,6 +58,12 @@ final class EtcdCluster {
         p.wait(timeout: 10)
     }
 
+    /// SIGSTOP: the member keeps its sockets (the kernel still accepts connections) but
+    /// answers nothing, as a hung machine would.
+    func pause(_ member: String) { running[member]?.signal(SIGSTOP) }
+
+    func resume(_ member: String) { running[member]?.signal(SIGCONT) }
+
     /// Waits until every given member reports healthy (it has a leader and commits).
     func waitHealthy(_ members: [String], timeout: TimeInterval = 30) throws {
         let endpoints = members.map(Self.clientURL).joined(separator: ",")
