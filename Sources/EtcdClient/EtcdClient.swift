@@ -189,10 +189,30 @@ public final class EtcdClient: Sendable {
             return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, ETIMEDOUT].contains(e.errnoCode)
         }
         if let e = error as? ChannelError, case .connectTimeout = e { return true }
-        return error is NIOConnectionError || error is NIOSSLError
+        // TLS failures happen before etcd sees a request: a rejected client certificate
+        // shows as an alert on the first read, after the request went into the TLS layer.
+        return error is NIOConnectionError || error is NIOSSLError || error is BoringSSLError
+    }
+
+    /// BoringSSL's reason (CERTIFICATE_VERIFY_FAILED, ...) in words an operator can act on.
+    private static func describeTLS(_ error: Error) -> String? {
+        guard error is NIOSSLError || error is BoringSSLError else { return nil }
+        let text = String(describing: error)
+        guard let marker = text.range(of: "OPENSSL_internal:") else { return "TLS: \(text)" }
+        let reason = String(text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        switch reason {
+        case "CERTIFICATE_VERIFY_FAILED":
+            return "TLS: the member's certificate is not trusted (\(reason))"
+        case "SSLV3_ALERT_BAD_CERTIFICATE", "TLSV1_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE",
+             "TLSV1_ALERT_UNKNOWN_CA":
+            return "TLS: the member refused the client certificate (\(reason))"
+        default:
+            return "TLS: \(reason)"
+        }
     }
 
     private static func describe(_ error: Error) -> String {
+        if let tls = describeTLS(error) { return tls }
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout, .getConnectionFromPoolTimeout: return "connect timed out"

@@ -313,6 +313,47 @@ final class EtcdClientSystemTests: XCTestCase {
         }
     }
 
+    func testTLSWithClientCertificates() async throws {
+        try requireSystemTestPrerequisites(tools: ["etcd", "etcdctl", "openssl"])
+        let etcd = try EtcdCluster(test: self, tls: true)
+        let pki = try XCTUnwrap(etcd.certificates)
+        let client = try etcd.makeClient(tls: EtcdTLS(caFile: pki.caFile, certificateFile: pki.clientCertificateFile,
+                                                      keyFile: pki.clientKeyFile))
+        try await client.kv.put("/tunnel/peers/a", "over TLS")
+        let got = try await client.kv.get("/tunnel/peers/a")
+        XCTAssertEqual(got.kvs.map(\.valueString), ["over TLS"])
+        XCTAssertEqual(try etcd.etcdctl("get", "/tunnel/peers/a", "--print-value-only"), "over TLS\n")
+        let watch = try await client.watch(key: "/tunnel/peers/a", fromRevision: got.header.revision)
+        var iterator = watch.makeAsyncIterator()
+        let event = try await iterator.next()
+        XCTAssertEqual(event?.revision, got.header.revision)
+        watch.cancel()
+
+        // Members that demand a client certificate refuse a client without one, and a client
+        // refuses members whose CA it does not trust: both end as "no member answered".
+        for (tls, cause) in [
+            (EtcdTLS(caFile: pki.caFile), "TLS: the member refused the client certificate (SSLV3_ALERT_BAD_CERTIFICATE)"),
+            (EtcdTLS(caFile: pki.strangerCAFile, certificateFile: pki.clientCertificateFile, keyFile: pki.clientKeyFile),
+             "TLS: the member's certificate is not trusted (CERTIFICATE_VERIFY_FAILED)"),
+        ] {
+            let refused = try etcd.makeClient(requestTimeout: .seconds(2), tls: tls)
+            do {
+                _ = try await refused.kv.get("/tunnel/peers/a")
+                XCTFail("a read succeeded with \(tls)")
+            } catch EtcdError.unavailable(let endpoints, let seconds, let causes) {
+                XCTAssertEqual(endpoints, etcd.clientURLs)
+                XCTAssertEqual(seconds, 2)
+                XCTAssertEqual(causes, [cause, cause, cause])
+            }
+        }
+        // A missing file is reported when the client is made, naming the file.
+        XCTAssertThrowsError(try EtcdClient(EtcdClientConfiguration(endpoints: etcd.clientURLs.map { URL(string: $0)! },
+                                                                    tls: EtcdTLS(caFile: "/nonexistent/ca.pem")))) {
+            guard case .tlsFiles(let why) = $0 as? EtcdError else { return XCTFail("\($0)") }
+            XCTAssertTrue(why.contains("/nonexistent/ca.pem"), why)
+        }
+    }
+
     func testAllMembersDownFailsWithinTheTimeoutNamingEveryMember() async throws {
         let etcd = try cluster()
         let client = try etcd.makeClient(requestTimeout: .seconds(2))

@@ -12,10 +12,13 @@ final class EtcdCluster {
     static let members = ["etcd1", "etcd2", "etcd3"]
 
     let topo: Topology
+    /// With TLS, members serve clients on https:// only and demand a client certificate
+    /// signed by the run's own CA (`EtcdCluster.Certificates`); peers talk plain http.
+    let certificates: EtcdCertificates?
     private var running: [String: BackgroundProcess] = [:]
     private var starts = 0
 
-    init(test: XCTestCase) throws {
+    init(test: XCTestCase, tls: Bool = false) throws {
         topo = try Topology("""
             etcd1 eth0 198.51.100.11/24 -- lan p1
             etcd2 eth0 198.51.100.12/24 -- lan p2
@@ -27,6 +30,8 @@ final class EtcdCluster {
         try topo.run("lan", "ip", "link", "add", "br0", "type", "bridge")
         for port in ["p1", "p2", "p3", "p4"] { try topo.run("lan", "ip", "link", "set", port, "master", "br0") }
         try topo.run("lan", "ip", "link", "set", "br0", "up")
+        certificates = tls ? try EtcdCertificates(directory: topo.logDirectory.appendingPathComponent("pki"),
+                                                  serverAddresses: Self.members.map(Self.address)) : nil
         for member in Self.members { try start(member) }
         try waitHealthy(Self.members)
     }
@@ -36,19 +41,36 @@ final class EtcdCluster {
     static func peerURL(_ member: String) -> String { "http://\(address(member)):2380" }
     static var clientURLs: [String] { members.map(clientURL) }
 
+    /// This cluster's client URLs: https:// when it runs with TLS.
+    func clientURL(_ member: String) -> String {
+        certificates == nil ? Self.clientURL(member) : "https://\(Self.address(member)):2379"
+    }
+    var clientURLs: [String] { Self.members.map(clientURL) }
+
+    /// etcdctl's TLS flags for this cluster (none without TLS).
+    private var etcdctlTLS: [String] {
+        guard let c = certificates else { return [] }
+        return ["--cacert", c.caFile, "--cert", c.clientCertificateFile, "--key", c.clientKeyFile]
+    }
+
     /// Starts a member; on its existing data directory when it ran before (a restart).
     func start(_ member: String) throws {
         precondition(running[member] == nil, "\(member) is running")
         starts += 1
         let cluster = Self.members.map { "\($0)=\(Self.peerURL($0))" }.joined(separator: ",")
+        var tls: [String] = []
+        if let c = certificates {
+            tls = ["--cert-file", c.serverCertificateFile, "--key-file", c.serverKeyFile,
+                   "--client-cert-auth", "--trusted-ca-file", c.caFile]
+        }
         running[member] = try topo.spawn(member, name: "\(member)-\(starts)", [
             "/usr/bin/etcd", "--name", member,
             "--data-dir", topo.logDirectory.appendingPathComponent("\(member).etcd").path,
-            "--listen-client-urls", Self.clientURL(member), "--advertise-client-urls", Self.clientURL(member),
+            "--listen-client-urls", clientURL(member), "--advertise-client-urls", clientURL(member),
             "--listen-peer-urls", Self.peerURL(member), "--initial-advertise-peer-urls", Self.peerURL(member),
             "--initial-cluster", cluster, "--initial-cluster-state", "new",
             "--initial-cluster-token", topo.runID, "--logger", "zap",
-        ])
+        ] + tls)
     }
 
     /// SIGKILL: the member vanishes without a word, as a crashed machine's would.
@@ -66,10 +88,10 @@ final class EtcdCluster {
 
     /// Waits until every given member reports healthy (it has a leader and commits).
     func waitHealthy(_ members: [String], timeout: TimeInterval = 30) throws {
-        let endpoints = members.map(Self.clientURL).joined(separator: ",")
+        let endpoints = members.map(clientURL).joined(separator: ",")
         let healthy = topo.waitUntil(timeout: timeout) {
             let r = try? topo.attempt("client", ["env", "ETCDCTL_API=3", "etcdctl", "--endpoints", endpoints,
-                                                 "--command-timeout=2s", "endpoint", "health"], timeout: 10)
+                                                 "--command-timeout=2s"] + etcdctlTLS + ["endpoint", "health"], timeout: 10)
             return r?.status == 0
         }
         guard healthy else {
@@ -80,16 +102,16 @@ final class EtcdCluster {
     /// etcdctl run in the client namespace against every member.
     @discardableResult
     func etcdctl(_ args: String...) throws -> String {
-        try topo.run("client", ["env", "ETCDCTL_API=3", "etcdctl", "--endpoints", Self.clientURLs.joined(separator: ","),
-                                "--command-timeout=5s"] + args)
+        try topo.run("client", ["env", "ETCDCTL_API=3", "etcdctl", "--endpoints", clientURLs.joined(separator: ","),
+                                "--command-timeout=5s"] + etcdctlTLS + args)
     }
 
     /// A client whose thread starts inside the client namespace, so its sockets open there
     /// (the test process itself stays in the root namespace). Shut down at teardown.
-    func makeClient(endpoints: [String] = EtcdCluster.clientURLs,
-                    requestTimeout: Duration = .seconds(5)) throws -> EtcdClient {
-        let configuration = try EtcdClientConfiguration(endpoints: endpoints.map { URL(string: $0)! },
-                                                        requestTimeout: requestTimeout)
+    func makeClient(endpoints: [String]? = nil, requestTimeout: Duration = .seconds(5),
+                    tls: EtcdTLS? = nil) throws -> EtcdClient {
+        let configuration = try EtcdClientConfiguration(endpoints: (endpoints ?? clientURLs).map { URL(string: $0)! },
+                                                        requestTimeout: requestTimeout, tls: tls)
         let client = try topo.enter("client") { try EtcdClient(configuration) }
         topo.onTeardown {
             let done = DispatchSemaphore(value: 0)
