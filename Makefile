@@ -4,10 +4,11 @@
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
-              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev nftables
+              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev nftables \
+              etcd-server etcd-client
 # `make bench` needs these (wireguard-go's NAT); without them bench/nft_masquerade.py
 # installs the same rule over nfnetlink. (nftables is in APT_PKGS too: ServerEgressSystemTests
-# puts a FORWARD chain that drops in front of the server.)
+# puts a FORWARD chain that drops in front of the server; etcd for the cluster tests.)
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 

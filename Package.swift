@@ -12,9 +12,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // The --metrics HTTP endpoint (NIOHTTP1, bounded; see Docs/operations.md); async-http-client
-        // for etcd builds on the same SwiftNIO.
+        // The --metrics HTTP endpoint (NIOHTTP1, bounded; see Docs/operations.md), and etcd's v3
+        // JSON gateway (EtcdClient, async-http-client, including the streaming watch) on the same
+        // SwiftNIO; NIOSSL for the etcd client's TLS files.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
@@ -40,6 +43,13 @@ let package = Package(
         ]),
         .target(name: "Peers", dependencies: [
             "Config", "WireGuard", "Addresses", "CQRencode", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // etcd v3 over its JSON gateway; knows nothing of peers, so the file store never links it.
+        .target(name: "EtcdClient", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "SystemSetup", dependencies: [
             "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
@@ -86,7 +96,8 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Status", "Control", "Reactor", "Addresses", "CShims",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "SystemTests", dependencies: ["TestSupport", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
+        .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient"]),
+        .testTarget(name: "SystemTests", dependencies: ["TestSupport", "EtcdClient", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),
     ],
