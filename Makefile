@@ -28,8 +28,11 @@ deps:
 	    apt-get update -qq -o Acquire::http::Timeout=30 -o Acquire::Retries=2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The release binary links the Swift runtime statically: the one build serves the tests,
+# the benches and the package (a machine without the toolchain runs it), so CI compiles
+# SwiftNIO and the rest once in release, not twice.
 build: deps
-	$(SWIFT) build -c release --product tunnel
+	$(SWIFT) build -c release --product tunnel --static-swift-stdlib
 
 # Unit and system tests in one run; system tests use the release binary built above.
 # Then the docs against the tree (docs-check), install, uninstall and the .deb
@@ -86,7 +89,7 @@ demo: build
 # --- Install and package (Docs/operations.md) -----------------------------------------
 # `make install` / `make uninstall` (PREFIX, DESTDIR) and `make deb`. The installed
 # binary links the Swift runtime statically (a machine without the toolchain runs it);
-# it is built apart from the ordinary build, in $(STATIC_PATH).
+# it is the ordinary release build (`make build`).
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man/man1
@@ -95,15 +98,13 @@ DOCDIR     ?= $(PREFIX)/share/doc/tunnel
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
-STATIC_PATH = $(CURDIR)/.build/static
-STATIC_BIN  = $(STATIC_PATH)/release/tunnel
+STATIC_BIN  = $(RELEASE_BIN)
 DIST        = $(CURDIR)/.build/dist
 UNITS       = tunnel-server.service tunnel-client@.service
 DOCS        = README.md Docs/operations.md
 VERSION    := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/Tunnel/TunnelVersion.swift)
 
-static: deps
-	$(SWIFT) build -c release --product tunnel --static-swift-stdlib --scratch-path $(STATIC_PATH)
+static: build
 
 # The manual from the argument parser, with swift-argument-parser's generate-manual
 # plugin (mdoc(7), one page for all subcommands); made again when the binary changed.
