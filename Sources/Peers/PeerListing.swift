@@ -35,7 +35,7 @@ public struct PeerListing: Equatable, Sendable {
 
     var cells: [String] {
         let limits = settings.limits
-        let quota = limits.quota.map { "\(ByteSize(bytes: usage.quotaBytes))/\($0)" } ?? PeerListing.none
+        let quota = limits.quota.map { "\(ByteSize(bytes: usage.quotaBytes).rounded) of \($0)" } ?? PeerListing.none
         return [name ?? PeerListing.unnamed, state.rawValue, allowedIPs.map(\.description).joined(separator: ", "),
                 limits.rate?.description ?? PeerListing.none, quota,
                 limits.expires?.description ?? PeerListing.none,

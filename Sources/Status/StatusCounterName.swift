@@ -57,7 +57,8 @@ public enum StatusCounterName {
          UAPICounter("router_raw_send_failures", c.rawSendFailures),
          UAPICounter("router_returned_to_kernel", c.returnedToKernel),
          UAPICounter("router_foreign_icmp", c.foreignICMP),
-         UAPICounter("router_superpackets_translated", c.superPacketsTranslated)]
+         UAPICounter("router_superpackets_translated", c.superPacketsTranslated),
+         UAPICounter("router_rate_limited", c.rateLimited)]
     }
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
@@ -97,6 +98,7 @@ extension DropReason {
         case .handshakeRateLimited: return "handshake_ratelimited"
         case .handshakeBudgetSpent: return "handshake_budget_spent"
         case .handshakeOverload: return "handshake_overload"
+        case .rateLimited: return "rate_limited"
         }
     }
 }

@@ -51,6 +51,8 @@ public struct ServerOptions {
 public enum ServerMode {
     static let garbageCollectionInterval: DispatchTimeInterval = .seconds(1)
     static let configCheckInterval: DispatchTimeInterval = .seconds(1)
+    /// How often peer states (expiry, quota) are decided and usage counted.
+    static let limitCheckInterval: DispatchTimeInterval = .seconds(1)
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
@@ -78,6 +80,11 @@ public enum ServerMode {
         let setup = try configureSystem(name, index: index, mtu: mtu, config: config, egress: egress, ports: natPorts,
                                         netlink: netlink, stateDirectory: options.stateDirectory)
 
+        // Counters that last: read before the first peer is set, so limits hold from the start.
+        let usageStore = UsageStore(serverConfigPath: options.configPath)
+        let loadedUsage = try usageStore.load()
+        let lifecycle = PeerLifecycle(config: config, usage: loadedUsage, wallNow: wallClockSeconds(), logger: logger)
+        let recorder = UsageRecorder(store: usageStore, loaded: loadedUsage, label: "tunnel.\(name).usage", logger: logger)
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
         let router: ServerRouter
@@ -91,8 +98,9 @@ public enum ServerMode {
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
-            _ = ServerPeerDiff(from: [:], to: config).apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                                            log: { logger.notice("\($0)") })
+            _ = lifecycle.startingDiff().apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                               excluded: lifecycle.excluded, log: { logger.notice("\($0)") })
+            applyRateCaps(lifecycle, device: interface.device)
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
@@ -113,7 +121,7 @@ public enum ServerMode {
         interface.start()
         startRawICMPReaders(router, reactor: reactor)
         startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
-                          peerRoutes: peerRoutes, logger: logger)
+                          peerRoutes: peerRoutes, lifecycle: lifecycle, recorder: recorder, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -234,7 +242,8 @@ public enum ServerMode {
     /// reactor's queue, which owns the device.
     private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
                                           loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
-                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
+                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, lifecycle: PeerLifecycle,
+                                          recorder: UsageRecorder, logger: Logger) {
         let reactor = interface.reactor
         if let nat = router.nat {
             reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
@@ -246,14 +255,46 @@ public enum ServerMode {
         sync.start(every: configCheckInterval) { [weak interface] diff in
             guard let interface else { return }
             reactor.queue.async {
-                let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                        log: { logger.notice("\($0)") })
+                let result = lifecycle.configChanged(diff, device: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                                     wallNow: wallClockSeconds())
+                applyRateCaps(lifecycle, device: interface.device)
                 peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
                              peerRoutes: peerRoutes)
             }
         }
         reactor.onStop { sync.stop() }
+        // Expiry and quotas move with time and traffic: states are decided every second.
+        reactor.addRepeatingTimer(interval: limitCheckInterval) { [weak interface] in
+            guard let interface else { return }
+            guard let result = lifecycle.tick(device: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                              wallNow: wallClockSeconds()) else { return }
+            applyRateCaps(lifecycle, device: interface.device)
+            peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
+                         peerRoutes: peerRoutes)
+        }
+        reactor.addRepeatingTimer(interval: UsageRecorder.interval) { [weak interface] in
+            guard let interface else { return }
+            lifecycle.account(interface.device, wallNow: wallClockSeconds())
+            recorder.record(lifecycle.usage)
+        }
+        // At exit (SIGTERM, SIGINT, the interface or control socket gone): the last counts.
+        reactor.onStop { [weak interface] in
+            if let interface { lifecycle.account(interface.device, wallNow: wallClockSeconds()) }
+            recorder.recordAndWait(lifecycle.usage)
+        }
     }
+
+    /// Every device peer gets the rate cap its limits say (an unchanged cap keeps its bucket).
+    private static func applyRateCaps(_ lifecycle: PeerLifecycle, device: WireGuardDevice) {
+        let now = SystemClock.monotonicNanoseconds()
+        for peer in device.peers {
+            PeerRateLimiter.apply(bitsPerSecond: lifecycle.settings(of: peer.publicKey)?.limits.rate?.bitsPerSecond,
+                                  to: peer, now: now)
+        }
+    }
+
+    /// Unix seconds: expiry, quota periods and the usage file are wall-clock matters.
+    static func wallClockSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.
     static func checkOutsideEphemeralRange(_ ports: ClosedRange<UInt16>) throws {

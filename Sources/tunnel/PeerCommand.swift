@@ -94,22 +94,27 @@ struct PeerCommand: ParsableCommand {
         @Option(help: "The server's config file.")
         var config: String = ServerConfigFile.defaultPath
 
-        @Option(help: ArgumentHelp("Cap each direction, written as tc does (500kbit, 20mbit, 1gbit), or off.",
+        // .unconditional: `--quota -5` reaches our check (and its message) instead of
+        // being taken for an option.
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("Cap each direction, written as tc does (500kbit, 20mbit, 1gbit), or off.",
                                    valueName: "rate"))
         var rate: String?
 
-        @Option(help: ArgumentHelp("Bytes both ways (500M, 30G; powers of 1000), for good or per day, week or month (UTC), or off.",
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("Bytes both ways (500M, 30G; powers of 1000), for good or per day, week or month (UTC), or off.",
                                    valueName: "size[/day|/week|/month]"))
         var quota: String?
 
         @Flag(name: .customLong("reset-usage"), help: "Start the quota's count over from now.")
         var resetUsage = false
 
-        @Option(help: ArgumentHelp("When the client stops working (RFC 3339, e.g. 2027-01-31T18:00:00Z), or never.",
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("When the client stops working (RFC 3339, e.g. 2027-01-31T18:00:00Z), or never.",
                                    valueName: "date"))
         var expires: String?
 
-        @Option(name: .customLong("expires-in"), help: ArgumentHelp("Expire this long from now: 30s, 10m, 2h, 7d.",
+        @Option(name: .customLong("expires-in"), parsing: .unconditional, help: ArgumentHelp("Expire this long from now: 30s, 10m, 2h, 7d.",
                                                                     valueName: "duration"))
         var expiresIn: String?
 
