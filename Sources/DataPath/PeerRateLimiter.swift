@@ -35,10 +35,13 @@ public final class PeerRateLimiter: PeerTrafficGate {
     }
 
     /// Puts a cap of `bitsPerSecond` (nil: none) on `peer`, keeping a cap that is already
-    /// the same (and its bucket's state), so a config reload does not refill it.
-    public static func apply(bitsPerSecond: UInt64?, to peer: Peer, now: UInt64) {
+    /// the same (and its bucket's state), so a config reload does not refill it. True when
+    /// the cap changed.
+    @discardableResult
+    public static func apply(bitsPerSecond: UInt64?, to peer: Peer, now: UInt64) -> Bool {
         let current = peer.trafficGate as? PeerRateLimiter
-        guard current?.bitsPerSecond != bitsPerSecond else { return }
+        guard current?.bitsPerSecond != bitsPerSecond else { return false }
         peer.trafficGate = bitsPerSecond.map { PeerRateLimiter(bitsPerSecond: $0, now: now) }
+        return true
     }
 }

@@ -100,7 +100,7 @@ public enum ServerMode {
             interface.router = router
             _ = lifecycle.startingDiff().apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
                                                excluded: lifecycle.excluded, log: { logger.notice("\($0)") })
-            applyRateCaps(lifecycle, device: interface.device)
+            applyRateCaps(lifecycle, device: interface.device, logger: logger)
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
@@ -257,7 +257,7 @@ public enum ServerMode {
             reactor.queue.async {
                 let result = lifecycle.configChanged(diff, device: interface.device, now: SystemClock.monotonicNanoseconds(),
                                                      wallNow: wallClockSeconds())
-                applyRateCaps(lifecycle, device: interface.device)
+                applyRateCaps(lifecycle, device: interface.device, logger: logger)
                 peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
                              peerRoutes: peerRoutes)
             }
@@ -268,7 +268,7 @@ public enum ServerMode {
             guard let interface else { return }
             guard let result = lifecycle.tick(device: interface.device, now: SystemClock.monotonicNanoseconds(),
                                               wallNow: wallClockSeconds()) else { return }
-            applyRateCaps(lifecycle, device: interface.device)
+            applyRateCaps(lifecycle, device: interface.device, logger: logger)
             peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
                          peerRoutes: peerRoutes)
         }
@@ -285,11 +285,13 @@ public enum ServerMode {
     }
 
     /// Every device peer gets the rate cap its limits say (an unchanged cap keeps its bucket).
-    private static func applyRateCaps(_ lifecycle: PeerLifecycle, device: WireGuardDevice) {
+    private static func applyRateCaps(_ lifecycle: PeerLifecycle, device: WireGuardDevice, logger: Logger) {
         let now = SystemClock.monotonicNanoseconds()
         for peer in device.peers {
-            PeerRateLimiter.apply(bitsPerSecond: lifecycle.settings(of: peer.publicKey)?.limits.rate?.bitsPerSecond,
-                                  to: peer, now: now)
+            let rate = lifecycle.settings(of: peer.publicKey)?.limits.rate
+            if PeerRateLimiter.apply(bitsPerSecond: rate?.bitsPerSecond, to: peer, now: now) {
+                logger.notice("peer \(peer.displayName): rate cap \(rate?.description ?? "off")")
+            }
         }
     }
 
