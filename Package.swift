@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "SystemSetup", dependencies: [
             "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
+        .target(name: "Status", dependencies: ["DataPath", "Control", "Peers", "Reactor", "WireGuard", "NAT", "Addresses"]),
         .target(name: "Service", dependencies: [
             "Status", "DataPath", "Control", "Reactor", "Addresses", "CSystemd", .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),

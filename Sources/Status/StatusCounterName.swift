@@ -25,6 +25,12 @@ public enum StatusCounterName {
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"
     public static let handshakesFailed = "handshakes_failed"
+    /// A server's peer limits (TunnelPeerInfo): bytes in the quota period, the quota, the
+    /// rate cap in bits per second each way, the expiry in Unix seconds.
+    public static let usageBytes = "usage_bytes"
+    public static let quotaBytes = "quota_bytes"
+    public static let rateBits = "rate_bits"
+    public static let expires = "expires"
 
     public static func drop(_ reason: DropReason) -> String { dropPrefix + reason.counterSuffix }
 

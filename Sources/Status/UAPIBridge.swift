@@ -109,8 +109,28 @@ public final class UAPIBridge: UAPIHandler {
              peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops,
              cookieRepliesSent: device.cookieRepliesSent)
         }
+        var peers = reading.peers.map(UAPIBridge.peerSnapshot)
+        let limited = reading.info.peers
+        if !limited.isEmpty {
+            var onDevice = Set<Key>()
+            for i in peers.indices {
+                let key = peers[i].publicKey.wireGuardKey
+                onDevice.insert(key)
+                guard let info = limited[key] else { continue }
+                peers[i].state = info.state
+                peers[i].counters += info.counters
+            }
+            // Peers the server keeps off the device, so status still shows them and why.
+            for (key, info) in limited.sorted(by: { $0.key.base64 < $1.key.base64 }) where !onDevice.contains(key) {
+                var peer = UAPIPeerSnapshot(publicKey: UAPIKey(key), allowedIPs: info.allowedIPs, name: info.name,
+                                            counters: info.counters)
+                peer.state = info.state
+                peer.offDevice = true
+                peers.append(peer)
+            }
+        }
         return UAPIDeviceSnapshot(privateKey: UAPIKey(reading.privateKey), listenPort: reading.listenPort,
-                                  fwmark: reading.fwmark, peers: reading.peers.map(UAPIBridge.peerSnapshot),
+                                  fwmark: reading.fwmark, peers: peers,
                                   tunnel: UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
                                                                 cookieRepliesSent: reading.cookieRepliesSent))
     }

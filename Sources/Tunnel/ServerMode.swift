@@ -107,7 +107,8 @@ public enum ServerMode {
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
-                                    + StatusCounterName.router(router.counters))
+                                    + StatusCounterName.router(router.counters),
+                                 peers: peerInfo(lifecycle))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
                 peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
@@ -293,6 +294,22 @@ public enum ServerMode {
                 logger.notice("peer \(peer.displayName): rate cap \(rate?.description ?? "off")")
             }
         }
+    }
+
+    /// Each peer's state and limits for the control socket (`tunnel status`, metrics); on
+    /// the reactor's queue.
+    private static func peerInfo(_ lifecycle: PeerLifecycle) -> [Key: TunnelPeerInfo] {
+        var out: [Key: TunnelPeerInfo] = [:]
+        for section in lifecycle.sections {
+            let key = section.publicKey
+            let limits = lifecycle.settings(of: key)?.limits ?? PeerLimits()
+            out[key] = TunnelPeerInfo(name: section.name, allowedIPs: section.allowedIPs,
+                                      state: (lifecycle.states[key] ?? .active).rawValue,
+                                      usageBytes: lifecycle.usage[key]?.quotaBytes ?? 0,
+                                      quotaBytes: limits.quota?.limit.bytes, rateBits: limits.rate?.bitsPerSecond,
+                                      expires: limits.expires?.secondsSinceEpoch)
+        }
+        return out
     }
 
     /// Unix seconds: expiry, quota periods and the usage file are wall-clock matters.

@@ -27,7 +27,7 @@ final class PeerLimitsSystemTests: XCTestCase {
 
     /// Whether a ping from bob to the internet host gets through within `within` seconds
     /// (wireguard-go retries its handshake every 5 s).
-    private func reaches(_ lab: Lab, within: TimeInterval = 20) -> Bool {
+    private func reaches(_ lab: Lab, within: TimeInterval = 30) -> Bool {
         lab.topo.waitUntil(timeout: within) {
             (try? lab.topo.attempt("client1", ["ping", "-c", "1", "-W", "1", ServerLab.internet]).status) == 0
         }
@@ -85,6 +85,13 @@ final class PeerLimitsSystemTests: XCTestCase {
         XCTAssertTrue((15e6...20.5e6).contains(down), "download under a 20mbit cap: \(down / 1e6) Mbit/s")
         let counters = try lab.topo.tunnelCounters("server", lab.server.interface)
         XCTAssertGreaterThan(counters["router_rate_limited"] ?? 0, 0, "the cap dropped some of the upload")
+        let status = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface, "--json"])
+        try validate(status)
+        let peer = try statusPeer(status, key: lab.bobKey)
+        XCTAssertEqual((peer["rate_bits"] as? NSNumber)?.uint64Value, 20_000_000, "\(peer)")
+        XCTAssertEqual(peer["state"] as? String, "active")
+        XCTAssertGreaterThan((peer["drops"] as? [String: Any])?["rate_limited"].flatMap { ($0 as? NSNumber)?.uint64Value } ?? 0, 0,
+                             "the cap dropped some of the download: \(peer)")
 
         _ = try tunnel(lab, ["peer", "set", "bob", "--rate", "off"])
         XCTAssertTrue(lab.topo.waitUntil(timeout: 5) { lab.server.log.contains("rate cap off") }, lab.server.log)
@@ -102,12 +109,40 @@ final class PeerLimitsSystemTests: XCTestCase {
         XCTAssertTrue(lab.topo.waitUntil(timeout: 5) { !serverHasBob(lab) }, "bob is off the device: \(lab.server.log)")
         XCTAssertTrue(cutOff(lab), "bob's pings stop")
         XCTAssertEqual(try listed(lab)["state"] as? String, "disabled")
+        // Status still shows bob, off the device, and why; `wg show` (above) does not.
+        let status = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface, "--json"])
+        try validate(status)
+        let peer = try statusPeer(status, key: lab.bobKey)
+        XCTAssertEqual(peer["state"] as? String, "disabled", "\(peer)")
+        XCTAssertEqual(peer["name"] as? String, "bob")
+        let metrics = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface,
+                                                  "--prometheus"])
+        XCTAssertTrue(metrics.contains("name=\"bob\",state=\"disabled\"} 1\n"), metrics)
+        XCTAssertTrue(metrics.contains("name=\"bob\",state=\"active\"} 0\n"), metrics)
         // wireguard-go tries a new handshake after REKEY_TIMEOUT (5 s): it gets silence.
         XCTAssertTrue(cutOff(lab) && cutOff(lab) && !serverHasBob(lab), "still cut off")
 
         _ = try tunnel(lab, ["peer", "enable", "bob"])
         XCTAssertTrue(reaches(lab), "bob is back: \(lab.server.log)")
         XCTAssertEqual(try listed(lab)["state"] as? String, "active")
+    }
+
+    /// bob's object in `tunnel status --json`.
+    private func statusPeer(_ json: String, key: String) throws -> [String: Any] {
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let interfaces = try XCTUnwrap(doc["interfaces"] as? [[String: Any]])
+        let peers = try XCTUnwrap(interfaces.first?["peers"] as? [[String: Any]])
+        return try XCTUnwrap(peers.first { $0["public_key"] as? String == key }, json)
+    }
+
+    /// Against Docs/status.schema.json, with the validator StatusSystemTests uses.
+    private func validate(_ json: String) throws {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let schema = tests.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Docs/status.schema.json").path
+        let result = try Command.run(["python3", tests.appendingPathComponent("Schema/validate_schema.py").path, schema],
+                                     input: json)
+        XCTAssertEqual(result.status, 0, "the JSON validates against the schema: \(result.stderr)")
     }
 
     /// `--expires-in 5s` ends the session when the time comes; `--expires never` lets it back.
