@@ -53,7 +53,7 @@ public struct PeerSettings: Equatable, Sendable {
                     switch note.value.lowercased() {
                     case "true", "yes", "1": limits.disabled = true
                     case "false", "no", "0": limits.disabled = false
-                    default: throw LimitValueError(.size, note.value, "write true or false")
+                    default: problems.append("# \(note.key) = \(note.value): write true or false")
                     }
                 } else if note.matches(Key.usageReset) {
                     usageReset = try RFC3339Time(parsing: note.value).secondsSinceEpoch

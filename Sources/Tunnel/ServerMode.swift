@@ -104,11 +104,11 @@ public enum ServerMode {
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
-            let bridge = try UAPIBridge.serve(interface: interface) {
+            let bridge = try UAPIBridge.serve(interface: interface) { [unowned interface] in
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
                                     + StatusCounterName.router(router.counters),
-                                 peers: peerInfo(lifecycle))
+                                 peers: peerInfo(lifecycle, device: interface.device))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
                 peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
@@ -298,7 +298,9 @@ public enum ServerMode {
 
     /// Each peer's state and limits for the control socket (`tunnel status`, metrics); on
     /// the reactor's queue.
-    private static func peerInfo(_ lifecycle: PeerLifecycle) -> [Key: TunnelPeerInfo] {
+    private static func peerInfo(_ lifecycle: PeerLifecycle, device: WireGuardDevice) -> [Key: TunnelPeerInfo] {
+        // Counted up to now, so usage agrees with the transfer the same answer reports.
+        lifecycle.account(device, wallNow: wallClockSeconds())
         var out: [Key: TunnelPeerInfo] = [:]
         for section in lifecycle.sections {
             let key = section.publicKey

@@ -213,13 +213,12 @@ final class PeerLimitsSystemTests: XCTestCase {
         try lab.server.restart()
         XCTAssertTrue(reaches(lab), "bob is back after the restart: \(lab.server.log)")
         let more = try lab.topo.assertIperfThroughTunnel(from: "client1", to: ServerLab.internet, megabytes: 8)
-        var carried: [String: Any] = [:]
-        XCTAssertTrue(try lab.topo.waitUntil(timeout: 12) {
-            carried = try listed(lab)
-            return number(carried, "rx_bytes") >= number(afterKill, "rx_bytes") + more
-        }, "the totals carry on: before \(afterKill), now \(carried)")
+        // SIGTERM at once, most likely before the next periodic save: the exit's save has it.
         lab.server.process.stop()
         let final = try listed(lab)
+        XCTAssertGreaterThanOrEqual(number(final, "rx_bytes"), number(afterKill, "rx_bytes") + more,
+                                    "the totals carry on: before \(afterKill), now \(final)")
+        // bob's wireguard-go ran throughout: its count covers both server runs.
         XCTAssertLessThanOrEqual(number(final, "rx_bytes"), try bobTransfer(lab).sent, "never more than bob sent")
     }
 
