@@ -66,7 +66,9 @@ public final class PeerLifecycle {
         account(device, wallNow: wallNow)
         let before = excluded
         evaluate(wallNow: wallNow)
-        guard excluded != before || device.peers.count != config.peers.count - excluded.count else { return nil }
+        // Only a change of admission touches the device: peers `wg set` added or removed
+        // stay as they are until the next change of the file, as before limits existed.
+        guard excluded != before else { return nil }
         // Nothing in the file changed: the diff against itself only adds and removes.
         let same = ServerPeerDiff(from: Dictionary(config.peers.map { ($0.publicKey, $0) }, uniquingKeysWith: { $1 }),
                                   to: config)
