@@ -76,9 +76,11 @@ public final class PeerLifecycle {
     }
 
     /// Adds what each device peer moved since the last reading to its usage. Call before
-    /// a peer leaves the device, or its last bytes are lost.
+    /// a peer leaves the device, or its last bytes are lost. Only the file's peers are
+    /// counted: a peer only `wg set` added (or an enrolment's temporary key) has no row in
+    /// `peer list` and would only grow the usage file.
     public func account(_ device: WireGuardDevice, wallNow: Int64) {
-        for peer in device.peers {
+        for peer in device.peers where settings[peer.publicKey] != nil {
             let key = peer.publicKey
             let last = readings[key].flatMap { $0.id == peer.id ? $0 : nil } ?? Reading(id: peer.id, received: 0, sent: 0)
             // A counter below its last reading cannot happen for one peer id; guard anyway.

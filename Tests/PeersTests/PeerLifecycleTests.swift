@@ -110,6 +110,17 @@ final class PeerLifecycleTests: XCTestCase {
         XCTAssertEqual(l.usage[keyB]?.rxBytes, 600, "lifetime totals stay")
     }
 
+    func testOnlyTheFilesPeersAreCounted() {
+        var onlyB = config()
+        onlyB.peers.removeLast()
+        let l = lifecycle(onlyB)
+        devices.handshakeAndSend()
+        l.account(device, wallNow: t0 + 1)
+        XCTAssertNotNil(device.peer(for: devices.keyC), "a peer wg set added stays on the device")
+        XCTAssertNil(l.usage[devices.keyC], "but gets no usage row")
+        XCTAssertGreaterThan(l.usage[keyB]?.rxBytes ?? 0, 0)
+    }
+
     func testABadNoteIsIgnoredNotFatal() {
         let bad = config(b: [("Rate", "fast"), ("Disabled", "maybe")])
         let settings = PeerSettings(bad.peers[0])
