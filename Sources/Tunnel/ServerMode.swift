@@ -111,6 +111,8 @@ public enum ServerMode {
                                  peers: peerInfo(lifecycle, device: interface.device))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
+                // A peer `wg set` set anew is a new object: it gets its cap again.
+                applyRateCaps(lifecycle, device: interface.device, logger: logger)
                 peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
                              prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
                              interface: interface, router: router, peerRoutes: peerRoutes)
