@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "SystemSetup", dependencies: [
             "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Status", dependencies: ["DataPath", "Control", "Reactor", "WireGuard", "NAT", "Addresses"]),
+        .target(name: "Status", dependencies: ["DataPath", "Control", "Peers", "Reactor", "WireGuard", "NAT", "Addresses"]),
         .target(name: "Service", dependencies: [
             "Status", "DataPath", "Control", "Reactor", "Addresses", "CSystemd", .product(name: "Logging", package: "swift-log"),
             "CShims", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

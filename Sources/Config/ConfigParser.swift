@@ -114,16 +114,22 @@ struct ConfigParser {
     static let maxShownKeyLength = 24
 
     /// `# Name = alice` inside a [Peer] section names that peer; `# Endpoint = host:port`
-    /// inside [Interface] is where clients reach this machine (see InterfaceSection).
+    /// inside [Interface] is where clients reach this machine (see InterfaceSection);
+    /// any other `# Word = value` in a [Peer] is kept as a PeerNote (a peer's limits).
     private mutating func noteComment(_ comment: Substring) {
         guard let kind = sections.last?.kind, let equals = comment.firstIndex(of: "=") else { return }
-        let key = comment[..<equals].trimmedSpaces.lowercased()
+        let written = comment[..<equals].trimmedSpaces
+        let key = written.lowercased()
         let value = comment[comment.index(after: equals)...].trimmedSpaces
         guard !value.isEmpty else { return }
         switch (kind, key) {
         case (.peer, "name"):
             if let name = ConfigParser.oneLine(value) { sections[sections.count - 1].name = name }
         case (.interface, "endpoint"): sections[sections.count - 1].endpointComment = String(value)
+        case (.peer, _) where PeerNote.isNoteKey(written):
+            if let line = ConfigParser.oneLine(value) {
+                sections[sections.count - 1].notes.append(PeerNote(key: String(written), value: line))
+            }
         default: break
         }
     }

@@ -12,6 +12,8 @@ public struct PeerSection: Equatable, Sendable {
     public var allowedIPs: [IPPrefix]
     /// Seconds; nil when off (wg treats 0 as off).
     public var persistentKeepalive: UInt16?
+    /// `# Key = value` comments other than the name (a peer's limits), in file order.
+    public var notes: [PeerNote] = []
 
     public init(name: String? = nil, publicKey: Key, presharedKey: Key? = nil, endpoint: PeerEndpoint? = nil,
                 allowedIPs: [IPPrefix] = [], persistentKeepalive: UInt16? = nil) {
@@ -26,6 +28,7 @@ public struct PeerSection: Equatable, Sendable {
     /// Decodes entries in file order, so the first bad line is the one reported.
     init(_ raw: RawSection, values: ConfigValues) throws {
         self.init(name: raw.name, publicKey: ConfigValues.placeholderKey)
+        notes = raw.notes
         var found: Key?
         for entry in raw.entries {
             if entry.key == "PublicKey" {
@@ -55,6 +58,12 @@ public struct PeerSection: Equatable, Sendable {
         var lines = ["[Peer]"]
         if let name = name.flatMap({ ConfigParser.oneLine(Substring($0)) }), dialect == .wgQuick {
             lines.append("# Name = \(name)")  // one line: a line break would end the comment
+        }
+        if dialect == .wgQuick {
+            for note in notes {
+                guard PeerNote.isNoteKey(Substring(note.key)), let value = ConfigParser.oneLine(Substring(note.value)) else { continue }
+                lines.append("# \(note.key) = \(value)")
+            }
         }
         lines.append("PublicKey = \(publicKey.base64)")
         if let psk = presharedKey { lines.append("PresharedKey = \(psk.base64)") }

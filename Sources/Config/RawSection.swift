@@ -21,6 +21,8 @@ struct RawSection {
     var entries: [Entry] = []
     /// From a `# Name = alice` comment inside the section.
     var name: String?
+    /// Other `# Key = value` comments inside a [Peer], in file order.
+    var notes: [PeerNote] = []
     /// From a `# Endpoint = host:port` comment inside [Interface].
     var endpointComment: String?
 

@@ -33,6 +33,8 @@ public enum UAPIField: String, CaseIterable, Sendable {
     case tunnelRole = "tunnel_role"
     case tunnelAddress = "tunnel_address"
     case tunnelPeerName = "tunnel_peer_name"
+    /// active, disabled, expired, over-quota (a server's peer limits).
+    case tunnelPeerState = "tunnel_peer_state"
 
     /// Prefix of a counter key: `tunnel_counter_<name>=<value>`, device or peer level.
     public static let counterPrefix = "tunnel_counter_"
@@ -42,7 +44,7 @@ public enum UAPIField: String, CaseIterable, Sendable {
         switch self {
         case .remove, .updateOnly, .presharedKey, .endpoint, .persistentKeepaliveInterval,
              .replaceAllowedIPs, .allowedIP, .protocolVersion, .lastHandshakeTimeSec,
-             .lastHandshakeTimeNsec, .rxBytes, .txBytes, .tunnelPeerName:
+             .lastHandshakeTimeNsec, .rxBytes, .txBytes, .tunnelPeerName, .tunnelPeerState:
             return true
         default:
             return false

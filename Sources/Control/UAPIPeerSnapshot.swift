@@ -19,6 +19,11 @@ public struct UAPIPeerSnapshot: Equatable, Sendable {
     public var persistentKeepaliveInterval: UInt16
     public var protocolVersion: Int
     public var name: String?
+    /// The peer's state under a server's limits (`active`, `disabled`, ...); nil elsewhere.
+    public var state: String?
+    /// A peer the server knows but keeps off its device (disabled, expired, over quota):
+    /// answered only to `get=tunnel`, since to `wg` it is not a peer of the interface.
+    public var offDevice = false
     public var counters: [UAPICounter]
 
     public init(publicKey: UAPIKey, presharedKey: UAPIKey? = nil, endpoint: Endpoint? = nil,

@@ -134,6 +134,7 @@ public enum UAPIResponseParser {
                 guard let v = UAPIValue.decimal(value, as: UInt32.self) else { return false }
                 p.protocolVersion = Int(v)
             case .tunnelPeerName: p.name = String(value)
+            case .tunnelPeerState: p.state = String(value)
             default: break
             }
             return true

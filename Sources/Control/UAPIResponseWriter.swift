@@ -7,7 +7,7 @@ public enum UAPIResponseWriter {
         var out = ""
         writeDevice(snapshot, into: &out)
         if includeTunnelInfo { writeTunnelInfo(snapshot.tunnel, into: &out) }
-        for peer in snapshot.peers {
+        for peer in snapshot.peers where includeTunnelInfo || !peer.offDevice {
             writePeer(peer, into: &out)
             if includeTunnelInfo { writePeerInfo(peer, into: &out) }
         }
@@ -50,6 +50,7 @@ public enum UAPIResponseWriter {
 
     private static func writePeerInfo(_ p: UAPIPeerSnapshot, into out: inout String) {
         if let name = p.name { out += line(.tunnelPeerName, UAPIValue.singleLine(name)) }
+        if let state = p.state { out += line(.tunnelPeerState, UAPIValue.singleLine(state)) }
         writeCounters(p.counters, into: &out)
     }
 

@@ -26,6 +26,9 @@ public final class ServerRouter: PacketRouter {
         public var foreignICMP: UInt64 = 0
         /// Replies read from the TUN as super-packets and translated once, whole.
         public var superPacketsTranslated: UInt64 = 0
+        /// Packets from clients dropped by their rate cap (the other way is counted by
+        /// the device as the `rate_limited` drop, per peer).
+        public var rateLimited: UInt64 = 0
     }
 
     /// Where a packet to the egress address came from, which decides what happens to
@@ -100,6 +103,11 @@ public final class ServerRouter: PacketRouter {
             return
         }
         let now = SystemClock.monotonicNanoseconds()
+        if let gate = peer.trafficGate, !gate.admitFromPeer(bytes: packet.count, now: now) {
+            counters.rateLimited &+= 1
+            device.countDrop(.rateLimited, peer)
+            return
+        }
         // The packet sits in the data path's own receive buffer: rewriting it in place is safe.
         let bytes = UnsafeMutableRawBufferPointer(mutating: packet)
         guard let ip = IPPacket(buffer: bytes, length: bytes.count) else {

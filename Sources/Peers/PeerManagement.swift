@@ -25,9 +25,9 @@ public enum PeerManagement {
         }
     }
 
-    /// The peer table of `tunnel peer list`.
+    /// The peer table of `tunnel peer list`, now.
     public static func list(configPath: String = ServerConfigFile.defaultPath) throws -> String {
-        PeerListing.table(PeerRegistry(config: try ServerConfigFile.load(path: configPath)).list())
+        try list(configPath: configPath, json: false, now: Int64(Date().timeIntervalSince1970))
     }
 
     /// Removes the named peer (or withdraws its pending invite); returns a one-line

@@ -75,9 +75,19 @@ public struct PeerRegistry: Sendable {
         return config.peers.remove(at: index)
     }
 
+    /// Changes the [Peer] named `name` in place and returns it as changed.
+    @discardableResult
+    public mutating func update(name: String, _ change: (inout PeerSection) throws -> Void) throws -> PeerSection {
+        guard let index = config.peers.firstIndex(where: { $0.name == name }) else {
+            throw PeerManagementError.noSuchPeer(name, known: config.peers.compactMap(\.name))
+        }
+        try change(&config.peers[index])
+        return config.peers[index]
+    }
+
     /// Every peer, named or not, in file order.
     public func list() -> [PeerListing] {
-        config.peers.map(PeerListing.init)
+        config.peers.map { PeerListing($0) }
     }
 
     /// One address from each distinct server subnet that has room for clients.

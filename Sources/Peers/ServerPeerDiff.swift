@@ -15,9 +15,12 @@ public struct ServerPeerDiff {
     let changed: Set<Key>
     /// Their configurations, in file order.
     let changedConfigurations: [PeerConfiguration]
+    /// The file's [Peer] sections, in file order (their notes hold the limits).
+    public let sections: [PeerSection]
 
     /// `previous` holds the sections last applied, by key; empty for the first load.
     public init(from previous: [Key: PeerSection], to config: WireGuardConfig) {
+        sections = config.peers
         configurations = config.peers.map(ServerPeerDiff.configuration)
         keys = Set(config.peers.map(\.publicKey))
         let differing = config.peers.filter { previous[$0.publicKey] != $0 }
@@ -42,14 +45,21 @@ public struct ServerPeerDiff {
 
     /// Applies the diff; on the queue that owns `device`. A peer the file still names but
     /// the device lacks (removed by `wg set`) is set again, as the file is the truth.
+    /// `excluded`: peers of the file that must not be on the device now (disabled, expired,
+    /// over quota): removed if there, never set; taking one off ends its sessions, and its
+    /// handshakes then get the silence any unknown key gets.
     /// Costs one hash lookup per device peer plus the changed peers' prefixes (and, only
     /// when the device lacks some of the file's peers, one lookup per file peer).
-    public func apply(to device: WireGuardDevice, now: UInt64, log: (String) -> Void) -> Result {
+    public func apply(to device: WireGuardDevice, now: UInt64, excluded: Set<Key> = [],
+                      log: (String) -> Void) -> Result {
         var result = Result()
-        // Peers that check no sources are pending invites (ServerEnrolment's), not the file's.
-        let gone = device.peers.filter { $0.checksSource && !keys.contains($0.publicKey) }
+        // Peers that check no sources are pending invites (ServerEnrolment's), not the file's;
+        // peers the lifecycle keeps off the device (disabled, expired, over quota) go too.
+        let gone = device.peers.filter {
+            $0.checksSource && (!keys.contains($0.publicKey) || excluded.contains($0.publicKey))
+        }
         for peer in gone {
-            log("peer \(peer.displayName) removed")
+            log("peer \(peer.displayName) " + (keys.contains(peer.publicKey) ? "taken off the device" : "removed"))
             result.prefixes += device.allowedIPs(of: peer)
         }
         device.removePeers(Set(gone.map(\.publicKey)))
@@ -57,8 +67,9 @@ public struct ServerPeerDiff {
         result.touched = gone.count
         // Every device peer is in the file now; as many as the file names means no file
         // peer is missing, and only the changed ones need a look.
-        let candidates = device.peers.count(where: \.checksSource) == keys.count ? changedConfigurations : configurations
-        for config in candidates {
+        let admitted = excluded.isEmpty ? keys.count : keys.subtracting(excluded).count
+        let candidates = device.peers.count(where: \.checksSource) == admitted ? changedConfigurations : configurations
+        for config in candidates where !excluded.contains(config.publicKey) {
             let existing = device.peer(for: config.publicKey)
             guard existing == nil || changed.contains(config.publicKey) else { continue }
             result.prefixes += existing.map(device.allowedIPs(of:)) ?? []

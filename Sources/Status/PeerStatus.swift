@@ -18,6 +18,14 @@ public struct PeerStatus: Equatable, Sendable {
     /// nil when the tunnel did not report them (a plain WireGuard implementation).
     public var handshakes: HandshakeCounts?
     public var drops: [DropCount]
+    /// Under a server's limits (nil from a client, or a plain WireGuard): the state
+    /// (`active`, `disabled`, `expired`, `over-quota`), bytes both ways in the quota
+    /// period, the quota, the rate cap (bits per second each way), the expiry (Unix seconds).
+    public var state: String?
+    public var usageBytes: UInt64?
+    public var quotaBytes: UInt64?
+    public var rateBits: UInt64?
+    public var expires: Int64?
 
     public init(publicKey: String, name: String? = nil, hasPresharedKey: Bool = false, endpoint: Endpoint? = nil,
                 allowedIPs: [IPPrefix] = [], latestHandshake: Int64? = nil, rxBytes: UInt64 = 0, txBytes: UInt64 = 0,

@@ -4,6 +4,8 @@
 // is tunnel_*. Counters end in _total, times are Unix seconds. A peer's endpoint is not a
 // label: it is a client's home address (personal data) and would start a new series on
 // every roam. Pure.
+import Peers
+
 public enum PrometheusRenderer {
     /// The content type scrapers expect for this format.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -34,6 +36,13 @@ public enum PrometheusRenderer {
         var failed = PrometheusFamily("tunnel_peer_handshakes_failed_total", .counter,
                                       "Handshakes with the peer that failed (rejected, or no answer).")
         var drops = PrometheusFamily("tunnel_peer_dropped_packets_total", .counter, "Packets of the peer dropped, by reason.")
+        var state = PrometheusFamily("tunnel_peer_state", .gauge,
+                                     "The peer's state under the server's limits: 1 for the current one, 0 for the others.")
+        var usage = PrometheusFamily("tunnel_peer_usage_bytes", .gauge, "Bytes both ways in the peer's current quota period.")
+        var quota = PrometheusFamily("tunnel_peer_quota_bytes", .gauge, "The peer's quota per period (absent: none).")
+        var rate = PrometheusFamily("tunnel_peer_rate_bits", .gauge,
+                                    "The peer's rate cap in bits per second, each direction (absent: none).")
+        var expires = PrometheusFamily("tunnel_peer_expires_seconds", .gauge, "Unix time the peer expires (absent: never).")
 
         mutating func add(_ p: PeerStatus, interface: String) {
             let labels = PrometheusRenderer.peerLabels(p, interface: interface)
@@ -46,9 +55,21 @@ public enum PrometheusRenderer {
                 failed.add(labels, h.failed)
             }
             for d in p.drops { drops.add(labels + [("reason", d.reason)], d.count) }
+            if let current = p.state {
+                // Every state, so a query sees a peer leave one as a 1 turning 0.
+                for s in PeerState.allCases where s != .invited || current == s.rawValue {
+                    state.add(labels + [("state", s.rawValue)], UInt64(s.rawValue == current ? 1 : 0))
+                }
+            }
+            if let n = p.usageBytes { usage.add(labels, n) }
+            if let n = p.quotaBytes { quota.add(labels, n) }
+            if let n = p.rateBits { rate.add(labels, n) }
+            if let n = p.expires { expires.add(labels, n) }
         }
 
-        var all: [PrometheusFamily] { [sent, received, handshake, initiationsSent, initiationsReceived, failed, drops] }
+        var all: [PrometheusFamily] {
+            [sent, received, handshake, initiationsSent, initiationsReceived, failed, drops, state, usage, quota, rate, expires]
+        }
     }
 
     struct DeviceFamilies {

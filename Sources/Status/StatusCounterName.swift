@@ -25,6 +25,12 @@ public enum StatusCounterName {
     public static let handshakesSent = "handshakes_sent"
     public static let handshakesReceived = "handshakes_received"
     public static let handshakesFailed = "handshakes_failed"
+    /// A server's peer limits (TunnelPeerInfo): bytes in the quota period, the quota, the
+    /// rate cap in bits per second each way, the expiry in Unix seconds.
+    public static let usageBytes = "usage_bytes"
+    public static let quotaBytes = "quota_bytes"
+    public static let rateBits = "rate_bits"
+    public static let expires = "expires"
 
     public static func drop(_ reason: DropReason) -> String { dropPrefix + reason.counterSuffix }
 
@@ -57,7 +63,8 @@ public enum StatusCounterName {
          UAPICounter("router_raw_send_failures", c.rawSendFailures),
          UAPICounter("router_returned_to_kernel", c.returnedToKernel),
          UAPICounter("router_foreign_icmp", c.foreignICMP),
-         UAPICounter("router_superpackets_translated", c.superPacketsTranslated)]
+         UAPICounter("router_superpackets_translated", c.superPacketsTranslated),
+         UAPICounter("router_rate_limited", c.rateLimited)]
     }
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
@@ -97,6 +104,7 @@ extension DropReason {
         case .handshakeRateLimited: return "handshake_ratelimited"
         case .handshakeBudgetSpent: return "handshake_budget_spent"
         case .handshakeOverload: return "handshake_overload"
+        case .rateLimited: return "rate_limited"
         }
     }
 }

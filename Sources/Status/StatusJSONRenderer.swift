@@ -60,6 +60,11 @@ public enum StatusJSONRenderer {
                 .object([("sent", .uint(h.sent)), ("received", .uint(h.received)), ("failed", .uint(h.failed))])
             }),
             ("drops", drops(p.drops)),
+            ("state", .optional(p.state, JSONValue.string)),
+            ("usage_bytes", .optional(p.usageBytes, JSONValue.uint)),
+            ("quota_bytes", .optional(p.quotaBytes, JSONValue.uint)),
+            ("rate_bits", .optional(p.rateBits, JSONValue.uint)),
+            ("expires", .optional(p.expires, JSONValue.int)),
         ])
     }
 

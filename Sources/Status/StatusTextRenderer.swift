@@ -1,6 +1,7 @@
 // `tunnel status` for a person, laid out like `wg show`: an interface block, then one
 // block per peer. Lines with nothing to say (no handshake yet, keepalive off, no drops,
 // counters at zero) are left out. Pure: the report carries the time "ago" counts from.
+import Peers
 import Control
 import DataPath
 
@@ -98,6 +99,15 @@ public struct StatusTextRenderer: Sendable {
     private func peerFields(_ p: PeerStatus, now: Int64) -> [String] {
         var out: [String] = []
         if let name = p.name { out.append(style.field("name", name)) }
+        if let state = p.state { out.append(style.field("state", state, alarming: state != "active")) }
+        if let rate = p.rateBits, rate > 0 { out.append(style.field("rate cap", "\(Rate(bitsPerSecond: rate)) each way")) }
+        if let quota = p.quotaBytes {
+            out.append(style.field("quota", "\(HumanUnits.bytes(p.usageBytes ?? 0)) of \(HumanUnits.bytes(quota)) used"))
+        }
+        if let expires = p.expires {
+            out.append(style.field("expires", expires > now ? "in " + HumanUnits.duration(UInt64(expires - now))
+                                                            : HumanUnits.ago(expires, now: now)))
+        }
         if p.hasPresharedKey { out.append(style.field("preshared key", "(hidden)")) }
         if let endpoint = p.endpoint { out.append(style.field("endpoint", endpoint.description)) }
         let allowed = p.allowedIPs.map(\.description).joined(separator: ", ")

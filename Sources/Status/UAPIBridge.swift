@@ -120,6 +120,25 @@ public final class UAPIBridge: UAPIHandler {
         tunnel.publicKey = UAPIKey(reading.publicKey)
         var peers = reading.peers.map(UAPIBridge.peerSnapshot)
         if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
+        let limited = reading.info.peers
+        if !limited.isEmpty {
+            var onDevice = Set<Key>()
+            for i in peers.indices {
+                let key = peers[i].publicKey.wireGuardKey
+                onDevice.insert(key)
+                guard let info = limited[key] else { continue }
+                peers[i].state = info.state
+                peers[i].counters += info.counters
+            }
+            // Peers the server keeps off the device, so status still shows them and why.
+            for (key, info) in limited.sorted(by: { $0.key.base64 < $1.key.base64 }) where !onDevice.contains(key) {
+                var peer = UAPIPeerSnapshot(publicKey: UAPIKey(key), allowedIPs: info.allowedIPs, name: info.name,
+                                            counters: info.counters)
+                peer.state = info.state
+                peer.offDevice = true
+                peers.append(peer)
+            }
+        }
         return UAPIDeviceSnapshot(privateKey: reading.privateKey.map { UAPIKey($0) }, listenPort: reading.listenPort,
                                   fwmark: reading.fwmark, peers: peers, tunnel: tunnel)
     }

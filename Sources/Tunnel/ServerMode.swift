@@ -53,6 +53,8 @@ public struct ServerOptions {
 public enum ServerMode {
     static let garbageCollectionInterval: DispatchTimeInterval = .seconds(1)
     static let configCheckInterval: DispatchTimeInterval = .seconds(1)
+    /// How often peer states (expiry, quota) are decided and usage counted.
+    static let limitCheckInterval: DispatchTimeInterval = .seconds(1)
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
@@ -97,6 +99,11 @@ public enum ServerMode {
         let setup = try configureSystem(name, index: index, mtu: mtu, config: config, egress: egress, ports: natPorts,
                                         netlink: netlink, stateDirectory: options.stateDirectory, identity: identity)
 
+        // Counters that last: read before the first peer is set, so limits hold from the start.
+        let usageStore = UsageStore(serverConfigPath: options.configPath)
+        let loadedUsage = try usageStore.load()
+        let lifecycle = PeerLifecycle(config: config, usage: loadedUsage, wallNow: wallClockSeconds(), logger: logger)
+        let recorder = UsageRecorder(store: usageStore, loaded: loadedUsage, label: "tunnel.\(name).usage", logger: logger)
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
         let router: ServerRouter
@@ -109,17 +116,21 @@ public enum ServerMode {
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
-            _ = ServerPeerDiff(from: [:], to: config).apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                                            log: { logger.notice("\($0)") })
+            _ = lifecycle.startingDiff().apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                               excluded: lifecycle.excluded, log: { logger.notice("\($0)") })
+            applyRateCaps(lifecycle, device: interface.device, logger: logger)
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
-            let bridge = try UAPIBridge.serve(interface: interface) {
+            let bridge = try UAPIBridge.serve(interface: interface) { [unowned interface] in
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
-                                    + StatusCounterName.router(router.counters))
+                                    + StatusCounterName.router(router.counters),
+                                 peers: peerInfo(lifecycle, device: interface.device))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
+                // A peer `wg set` set anew is a new object: it gets its cap again.
+                applyRateCaps(lifecycle, device: interface.device, logger: logger)
                 peersChanged(removed: changes.filter(\.wasRemoved).map(\.id),
                              prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
                              interface: interface, router: router, peerRoutes: peerRoutes)
@@ -133,7 +144,7 @@ public enum ServerMode {
         reactor.queue.async { enrolment.start() }
         startRawICMPReaders(router, reactor: reactor)
         startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
-                          peerRoutes: peerRoutes, logger: logger)
+                          peerRoutes: peerRoutes, lifecycle: lifecycle, recorder: recorder, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -256,7 +267,8 @@ public enum ServerMode {
     /// reactor's queue, which owns the device.
     private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
                                           loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
-                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, logger: Logger) {
+                                          router: ServerRouter, peerRoutes: ServerPeerRoutes, lifecycle: PeerLifecycle,
+                                          recorder: UsageRecorder, logger: Logger) {
         let reactor = interface.reactor
         if let nat = router.nat {
             reactor.addRepeatingTimer(interval: garbageCollectionInterval) {
@@ -268,14 +280,66 @@ public enum ServerMode {
         sync.start(every: configCheckInterval) { [weak interface] diff in
             guard let interface else { return }
             reactor.queue.async {
-                let result = diff.apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                        log: { logger.notice("\($0)") })
+                let result = lifecycle.configChanged(diff, device: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                                     wallNow: wallClockSeconds())
+                applyRateCaps(lifecycle, device: interface.device, logger: logger)
                 peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
                              peerRoutes: peerRoutes)
             }
         }
         reactor.onStop { sync.stop() }
+        // Expiry and quotas move with time and traffic: states are decided every second.
+        reactor.addRepeatingTimer(interval: limitCheckInterval) { [weak interface] in
+            guard let interface else { return }
+            guard let result = lifecycle.tick(device: interface.device, now: SystemClock.monotonicNanoseconds(),
+                                              wallNow: wallClockSeconds()) else { return }
+            applyRateCaps(lifecycle, device: interface.device, logger: logger)
+            peersChanged(removed: result.removed, prefixes: result.prefixes, interface: interface, router: router,
+                         peerRoutes: peerRoutes)
+        }
+        reactor.addRepeatingTimer(interval: UsageRecorder.interval) { [weak interface] in
+            guard let interface else { return }
+            lifecycle.account(interface.device, wallNow: wallClockSeconds())
+            recorder.record(lifecycle.usage)
+        }
+        // At exit (SIGTERM, SIGINT, the interface or control socket gone): the last counts.
+        reactor.onStop { [weak interface] in
+            if let interface { lifecycle.account(interface.device, wallNow: wallClockSeconds()) }
+            recorder.recordAndWait(lifecycle.usage)
+        }
     }
+
+    /// Every device peer gets the rate cap its limits say (an unchanged cap keeps its bucket).
+    private static func applyRateCaps(_ lifecycle: PeerLifecycle, device: WireGuardDevice, logger: Logger) {
+        let now = SystemClock.monotonicNanoseconds()
+        for peer in device.peers {
+            let rate = lifecycle.settings(of: peer.publicKey)?.limits.rate
+            if PeerRateLimiter.apply(bitsPerSecond: rate?.bitsPerSecond, to: peer, now: now) {
+                logger.notice("peer \(peer.displayName): rate cap \(rate?.description ?? "off")")
+            }
+        }
+    }
+
+    /// Each peer's state and limits for the control socket (`tunnel status`, metrics); on
+    /// the reactor's queue.
+    private static func peerInfo(_ lifecycle: PeerLifecycle, device: WireGuardDevice) -> [Key: TunnelPeerInfo] {
+        // Counted up to now, so usage agrees with the transfer the same answer reports.
+        lifecycle.account(device, wallNow: wallClockSeconds())
+        var out: [Key: TunnelPeerInfo] = [:]
+        for section in lifecycle.sections {
+            let key = section.publicKey
+            let limits = lifecycle.settings(of: key)?.limits ?? PeerLimits()
+            out[key] = TunnelPeerInfo(name: section.name, allowedIPs: section.allowedIPs,
+                                      state: (lifecycle.states[key] ?? .active).rawValue,
+                                      usageBytes: lifecycle.usage[key]?.quotaBytes ?? 0,
+                                      quotaBytes: limits.quota?.limit.bytes, rateBits: limits.rate?.bitsPerSecond,
+                                      expires: limits.expires?.secondsSinceEpoch)
+        }
+        return out
+    }
+
+    /// Unix seconds: expiry, quota periods and the usage file are wall-clock matters.
+    static func wallClockSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// NAT ports inside the kernel's ephemeral range would collide with the host's own connections.
     static func checkOutsideEphemeralRange(_ ports: ClosedRange<UInt16>) throws {

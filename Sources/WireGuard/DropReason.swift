@@ -21,6 +21,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case handshakeBudgetSpent
     /// More handshake messages than the device examines a second: dropped unread.
     case handshakeOverload
+    /// Over the peer's rate cap (`peer set --rate`), either direction.
+    case rateLimited
 
     public var description: String {
         switch self {
@@ -41,6 +43,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .handshakeRateLimited: return "handshake rate-limited (per source, under load)"
         case .handshakeBudgetSpent: return "handshake budget spent (under load)"
         case .handshakeOverload: return "handshake dropped unread (overload)"
+        case .rateLimited: return "over the peer's rate cap"
         }
     }
 }

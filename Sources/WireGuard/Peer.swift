@@ -17,6 +17,10 @@ public final class Peer {
     /// The index under which the current handshake is registered, if any.
     var handshakeIndex: UInt32?
     var staged = StagedPackets()
+    /// What a server's data path asks before it passes a packet to or from this peer (its
+    /// rate cap); nil, as for every client's peer, costs one branch per packet. Set on the
+    /// device's queue.
+    public var trafficGate: PeerTrafficGate?
 
     /// The kernel's keypair slots: `next` is a responder's fresh keypair, unconfirmed
     /// until the initiator's first data arrives under it; `current` sends; `previous`

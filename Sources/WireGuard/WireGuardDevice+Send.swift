@@ -50,6 +50,11 @@ extension WireGuardDevice {
             count(.noEndpoint, peer)
             return
         }
+        // One load and branch for a peer without a cap.
+        if let gate = peer.trafficGate, !gate.admitToPeer(bytes: length, now: now) {
+            count(.rateLimited, peer)
+            return
+        }
         if let keypair = usableSendingKeypair(of: peer, now: now) {
             seal(buffer, payloadLength: length, keypair: keypair, peer: peer, now: now)
         } else {
@@ -163,6 +168,9 @@ extension WireGuardDevice {
     }
 
     @inline(__always)
+    /// Counts a drop the I/O layer decided (a rate cap on the way from the peer).
+    public func countDrop(_ reason: DropReason, _ peer: Peer) { count(reason, peer) }
+
     func count(_ reason: DropReason, _ peer: Peer) {
         drops.count(reason)
         peer.drops.count(reason)

@@ -7,13 +7,13 @@ import Peers
 struct PeerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peer",
-        abstract: "Invite, add, list and remove the clients of a `tunnel server`.",
+        abstract: "Invite, add, list, limit and remove the clients of a `tunnel server`.",
         discussion: """
             Peers live in the server's wg-quick config file as [Peer] sections with a \
             `# Name = NAME` line; pending invites beside it (FILE.invites.json). Files are \
             rewritten atomically; a running server picks changes up by itself.
             """,
-        subcommands: [Invite.self, Add.self, List.self, Remove.self]
+        subcommands: [Invite.self, Add.self, List.self, Remove.self, Set.self, Disable.self, Enable.self]
     )
 
     struct Add: ParsableCommand {
@@ -105,13 +105,100 @@ struct PeerCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the server's peers: name, public key, addresses.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the server's peers: name, state, addresses, limits, usage, totals.",
+            discussion: """
+                Read from the config file and the usage file beside it, so it works while the \
+                server is down; the totals are as of the server's last save (every 10 s).
+                """)
+
+        @Option(help: "The server's config file.")
+        var config: String = ServerConfigFile.defaultPath
+
+        @Flag(help: "A JSON array, one object per peer.")
+        var json = false
+
+        func run() throws {
+            print(try PeerManagement.list(configPath: config, json: json, now: Int64(Date().timeIntervalSince1970)),
+                  terminator: "")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a client's rate cap, data quota or expiry.",
+            discussion: """
+                A running server applies the change within a few seconds. A peer past its quota \
+                or expiry is cut off at once (its session dropped, its handshakes unanswered) \
+                until the limit is lifted, the usage reset or the next quota period begins.
+                Example: tunnel peer set alice --rate 20mbit --quota 50G/month --expires-in 30d
+                """)
+
+        @Argument(help: "The client's name, as `tunnel peer list` shows it.")
+        var name: String
+
+        @Option(help: "The server's config file.")
+        var config: String = ServerConfigFile.defaultPath
+
+        // .unconditional: `--quota -5` reaches our check (and its message) instead of
+        // being taken for an option.
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("Cap each direction, written as tc does (500kbit, 20mbit, 1gbit), or off.",
+                                   valueName: "rate"))
+        var rate: String?
+
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("Bytes both ways (500M, 30G; powers of 1000), for good or per day, week or month (UTC), or off.",
+                                   valueName: "size[/day|/week|/month]"))
+        var quota: String?
+
+        @Flag(name: .customLong("reset-usage"), help: "Start the quota's count over from now.")
+        var resetUsage = false
+
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("When the client stops working (RFC 3339, e.g. 2027-01-31T18:00:00Z), or never.",
+                                   valueName: "date"))
+        var expires: String?
+
+        @Option(name: .customLong("expires-in"), parsing: .unconditional, help: ArgumentHelp("Expire this long from now: 30s, 10m, 2h, 7d.",
+                                                                    valueName: "duration"))
+        var expiresIn: String?
+
+        func run() throws {
+            let request = PeerSetRequest(name: name, configPath: config, rate: rate, quota: quota, resetUsage: resetUsage,
+                                         expires: expires, expiresIn: expiresIn)
+            print(try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970)))
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut a client off until `peer enable`: its session ends, its handshakes go unanswered.")
+
+        @Argument(help: "The client's name, as `tunnel peer list` shows it.")
+        var name: String
 
         @Option(help: "The server's config file.")
         var config: String = ServerConfigFile.defaultPath
 
         func run() throws {
-            print(try PeerManagement.list(configPath: config), terminator: "")
+            print(try PeerManagement.set(PeerSetRequest(name: name, configPath: config, disabled: true),
+                                         now: Int64(Date().timeIntervalSince1970)))
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled client back in.")
+
+        @Argument(help: "The client's name, as `tunnel peer list` shows it.")
+        var name: String
+
+        @Option(help: "The server's config file.")
+        var config: String = ServerConfigFile.defaultPath
+
+        func run() throws {
+            print(try PeerManagement.set(PeerSetRequest(name: name, configPath: config, disabled: false),
+                                         now: Int64(Date().timeIntervalSince1970)))
         }
     }
 

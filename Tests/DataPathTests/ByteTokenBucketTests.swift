@@ -8,14 +8,14 @@ final class ByteTokenBucketTests: XCTestCase {
     private let millisecond: UInt64 = 1_000_000
     private let second: UInt64 = 1_000_000_000
 
-    func testTheDefaultBurstIsFiftyMillisecondsAtTheRateWithA64KBFloor() {
-        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 20_000_000), 125_000)
-        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 1_000_000_000), 6_250_000)
-        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 10_485_760), 65_536)
+    func testTheDefaultBurstIsTwoHundredMillisecondsAtTheRateWithA64KBFloor() {
+        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 20_000_000), 500_000)
+        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 1_000_000_000), 25_000_000)
+        XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 2_621_440), 65_536)
         XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 1_000_000), 65_536)
         XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: 1), 65_536)
         XCTAssertEqual(ByteTokenBucket.defaultBurstBytes(bitsPerSecond: .max), ByteTokenBucket.maximumBurstBytes)
-        XCTAssertEqual(ByteTokenBucket(bitsPerSecond: 20_000_000, now: 0).burstBytes, 125_000)
+        XCTAssertEqual(ByteTokenBucket(bitsPerSecond: 20_000_000, now: 0).burstBytes, 500_000)
     }
 
     func testAScriptedTimeline() {
@@ -74,7 +74,8 @@ final class ByteTokenBucketTests: XCTestCase {
             now += interval
         }
         XCTAssertEqual(offered, 35_212)
-        let bitsPerSecond = Double(admittedBytes * 8) / 10
+        // The bucket starts full: its burst (200 ms at the rate) comes on top of the rate.
+        let bitsPerSecond = Double((admittedBytes - bucket.burstBytes) * 8) / 10
         XCTAssertEqual(bitsPerSecond, Double(rate), accuracy: Double(rate) / 100, "within 1% of the cap")
         XCTAssertLessThanOrEqual(admittedBytes * 8, rate * 10 + bucket.burstBytes * 8, "never more than rate x time + burst")
         XCTAssertGreaterThanOrEqual(admittedBytes * 8, rate * 10 - UInt64(packet) * 8, "and no less than rate x time")
@@ -83,16 +84,16 @@ final class ByteTokenBucketTests: XCTestCase {
     func testNoOverflowAfterYearsIdleOrAtTheClocksEnd() {
         let tenYears: UInt64 = 3_652 * 86_400 * second
         var bucket = ByteTokenBucket(bitsPerSecond: 20_000_000, now: 0)
-        XCTAssertTrue(bucket.admit(bytes: 125_000, now: 0))
+        XCTAssertTrue(bucket.admit(bytes: 500_000, now: 0))
         XCTAssertFalse(bucket.admit(bytes: 1, now: 0))
-        XCTAssertTrue(bucket.admit(bytes: 125_000, now: tenYears), "full again, and no fuller")
+        XCTAssertTrue(bucket.admit(bytes: 500_000, now: tenYears), "full again, and no fuller")
         XCTAssertFalse(bucket.admit(bytes: 1, now: tenYears))
         XCTAssertTrue(bucket.admit(bytes: 2_500, now: tenYears + millisecond), "20 Mbit/s for 1 ms is 2500 bytes")
         XCTAssertFalse(bucket.admit(bytes: 1, now: tenYears + millisecond))
 
         var late = ByteTokenBucket(bitsPerSecond: 20_000_000, now: .max - second)
-        XCTAssertTrue(late.admit(bytes: 125_000, now: .max - second))
-        XCTAssertTrue(late.admit(bytes: 125_000, now: .max))
+        XCTAssertTrue(late.admit(bytes: 500_000, now: .max - second))
+        XCTAssertTrue(late.admit(bytes: 500_000, now: .max))
 
         // The fastest cap there is, and the slowest, over the longest gap there is.
         var fastest = ByteTokenBucket(bitsPerSecond: .max, now: 0)

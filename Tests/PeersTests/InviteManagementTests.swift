@@ -117,6 +117,19 @@ final class InviteManagementTests: XCTestCase {
         XCTAssertEqual(try InviteStore.load(configPath: path), [], "refusals change nothing")
     }
 
+    func testAPendingInviteIsListedAsInvitedWithItsExpiry() throws {
+        _ = try invite("bob", expiresIn: "2h")
+        let rows = try PeerManagement.listings(configPath: path, now: now + 60)
+        XCTAssertEqual(rows.map(\.name), ["bob"])
+        XCTAssertEqual(rows.map(\.state), [.invited])
+        XCTAssertEqual(rows.first?.settings.limits.expires, RFC3339Time(secondsSinceEpoch: now + 7200))
+        XCTAssertEqual(rows.first?.allowedIPs, [])
+        XCTAssertEqual(try PeerManagement.listings(configPath: path, now: now + 7200).count, 0, "an expired invite is gone")
+        let table = try PeerManagement.list(configPath: path, json: false, now: now + 60)
+        XCTAssertTrue(table.contains("bob") && table.contains("invited") && table.contains(RFC3339Time(secondsSinceEpoch: now + 7200).description),
+                      table)
+    }
+
     func testEnrolmentMessagesRoundTripAndRejectOthers() throws {
         let request = EnrolmentMessage.request(publicKey: clientKey)
         XCTAssertEqual(request.withUnsafeBytes { EnrolmentMessage.parseRequest($0) }, clientKey)

@@ -230,7 +230,9 @@ final class StatusRenderTests: XCTestCase {
                                                                   "icmp": ["in_use": 0, "size": 4000]])
         let peers = try XCTUnwrap(i["peers"] as? [[String: Any]])
         XCTAssertEqual(Set(peers[0].keys), ["public_key", "name", "preshared_key", "endpoint", "allowed_ips", "latest_handshake",
-                                            "rx_bytes", "tx_bytes", "persistent_keepalive", "handshakes", "drops"])
+                                            "rx_bytes", "tx_bytes", "persistent_keepalive", "handshakes", "drops",
+                                            "state", "usage_bytes", "quota_bytes", "rate_bits", "expires"])
+        XCTAssertTrue(peers[0]["state"] is NSNull, "no limits from a tunnel that reports none")
         XCTAssertEqual(peers[0]["rx_bytes"] as? Int, 1_268_777)
         XCTAssertEqual(peers[0]["latest_handshake"] as? Int, Int(StatusRenderTests.now - 64))
         XCTAssertEqual(peers[0]["preshared_key"] as? Bool, true)

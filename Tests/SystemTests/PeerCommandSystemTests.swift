@@ -21,7 +21,9 @@ final class PeerCommandSystemTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    private func tunnel(_ args: String...) throws -> CommandResult {
+    private func tunnel(_ args: String...) throws -> CommandResult { try tunnel(args) }
+
+    private func tunnel(_ args: [String]) throws -> CommandResult {
         guard let bin = SystemTestEnvironment.tunnelBinary else { throw MissingPrerequisite(description: "no tunnel binary") }
         return try Command.run([bin] + args, timeout: 30)
     }
@@ -92,9 +94,40 @@ final class PeerCommandSystemTests: XCTestCase {
         XCTAssertEqual(carol.interface.addresses.first?.description, "100.64.0.2/32", "alice's address is reused")
     }
 
+    /// `peer set|disable|enable` through the real binary: bad values (including a negative
+    /// one, which must reach our check rather than be taken for an option) are refused in
+    /// one line with exit status 1 and leave the file byte for byte; good ones print a
+    /// summary and show in `peer list`.
+    func testSetRefusesBadInputAndChangesNothing() throws {
+        try requireSystemTestPrerequisites(needsTunnelBinary: true)
+        _ = try ServerConfigFile.createIfMissing(path: path, listen: Endpoint("192.0.2.1:51820")!)
+        _ = try tunnelOK("peer", "add", "bob", "--config", path)
+        XCTAssertEqual(try tunnelOK("peer", "set", "bob", "--config", path, "--rate", "20mbit", "--quota", "50G/month"),
+                       "peer 'bob': enabled, rate 20mbit, quota 50G/month, expires never\n")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let refusals: [([String], String)] = [
+            (["set", "alice", "--rate", "1mbit"], "no peer named 'alice'"),
+            (["set", "bob", "--rate", "fast"], "--rate 'fast'"),
+            (["set", "bob", "--quota", "-5"], "--quota '-5': a size cannot be negative"),
+            (["set", "bob", "--expires", "2020-01-01T00:00:00Z"], "that is in the past"),
+            (["set", "bob", "--expires-in", "soon"], "--expires-in 'soon'"),
+            (["set", "bob"], "nothing to change"),
+            (["disable", "carol"], "no peer named 'carol'"),
+        ]
+        for (args, expected) in refusals {
+            assertOneLineFailure(try tunnel(["peer"] + args + ["--config", path]), mentions: expected)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "unchanged by \(args)")
+        }
+        XCTAssertTrue(try tunnelOK("peer", "disable", "bob", "--config", path).hasPrefix("peer 'bob': disabled"))
+        let list = try tunnelOK("peer", "list", "--config", path)
+        XCTAssertTrue(list.contains("bob   disabled  "), list)
+        XCTAssertTrue(try tunnelOK("peer", "enable", "bob", "--config", path).hasPrefix("peer 'bob': enabled"))
+        XCTAssertEqual(try fileMode(), 0o600)
+    }
+
     func testHelpTextsExist() throws {
         try requireSystemTestPrerequisites(needsTunnelBinary: true)
-        for sub in ["add", "list", "remove"] {
+        for sub in ["add", "list", "remove", "set", "disable", "enable"] {
             let help = try tunnelOK("peer", sub, "--help")
             XCTAssertTrue(help.contains("--config"), help)
         }

@@ -1,0 +1,142 @@
+// A running server's peer limits: counts each peer's traffic into its usage, decides its
+// state every second and keeps the device holding exactly the peers that are `active`.
+// A disabled, expired or over-quota peer is taken off the WireGuardDevice: its keypairs go
+// at once and its handshakes are answered with the silence any unknown key gets; it is
+// set again (a new handshake, new keypairs) when it becomes active.
+//
+// Time: `wallNow` is Unix seconds (expiry, quota periods, the usage file), `now` the
+// monotonic clock in nanoseconds (the device's timers).
+//
+// Ownership: the reactor's queue, which owns the device; the usage snapshots it hands out
+// are copies, saved to disk on another queue.
+import Config
+import Logging
+import WireGuard
+
+public final class PeerLifecycle {
+    /// A device peer's byte counters when last read; `id` tells a peer set again (whose
+    /// counters start at zero) from the one read before.
+    struct Reading {
+        var id: UInt32
+        var received: UInt64
+        var sent: UInt64
+    }
+
+    private var config: WireGuardConfig
+    private var settings: [Key: PeerSettings] = [:]
+    public private(set) var usage: [Key: PeerUsage]
+    public private(set) var states: [Key: PeerState] = [:]
+    private var readings: [Key: Reading] = [:]
+    private let logger: Logger
+
+    /// `usage` as loaded from the usage file.
+    public init(config: WireGuardConfig, usage: [Key: PeerUsage], wallNow: Int64, logger: Logger) {
+        self.config = config
+        self.usage = usage
+        self.logger = logger
+        adopt(config, wallNow: wallNow)
+    }
+
+    /// The peers that must not be on the device.
+    public var excluded: Set<Key> { Set(states.compactMap { $0.value.admitsTraffic ? nil : $0.key }) }
+
+    public func settings(of key: Key) -> PeerSettings? { settings[key] }
+
+    /// The file's peers, in file order.
+    public var sections: [PeerSection] { config.peers }
+
+    /// The initial load: which of the file's peers the server may set at start.
+    public func startingDiff() -> ServerPeerDiff { ServerPeerDiff(from: [:], to: config) }
+
+    /// The config file changed: counts what the device carried so far, takes the new
+    /// limits, and applies `diff` leaving out the peers that may not be on the device.
+    public func configChanged(_ diff: ServerPeerDiff, device: WireGuardDevice, now: UInt64,
+                              wallNow: Int64) -> ServerPeerDiff.Result {
+        account(device, wallNow: wallNow)
+        var changed = config
+        changed.peers = diff.sections
+        adopt(changed, wallNow: wallNow)
+        return diff.apply(to: device, now: now, excluded: excluded, log: { logger.notice("\($0)") })
+    }
+
+    /// Once a second: counts traffic, re-evaluates states (expiry and quota move with
+    /// time and usage), and if any peer's admission changed, brings the device in line.
+    /// Nil when the device was left alone.
+    public func tick(device: WireGuardDevice, now: UInt64, wallNow: Int64) -> ServerPeerDiff.Result? {
+        account(device, wallNow: wallNow)
+        let before = excluded
+        evaluate(wallNow: wallNow)
+        // Only a change of admission touches the device: peers `wg set` added or removed
+        // stay as they are until the next change of the file, as before limits existed.
+        guard excluded != before else { return nil }
+        // Nothing in the file changed: the diff against itself only adds and removes.
+        let same = ServerPeerDiff(from: Dictionary(config.peers.map { ($0.publicKey, $0) }, uniquingKeysWith: { $1 }),
+                                  to: config)
+        return same.apply(to: device, now: now, excluded: excluded, log: { logger.notice("\($0)") })
+    }
+
+    /// Adds what each device peer moved since the last reading to its usage. Call before
+    /// a peer leaves the device, or its last bytes are lost. Only the file's peers are
+    /// counted: a peer only `wg set` added (or an enrolment's temporary key) has no row in
+    /// `peer list` and would only grow the usage file.
+    public func account(_ device: WireGuardDevice, wallNow: Int64) {
+        for peer in device.peers where settings[peer.publicKey] != nil {
+            let key = peer.publicKey
+            let last = readings[key].flatMap { $0.id == peer.id ? $0 : nil } ?? Reading(id: peer.id, received: 0, sent: 0)
+            // A counter below its last reading cannot happen for one peer id; guard anyway.
+            let rx = peer.receivedBytes >= last.received ? peer.receivedBytes - last.received : peer.receivedBytes
+            let tx = peer.sentBytes >= last.sent ? peer.sentBytes - last.sent : peer.sentBytes
+            readings[key] = Reading(id: peer.id, received: peer.receivedBytes, sent: peer.sentBytes)
+            var entry = current(key, wallNow: wallNow)
+            if rx > 0 || tx > 0 { entry.add(rx: rx, tx: tx) }
+            if let handshake = peer.lastHandshake, handshake.seconds >= TAI64N.epochOffset {
+                entry.lastHandshake = Int64(clamping: handshake.seconds - TAI64N.epochOffset)
+            }
+            usage[key] = entry
+        }
+    }
+
+    /// A peer's usage settled at `wallNow` (period rolled, reset applied).
+    private func current(_ key: Key, wallNow: Int64) -> PeerUsage {
+        let peerSettings = settings[key] ?? PeerSettings()
+        var entry = usage[key] ?? PeerUsage(periodStart: peerSettings.usageReset ?? wallNow)
+        entry.settle(peerSettings, now: wallNow)
+        return entry
+    }
+
+    private func adopt(_ new: WireGuardConfig, wallNow: Int64) {
+        var fresh: [Key: PeerSettings] = [:]
+        for section in new.peers {
+            let parsed = PeerSettings(section)
+            if parsed != settings[section.publicKey] {
+                for problem in parsed.problems {
+                    logger.error("peer \(section.name ?? section.publicKey.base64): ignoring \(problem)")
+                }
+            }
+            fresh[section.publicKey] = parsed
+        }
+        config = new
+        settings = fresh
+        // Keys gone from the file keep their usage (a peer removed and added back with the
+        // same key carries on), but no reading or state.
+        readings = readings.filter { fresh[$0.key] != nil }
+        evaluate(wallNow: wallNow)
+    }
+
+    private func evaluate(wallNow: Int64) {
+        var next: [Key: PeerState] = [:]
+        for section in config.peers {
+            let key = section.publicKey
+            let entry = current(key, wallNow: wallNow)
+            usage[key] = entry
+            let state = PeerState.derive(limits: settings[key]?.limits ?? PeerLimits(), usage: entry, now: wallNow)
+            if let old = states[key], old != state {
+                logger.notice("peer \(section.name ?? key.base64) is now \(state.rawValue) (was \(old.rawValue))")
+            } else if states[key] == nil, state != .active {
+                logger.notice("peer \(section.name ?? key.base64) is \(state.rawValue)")
+            }
+            next[key] = state
+        }
+        states = next
+    }
+}
