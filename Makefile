@@ -104,11 +104,17 @@ static: deps
 	$(SWIFT) build -c release --product tunnel --static-swift-stdlib --scratch-path $(STATIC_PATH)
 
 # The manual from the argument parser, with swift-argument-parser's generate-manual
-# plugin (mdoc(7), one page for all subcommands); made again when the binary changed.
+# tool (mdoc(7), one page for all subcommands); made again when the binary changed. The
+# tool runs on the release binary itself: the plugin around it would first build every
+# target in release, TestSupport too, whose @testable imports only build for testing.
+# `--help` has SwiftPM build the plugin's tool, into the host's debug directory.
 man: build
 	@if [ ! -f $(DIST)/tunnel.1.gz ] || [ $(RELEASE_BIN) -nt $(DIST)/tunnel.1.gz ]; then \
-	    $(SWIFT) package plugin generate-manual --authors "the tunnel authors" >/dev/null && \
-	    mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz; \
+	    $(SWIFT) package plugin generate-manual --help >/dev/null && \
+	    mkdir -p $(DIST)/man && \
+	    "$$($(SWIFT) build --show-bin-path)/generate-manual-tool" $(RELEASE_BIN) --authors "the tunnel authors" \
+	        --output-directory $(DIST)/man >/dev/null && \
+	    gzip -9n -c $(DIST)/man/tunnel.1 > $(DIST)/tunnel.1.gz; \
 	fi
 
 # bash sources its completion files, never runs them: the generator's `#!/bin/bash` goes
