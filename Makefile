@@ -4,13 +4,14 @@
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
-              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
+              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev \
+              systemd-container debootstrap
 # Only `make bench` needs these (wireguard-go's NAT); without them bench/nft_masquerade.py
 # installs the same rule over nfnetlink.
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
+.PHONY: all deps build test unit-test system-test systemd-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
 
 all: build
 
@@ -31,7 +32,8 @@ build: deps
 
 # Unit and system tests in one run; system tests use the release binary built above.
 # Then the docs against the tree (docs-check), install, uninstall and the .deb
-# (package-test), and a short fuzz run (fuzz-smoke). The three measurement suites
+# (package-test), the units under a real systemd (systemd-test, where systemd-nspawn
+# is; under CI its absence fails the run), and a short fuzz run (fuzz-smoke). The three measurement suites
 # skipped here are `make flood-bench`, `make scale-bench` and `make crypto-bench`.
 # The log is kept so the skipped tests can be counted: under CI any skip fails the run.
 TEST_LOG = $(CURDIR)/.build/test.log
@@ -40,6 +42,9 @@ test: build
 	@bash .ci/count-skips $(TEST_LOG)
 	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory package-test
+	@if command -v systemd-nspawn >/dev/null; then $(MAKE) --no-print-directory systemd-test; \
+	 else case "$${CI:-}" in ""|false|0) echo "systemd-test: systemd-nspawn not installed (make deps), skipped";; \
+	      *) echo "CI: systemd-nspawn missing, systemd-test cannot run" >&2; exit 1;; esac; fi
 	$(MAKE) --no-print-directory fuzz-smoke
 
 unit-test: deps
@@ -160,6 +165,15 @@ docs-check: build
 
 package-test:
 	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
+
+# The .deb in two booted Debian 12 containers (systemd-nspawn, systemd as PID 1): the
+# server and client units' start, status, peer add, watchdog and stop, with a clean
+# journal (as root; dist/test-systemd.sh). The root file system is made once with
+# debootstrap and kept in .build/systemd-rootfs (made again when the package list changes).
+SYSTEMD_ROOTFS = $(CURDIR)/.build/systemd-rootfs
+systemd-test: deb
+	bash dist/systemd-rootfs.sh "$(SYSTEMD_ROOTFS)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb" >/dev/null
+	bash dist/test-systemd.sh "$(CURDIR)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb"
 
 # Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
 # own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
