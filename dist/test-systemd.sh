@@ -167,14 +167,17 @@ host_state "$server" >"$work/server.before" || fail "cannot read the server mach
 host_state "$client" >"$work/client.before" || fail "cannot read the client machine's network state"
 
 # A journal cursor taken before a start, so that checks read only what followed it.
+# Read with --cursor (from that entry on), never --after-cursor: with matches, journalctl
+# 252 then skips the first matching entry when the cursor's own entry does not match.
+# The cursor's entry itself predates what is checked and belongs to no unit under test.
 cursor() { in_c "$1" journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'; }
 # Lines of UNIT since CURSOR at priority warning or above, systemd's own included, and
 # what the unit's processes wrote to syslog: the program logs to standard error with
 # its own levels, so a syslog line comes from a library. libdispatch's "Failed to set
 # thread priority for worker thread ... errno=13" arrives that way, at notice.
 warnings_since() {
-    in_c "$1" journalctl --no-pager -q -o short-monotonic -p warning --after-cursor="$3" -u "$2"
-    in_c "$1" journalctl --no-pager -q -o short-monotonic --after-cursor="$3" \
+    in_c "$1" journalctl --no-pager -q -o short-monotonic -p warning --cursor="$3" -u "$2"
+    in_c "$1" journalctl --no-pager -q -o short-monotonic --cursor="$3" \
         "_SYSTEMD_UNIT=$2.service" _TRANSPORT=syslog
 }
 unit_prop() { in_c "$1" systemctl show -p "$3" --value "$2"; }
@@ -194,11 +197,11 @@ server_pid=$(unit_prop "$server" tunnel-server MainPID)
 # Past the worker lanes' and the first status timer's start, where warnings came.
 sleep 6
 w=$(warnings_since "$server" tunnel-server "$c0")
-[ -z "$w" ] || fail "tunnel-server's start logged at warning or above:"$'\n'"$w"
+[ -z "$w" ] || fail "tunnel-server's start logged at warning or above, or through syslog:"$'\n'"$w"
 
 (umask 077; in_c "$server" tunnel peer add alice >"$work/alice.conf") || fail "tunnel peer add alice"
 grep -q "^Endpoint = $server_ip:51820" "$work/alice.conf" || fail "alice.conf has no 'Endpoint = $server_ip:51820'"
-peer_added() { in_c "$server" journalctl --no-pager -q -u tunnel-server --after-cursor="$c0" | grep -q 'peer alice added'; }
+peer_added() { in_c "$server" journalctl --no-pager -q -u tunnel-server --cursor="$c0" | grep -q 'peer alice added'; }
 wait_for 10 peer_added || fail "the server's journal does not show 'peer alice added' within 10 s"
 one_peer() { [[ "$(unit_prop "$server" tunnel-server StatusText)" == "1 peer,"* ]]; }
 wait_for 15 one_peer || fail "StatusText does not count the new peer: '$(unit_prop "$server" tunnel-server StatusText)'"
@@ -219,7 +222,7 @@ wait_for 15 ping_server || fail "the client does not reach $server_tunnel_ip thr
 log "tunnel-client@alice active, status '$(unit_prop "$client" tunnel-client@alice StatusText)', pings $server_tunnel_ip"
 sleep 6
 w=$(warnings_since "$client" tunnel-client@alice "$c1")
-[ -z "$w" ] || fail "tunnel-client@alice's start logged at warning or above:"$'\n'"$w"
+[ -z "$w" ] || fail "tunnel-client@alice's start logged at warning or above, or through syslog:"$'\n'"$w"
 one_session() { [[ "$(unit_prop "$server" tunnel-server StatusText)" == *", 1 session" ]]; }
 wait_for 10 one_session || fail "server StatusText shows no session: '$(unit_prop "$server" tunnel-server StatusText)'"
 
@@ -243,14 +246,14 @@ wait_for $(( watchdog + watchdog_margin )) restarted ||
     fail "not restarted within WatchdogSec ${watchdog}s + ${watchdog_margin}s: $(in_c "$server" systemctl status --no-pager tunnel-server 2>&1 | head -n 8)"
 new_pid=$(unit_prop "$server" tunnel-server MainPID)
 log "restarted after $(( $(date +%s) - stopped_at )) s: NRestarts $(unit_prop "$server" tunnel-server NRestarts), main pid $new_pid"
-in_c "$server" journalctl --no-pager -q -u tunnel-server --after-cursor="$c2" | grep -q -i watchdog ||
+in_c "$server" journalctl --no-pager -q -u tunnel-server --cursor="$c2" | grep -q -i watchdog ||
     fail "the journal does not say the watchdog fired"
 wait_for 30 ping_server || fail "the client does not reach the restarted server"
 sleep 2
 # The restarted server's own lines: a normal start again.
 w=$(in_c "$server" journalctl --no-pager -q -p warning "_PID=$new_pid"
    in_c "$server" journalctl --no-pager -q "_PID=$new_pid" _TRANSPORT=syslog)
-[ -z "$w" ] || fail "the restarted server logged at warning or above:"$'\n'"$w"
+[ -z "$w" ] || fail "the restarted server logged at warning or above, or through syslog:"$'\n'"$w"
 log "the client pings through the restarted server"
 
 # ------------------------------------------------------------------ stop
