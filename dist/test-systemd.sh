@@ -54,7 +54,7 @@ in_c() {
 }
 
 cleanup() {
-    local rc=$? m p
+    local rc=$? m p group
     set +e
     for m in "${!nspawn_pid[@]}"; do
         p=${nspawn_pid[$m]}
@@ -70,6 +70,12 @@ cleanup() {
             [ -n "${leader[$m]:-}" ] && kill -KILL "${leader[$m]}" 2>/dev/null
         fi
         wait "$p" 2>/dev/null
+    done
+    for m in "${!cgroups[@]}"; do
+        for group in ${cgroups[$m]}; do
+            find "$group" -depth -type d -exec rmdir {} + 2>/dev/null
+            [ -d "$group" ] && log "could not remove cgroup $group"
+        done
     done
     ip netns del "$server_ns" 2>/dev/null
     ip netns del "$client_ns" 2>/dev/null
@@ -107,11 +113,35 @@ done
 ip -n "$server_ns" route add default via "$client_ip" dev host0
 ip -n "$client_ns" route add default via "$server_ip" dev host0
 
+# The cgroup directories this shell is in, where systemd-nspawn would make its "payload"
+# and "supervisor" groups: the unified hierarchy and, on a hybrid host, systemd's named
+# one. Each container's nspawn starts in a group of its own below them instead, removed
+# at the end with everything nspawn and the container's systemd made inside it.
+own_cgroups() {
+    local line path
+    while IFS= read -r line; do
+        case $line in
+            0::*) path=${line#0::}
+                  if [ -d /sys/fs/cgroup/unified ]; then echo "/sys/fs/cgroup/unified${path%/}"
+                  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup${path%/}"; fi ;;
+            *:name=systemd:*) path=${line#*:name=systemd:}
+                  [ -d /sys/fs/cgroup/systemd ] && echo "/sys/fs/cgroup/systemd${path%/}" ;;
+        esac
+    done </proc/self/cgroup
+}
+declare -A cgroups=()
+
 boot() {
-    local m=$1 ns=$2
-    systemd-nspawn --quiet --register=no --keep-unit --boot --directory="$rootfs" --volatile=overlay \
+    local m=$1 ns=$2 base
+    for base in $(own_cgroups); do
+        mkdir "$base/$m"
+        cgroups[$m]+=" $base/$m"
+    done
+    # shellcheck disable=SC2086
+    (for group in ${cgroups[$m]}; do echo "$BASHPID" >"$group/cgroup.procs"; done
+     exec systemd-nspawn --quiet --register=no --keep-unit --boot --directory="$rootfs" --volatile=overlay \
         --machine="$m" --network-namespace-path="/run/netns/$ns" \
-        --capability=CAP_NET_ADMIN,CAP_NET_RAW --bind=/dev/net/tun --console=passive \
+        --capability=CAP_NET_ADMIN,CAP_NET_RAW --bind=/dev/net/tun --console=passive) \
         >"$work/$m.console" 2>&1 </dev/null &
     nspawn_pid[$m]=$!
 }
