@@ -5,14 +5,15 @@ SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
               libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev nftables \
-              etcd-server etcd-client
+              etcd-server etcd-client systemd-container debootstrap
 # `make bench` needs these (wireguard-go's NAT); without them bench/nft_masquerade.py
 # installs the same rule over nfnetlink. (nftables is in APT_PKGS too: ServerEgressSystemTests
-# puts a FORWARD chain that drops in front of the server; etcd for the cluster tests.)
+# puts a FORWARD chain that drops in front of the server; etcd for the cluster tests;
+# systemd-container and debootstrap for make systemd-test.)
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
+.PHONY: all deps build test unit-test system-test systemd-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
 
 all: build
 
@@ -36,7 +37,8 @@ build: deps
 
 # Unit and system tests in one run; system tests use the release binary built above.
 # Then the docs against the tree (docs-check), install, uninstall and the .deb
-# (package-test), and a short fuzz run (fuzz-smoke). The three measurement suites
+# (package-test), the units under a real systemd (systemd-test, where systemd-nspawn
+# is; under CI its absence fails the run), and a short fuzz run (fuzz-smoke). The three measurement suites
 # skipped here are `make flood-bench`, `make scale-bench` and `make crypto-bench`.
 # The log is kept so the skipped tests can be counted: under CI any skip fails the run.
 TEST_LOG = $(CURDIR)/.build/test.log
@@ -45,6 +47,9 @@ test: build
 	@bash .ci/count-skips $(TEST_LOG)
 	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory package-test
+	@if command -v systemd-nspawn >/dev/null; then $(MAKE) --no-print-directory systemd-test; \
+	 else case "$${CI:-}" in ""|false|0) echo "systemd-test: systemd-nspawn not installed (make deps), skipped";; \
+	      *) echo "CI: systemd-nspawn missing, systemd-test cannot run" >&2; exit 1;; esac; fi
 	$(MAKE) --no-print-directory fuzz-smoke
 
 unit-test: deps
@@ -107,11 +112,17 @@ VERSION    := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/Tunnel/Tunne
 static: build
 
 # The manual from the argument parser, with swift-argument-parser's generate-manual
-# plugin (mdoc(7), one page for all subcommands); made again when the binary changed.
+# tool (mdoc(7), one page for all subcommands); made again when the binary changed. The
+# tool runs on the release binary itself: the plugin around it would first build every
+# target in release, TestSupport too, whose @testable imports only build for testing.
+# `--help` has SwiftPM build the plugin's tool, into the host's debug directory.
 man: build
 	@if [ ! -f $(DIST)/tunnel.1.gz ] || [ $(RELEASE_BIN) -nt $(DIST)/tunnel.1.gz ]; then \
-	    $(SWIFT) package plugin generate-manual --authors "the tunnel authors" >/dev/null && \
-	    mkdir -p $(DIST) && gzip -9n -c .build/plugins/GenerateManual/outputs/tunnel/tunnel.1 > $(DIST)/tunnel.1.gz; \
+	    $(SWIFT) package plugin generate-manual --help >/dev/null && \
+	    mkdir -p $(DIST)/man && \
+	    "$$($(SWIFT) build --show-bin-path)/generate-manual-tool" $(RELEASE_BIN) --authors "the tunnel authors" \
+	        --output-directory $(DIST)/man >/dev/null && \
+	    gzip -9n -c $(DIST)/man/tunnel.1 > $(DIST)/tunnel.1.gz; \
 	fi
 
 # bash sources its completion files, never runs them: the generator's `#!/bin/bash` goes
@@ -157,6 +168,15 @@ docs-check: build
 
 package-test:
 	bash dist/test-packaging.sh "$(CURDIR)" "$(VERSION)"
+
+# The .deb in two booted Debian 12 containers (systemd-nspawn, systemd as PID 1): the
+# server and client units' start, status, peer add, watchdog and stop, with a clean
+# journal (as root; dist/test-systemd.sh). The root file system is made once with
+# debootstrap and kept in .build/systemd-rootfs (made again when the package list changes).
+SYSTEMD_ROOTFS = $(CURDIR)/.build/systemd-rootfs
+systemd-test: deb
+	bash dist/systemd-rootfs.sh "$(SYSTEMD_ROOTFS)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb" >/dev/null
+	bash dist/test-systemd.sh "$(CURDIR)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb"
 
 # Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
 # own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each
