@@ -114,6 +114,11 @@ extension NATDropReason {
         case .fragmentLimit: return "fragment_limit"
         case .routingHeader: return "routing_header"
         case .hairpin: return "hairpin"
+        case .toLoopback: return "loopback"
+        case .toUnspecified: return "unspecified"
+        case .toMulticast: return "multicast"
+        case .toBroadcast: return "broadcast"
+        case .toLinkLocal: return "link_local"
         }
     }
 }
