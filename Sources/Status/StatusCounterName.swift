@@ -57,7 +57,8 @@ public enum StatusCounterName {
          UAPICounter("router_raw_send_failures", c.rawSendFailures),
          UAPICounter("router_returned_to_kernel", c.returnedToKernel),
          UAPICounter("router_foreign_icmp", c.foreignICMP),
-         UAPICounter("router_superpackets_translated", c.superPacketsTranslated)]
+         UAPICounter("router_superpackets_translated", c.superPacketsTranslated),
+         UAPICounter("router_unsolicited_inbound", c.unsolicitedInbound)]
     }
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.

@@ -51,6 +51,8 @@ public struct ServerOptions {
 public enum ServerMode {
     static let garbageCollectionInterval: DispatchTimeInterval = .seconds(1)
     static let configCheckInterval: DispatchTimeInterval = .seconds(1)
+    /// How often the NAT's router relists the host's addresses (one netlink dump).
+    static let hostAddressRefreshInterval: DispatchTimeInterval = .seconds(1)
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
@@ -111,6 +113,7 @@ public enum ServerMode {
                                                             log: { logger.notice("\($0)") })
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
+            followHostAddresses(router, netlink: netlink, reactor: reactor, logger: logger)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
@@ -223,6 +226,24 @@ public enum ServerMode {
                             rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
                             egressIPv4: ipv4, egressIPv6: ipv6, tunnelPrefixes: tunnelPrefixes,
                             isolateClients: options.isolateClients, natPorts: ports, egressThroughTun: throughTun)
+    }
+
+    /// The router's view of the host's addresses: listed once before the first packet, then
+    /// every `hostAddressRefreshInterval` on the reactor's queue (which owns the netlink
+    /// socket and the router), so an address added or removed later counts within a second.
+    private static func followHostAddresses(_ router: ServerRouter, netlink: NetlinkSocket, reactor: Reactor,
+                                            logger: Logger) {
+        guard router.nat != nil else { return }
+        let refresh = {
+            do {
+                let current = HostAddresses(try netlink.addresses().map(\.prefix.address))
+                if current != router.hostAddresses { router.hostAddresses = current }
+            } catch {
+                logger.warning("could not list the host's addresses: \(error)")
+            }
+        }
+        refresh()
+        reactor.addRepeatingTimer(interval: hostAddressRefreshInterval, refresh)
     }
 
     /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.
