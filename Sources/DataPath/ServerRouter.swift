@@ -63,7 +63,12 @@ public final class ServerRouter: PacketRouter {
     public private(set) var counters = Counters()
     /// The host's own addresses, kept current by the server on the reactor's queue: what
     /// a client reaches as the host itself, and the sources the host talks to clients from.
-    public var hostAddresses = HostAddresses([])
+    /// Held by the NAT (which refuses their subnets' broadcast addresses); only NAT mode
+    /// asks.
+    public var hostAddresses: HostAddresses {
+        get { nat?.hostAddresses ?? HostAddresses([]) }
+        set { nat?.hostAddresses = newValue }
+    }
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer
     /// Gets every packet of a peer that does not check sources (a client enrolling with

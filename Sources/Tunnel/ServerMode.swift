@@ -236,7 +236,7 @@ public enum ServerMode {
         guard router.nat != nil else { return }
         let refresh = {
             do {
-                let current = HostAddresses(try netlink.addresses().map(\.prefix.address))
+                let current = HostAddresses(interfaces: try netlink.addresses().map(\.prefix))
                 if current != router.hostAddresses { router.hostAddresses = current }
             } catch {
                 logger.warning("could not list the host's addresses: \(error)")

@@ -89,4 +89,18 @@ final class SpecialDestinationTests: XCTestCase {
                        ["to loopback", "to unspecified address", "to multicast", "to broadcast", "to link-local"])
         XCTAssertEqual(SpecialAddress.allCases.map { NATDropReason(destination: $0) }, reasons)
     }
+
+    /// The broadcast address of a subnet the host is on is delivered locally by the kernel:
+    /// refused as broadcast once the NAT knows the host's subnets; its neighbours translate.
+    func testTheHostsSubnetBroadcastsAreRefused() throws {
+        let table = Fixture.table()
+        table.hostAddresses = HostAddresses(interfaces: [try IPPrefix(parsing: "192.0.2.1/25"),
+                                                         try IPPrefix(parsing: "\(Fixture.egress4)/24")])
+        assertRefused(table, PacketBuilder.udp("\(Fixture.alice4):40000", "192.0.2.127:7777"), .toBroadcast)
+        assertRefused(table, PacketBuilder.udp("\(Fixture.alice4):40000", "203.0.113.255:7777"), .toBroadcast)
+        assertForwarded(table, PacketBuilder.udp("\(Fixture.alice4):40000", "192.0.2.126:7777"), from: Fixture.alice, now: 1)
+        assertForwarded(table, PacketBuilder.udp("\(Fixture.alice4):40000", "192.0.2.255:7777"), from: Fixture.alice, now: 1)
+        XCTAssertEqual(table.statistics.drops.toBroadcast, 2)
+        XCTAssertEqual(table.statistics.drops.total, 2)
+    }
 }

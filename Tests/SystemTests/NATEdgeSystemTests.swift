@@ -57,12 +57,14 @@ final class NATEdgeSystemTests: XCTestCase {
     }
 
     /// Prints, for every datagram to any of the given addresses on `port`, the address it
-    /// came from and what it said.
+    /// came from and what it said. (IPv6 sockets only IPv6, so "0.0.0.0" and "::" go together.)
     static let listenerScript = """
         import select, socket, sys
         socks = []
         for host in sys.argv[2:]:
             s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_DGRAM)
+            if ':' in host:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             s.bind((host, int(sys.argv[1])))
             socks.append(s)
         print('ready', flush=True)
@@ -142,26 +144,29 @@ final class NATEdgeSystemTests: XCTestCase {
 
     // MARK: item 3: special destinations and the server's own addresses
 
-    /// Sends, from alice's tunnel interface, datagrams to every kind of special destination;
-    /// checks the loopback listener got none, each reason counts exactly what was sent, the
-    /// internet still answers, and the server's other address sees alice's own address.
+    /// Sends, from alice's tunnel interface, datagrams to every kind of special destination
+    /// and to the broadcast addresses of the server's subnets; checks the server's listener
+    /// (on every address) got none, each reason counts exactly what was sent, the internet
+    /// still answers, and the server's other address sees alice's own address.
     private func checkSpecialDestinationsAreRefused(egressMode: String) throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let lab = try makeLab(egressMode: egressMode)
         XCTAssertTrue(lab.server.log.contains(egressMode == "tun" ? "forwarded from the TUN" : "sent by raw socket"),
                       lab.server.log)
-        let listener = try startListener(lab, name: "loopback-listener", on: ["127.0.0.1", "::1"])
+        let listener = try startListener(lab, name: "host-listener", on: ["0.0.0.0", "::"])
         let inject = try script(lab, "inject.py", Self.injectScript)
         let sends: [(destination: String, count: Int)] = [
             ("127.0.0.1", 3), ("::1", 2), ("::ffff:127.0.0.1", 1), ("0.0.0.0", 1), ("224.0.0.1", 1),
             ("255.255.255.255", 1), ("169.254.1.1", 1), ("ff02::1", 1), ("fe80::1", 1),
+            // The broadcast addresses of the server's egress subnet and of client1's link.
+            ("198.51.100.255", 1), ("192.0.2.127", 1),
         ]
         for (destination, count) in sends {
             let source = destination.contains(":") ? lab.alice6 : lab.alice4
             XCTAssertEqual(try lab.topo.run("client1", ["python3", inject, lab.alice.interface, source, destination,
                                                         "\(Self.port)", "\(count)"]), "sent \(count)\n")
         }
-        let expected = ["loopback": 6, "unspecified": 1, "multicast": 2, "broadcast": 1, "link_local": 2]
+        let expected = ["loopback": 6, "unspecified": 1, "multicast": 2, "broadcast": 3, "link_local": 2]
         XCTAssertTrue(lab.topo.waitUntil(timeout: 10) {
             guard let d = try? self.drops(lab) else { return false }
             return expected.allSatisfy { d[$0.key] == $0.value }
@@ -169,7 +174,7 @@ final class NATEdgeSystemTests: XCTestCase {
 
         // The internet still answers, and its echo comes after every probe was handled.
         XCTAssertEqual(try udpEcho(lab, "still out\n"), "still out\n")
-        XCTAssertEqual(listener.log, "ready\n", "nothing reached the server's loopback")
+        XCTAssertEqual(listener.log, "ready\n", "nothing reached the server's loopback or its subnets' broadcasts")
         let after = try drops(lab)
         XCTAssertEqual(after.filter { $0.value != 0 }, expected, "no other reason counted")
 
@@ -179,11 +184,10 @@ final class NATEdgeSystemTests: XCTestCase {
         }
 
         // The server's other address is the host itself, and sees alice as herself.
-        let other = try startListener(lab, name: "other-address-listener", on: [Self.otherServerAddress])
         try lab.topo.run("client1", ["socat", "-u", "-", "UDP4:\(Self.otherServerAddress):\(Self.port)"],
                          input: "hello host\n")
-        XCTAssertTrue(lab.topo.waitUntil { other.log.contains("hello host") }, other.log)
-        XCTAssertEqual(other.log, "ready\n\(lab.alice4) hello host\n", "source kept: alice's tunnel address")
+        XCTAssertTrue(lab.topo.waitUntil { listener.log.contains("hello host") }, listener.log)
+        XCTAssertEqual(listener.log, "ready\n\(lab.alice4) hello host\n", "source kept: alice's tunnel address")
         XCTAssertEqual(try drops(lab).filter { $0.value != 0 }, expected, "not a NAT matter")
     }
 
