@@ -5,7 +5,8 @@
 //     with offloads; without them, a raw socket sends them, a receive batch's in one
 //     sendmmsg); routed mode: the TUN;
 //   from the TUN or the raw ICMP sockets: replies to the NAT's address go back through
-//     the NAT to their client; anything else is cryptokey-routed to a client.
+//     the NAT to their client; anything else is cryptokey-routed to a client, in NAT mode
+//     only when the host itself sent it (nobody outside may reach a client unasked).
 // Like a router it decrements TTL and answers an expired one with ICMP time exceeded.
 import Addresses
 import NAT
@@ -29,6 +30,9 @@ public final class ServerRouter: PacketRouter {
         /// Packets from clients dropped by their rate cap (the other way is counted by
         /// the device as the `rate_limited` drop, per peer).
         public var rateLimited: UInt64 = 0
+        /// NAT mode: packets read from the TUN that are no reply to the NAT and not from
+        /// one of the host's addresses (routed to the tunnel subnet from outside): dropped.
+        public var unsolicitedInbound: UInt64 = 0
     }
 
     /// Where a packet to the egress address came from, which decides what happens to
@@ -60,6 +64,14 @@ public final class ServerRouter: PacketRouter {
     /// call and one trip through the stack each.
     public let egressThroughTun: Bool
     public private(set) var counters = Counters()
+    /// The host's own addresses, kept current by the server on the reactor's queue: what
+    /// a client reaches as the host itself, and the sources the host talks to clients from.
+    /// Held by the NAT (which refuses their subnets' broadcast addresses); only NAT mode
+    /// asks.
+    public var hostAddresses: HostAddresses {
+        get { nat?.hostAddresses ?? HostAddresses([]) }
+        set { nat?.hostAddresses = newValue }
+    }
     /// Holds packets the router builds or forwards between clients (with headroom).
     private let scratch: UnsafeMutableRawBufferPointer
     /// Gets every packet of a peer that does not check sources (a client enrolling with
@@ -130,9 +142,20 @@ public final class ServerRouter: PacketRouter {
 
     /// The server's public address is the server itself: a client reaches the host's
     /// own services there (the kernel answers to the client's tunnel address, through the
-    /// TUN). Its NAT ports are not services: the NAT refuses those as hairpinning.
+    /// TUN). Its NAT ports are not services: the NAT refuses those as hairpinning. Every
+    /// other address of the host is the host too, reached the same way, source kept.
     private func isServerService(_ ip: IPPacket) -> Bool {
-        isForEgress(ip.destination) && !(ip.hasTransportHeader && isNATPort(ip.destinationPort))
+        guard isForEgress(ip.destination) else { return hostAddresses.contains(ip.destination) }
+        return !(ip.hasTransportHeader && isNATPort(ip.destinationPort))
+    }
+
+    /// Whether the host itself sent a packet read from the TUN: its source is one of the
+    /// host's addresses. IPv4 refuses the host's own addresses as sources arriving on the
+    /// other interfaces (no accept_local there); IPv6 has no such check, so a spoofed IPv6
+    /// source of the host's still passes (see Docs/server.md).
+    private func isFromHost(_ ip: IPPacket) -> Bool {
+        let source = ip.source
+        return isForEgress(source) || hostAddresses.contains(source) || tunnelPrefixes.contains { $0.address == source }
     }
 
     private func isInsideTunnel(_ address: IPAddress) -> Bool {
@@ -194,10 +217,21 @@ public final class ServerRouter: PacketRouter {
     // MARK: towards a client
 
     public func routeFromTun(_ buffer: UnsafeMutableRawBufferPointer, length: Int, now: UInt64) {
-        if nat != nil, let ip = packet(in: buffer, length: length), isForEgress(ip.destination) {
-            forward(ip, buffer: buffer, translateBack(ip, arrival: .diverted, now: now), now: now)
-        } else {
+        guard nat != nil, let ip = packet(in: buffer, length: length) else {
             device.sendPacket(in: buffer, length: length, now: now)
+            return
+        }
+        if isForEgress(ip.destination) {
+            forward(ip, buffer: buffer, translateBack(ip, arrival: .diverted, now: now), now: now)
+        } else if isFromHost(ip) || SpecialAddress(ip.destination) != nil {
+            // The kernel forwards no multicast or link-local traffic from outside; what
+            // comes to such a destination is the host's own (MLD reports from ::, say),
+            // and the device treats it as before (no client owns it).
+            device.sendPacket(in: buffer, length: length, now: now)
+        } else {
+            // NAT mode promises clients the NAT's filtering: someone who routes the tunnel
+            // subnet via this host (or spoofs a client's source) gets nothing through.
+            counters.unsolicitedInbound &+= 1
         }
     }
 

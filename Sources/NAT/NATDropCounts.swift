@@ -12,6 +12,11 @@ public struct NATDropCounts: Sendable, Equatable {
     public var fragmentLimit: UInt64 = 0
     public var routingHeader: UInt64 = 0
     public var hairpin: UInt64 = 0
+    public var toLoopback: UInt64 = 0
+    public var toUnspecified: UInt64 = 0
+    public var toMulticast: UInt64 = 0
+    public var toBroadcast: UInt64 = 0
+    public var toLinkLocal: UInt64 = 0
 
     public init() {}
 
@@ -28,6 +33,11 @@ public struct NATDropCounts: Sendable, Equatable {
             case .fragmentLimit: return fragmentLimit
             case .routingHeader: return routingHeader
             case .hairpin: return hairpin
+            case .toLoopback: return toLoopback
+            case .toUnspecified: return toUnspecified
+            case .toMulticast: return toMulticast
+            case .toBroadcast: return toBroadcast
+            case .toLinkLocal: return toLinkLocal
             }
         }
         set {
@@ -42,6 +52,11 @@ public struct NATDropCounts: Sendable, Equatable {
             case .fragmentLimit: fragmentLimit = newValue
             case .routingHeader: routingHeader = newValue
             case .hairpin: hairpin = newValue
+            case .toLoopback: toLoopback = newValue
+            case .toUnspecified: toUnspecified = newValue
+            case .toMulticast: toMulticast = newValue
+            case .toBroadcast: toBroadcast = newValue
+            case .toLinkLocal: toLinkLocal = newValue
             }
         }
     }

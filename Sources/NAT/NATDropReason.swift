@@ -1,4 +1,5 @@
 // Why the NAT refused a packet; each reason has its own counter.
+import Addresses
 
 /// A reason the NAT did not translate a packet.
 public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
@@ -24,6 +25,26 @@ public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case routingHeader
     /// A client sent to the egress address itself (hairpinning is refused, see Docs/server.md).
     case hairpin
+    /// The destination names the server host or its links, never a remote: loopback,
+    /// unspecified, multicast, broadcast, link-local (`SpecialAddress`, IPv4-mapped forms
+    /// included). Translated, it would reach the host's loopback or links from the host's
+    /// own address (see Docs/server.md).
+    case toLoopback
+    case toUnspecified
+    case toMulticast
+    case toBroadcast
+    case toLinkLocal
+
+    /// The reason a destination of this kind is refused for.
+    public init(destination kind: SpecialAddress) {
+        switch kind {
+        case .loopback: self = .toLoopback
+        case .unspecified: self = .toUnspecified
+        case .multicast: self = .toMulticast
+        case .broadcast: self = .toBroadcast
+        case .linkLocal: self = .toLinkLocal
+        }
+    }
 
     public var description: String {
         switch self {
@@ -37,6 +58,11 @@ public enum NATDropReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .fragmentLimit: return "per-client fragment limit"
         case .routingHeader: return "routing header"
         case .hairpin: return "hairpin"
+        case .toLoopback: return "to loopback"
+        case .toUnspecified: return "to unspecified address"
+        case .toMulticast: return "to multicast"
+        case .toBroadcast: return "to broadcast"
+        case .toLinkLocal: return "to link-local"
         }
     }
 }

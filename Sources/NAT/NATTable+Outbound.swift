@@ -9,9 +9,14 @@ extension NATTable {
     /// fragments (later fragments follow their first one). Anything else is dropped and
     /// counted as `unsupportedProtocol`: passing it address-only would leave replies
     /// with nothing to map them back. Packets to the egress address itself (hairpinning)
-    /// and IPv6 packets still following a routing header are refused and counted too.
+    /// and IPv6 packets still following a routing header are refused and counted too, and
+    /// so are destinations that name the host or its links (`SpecialAddress`, and the
+    /// broadcast address of a subnet the host is on): translated, they would reach the
+    /// host's loopback or links from the host's own address.
     /// Checking that the source address belongs to the client (AllowedIPs) is the caller's job.
     public func translateOutbound(_ packet: IPPacket, from client: ClientID, now: UInt64) -> NATVerdict {
+        if let special = SpecialAddress(packet.destination) { return drop(NATDropReason(destination: special)) }
+        if hostAddresses.isBroadcast(packet.destination) { return drop(.toBroadcast) }
         guard let egress = egressAddress(for: packet.version) else { return drop(.noEgressAddress) }
         guard packet.destination != egress else { return drop(.hairpin) }
         guard packet.routingSegmentsLeft == 0 else { return drop(.routingHeader) }

@@ -32,6 +32,9 @@ public final class NATTable {
     var outboundFragments: NATFragmentTable
     var inboundFragments: NATFragmentTable
     var counters = NATStatistics()
+    /// The host's own addresses, kept current by the server: their subnets' broadcast
+    /// addresses are refused like 255.255.255.255 (the kernel would deliver them locally).
+    public var hostAddresses = HostAddresses([])
 
     public init(configuration: NATConfiguration) throws(NATConfigurationError) {
         try configuration.validate()

@@ -64,7 +64,8 @@ public enum StatusCounterName {
          UAPICounter("router_returned_to_kernel", c.returnedToKernel),
          UAPICounter("router_foreign_icmp", c.foreignICMP),
          UAPICounter("router_superpackets_translated", c.superPacketsTranslated),
-         UAPICounter("router_rate_limited", c.rateLimited)]
+         UAPICounter("router_rate_limited", c.rateLimited),
+         UAPICounter("router_unsolicited_inbound", c.unsolicitedInbound)]
     }
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
@@ -122,6 +123,11 @@ extension NATDropReason {
         case .fragmentLimit: return "fragment_limit"
         case .routingHeader: return "routing_header"
         case .hairpin: return "hairpin"
+        case .toLoopback: return "loopback"
+        case .toUnspecified: return "unspecified"
+        case .toMulticast: return "multicast"
+        case .toBroadcast: return "broadcast"
+        case .toLinkLocal: return "link_local"
         }
     }
 }

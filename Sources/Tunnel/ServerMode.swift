@@ -55,6 +55,8 @@ public enum ServerMode {
     static let configCheckInterval: DispatchTimeInterval = .seconds(1)
     /// How often peer states (expiry, quota) are decided and usage counted.
     static let limitCheckInterval: DispatchTimeInterval = .seconds(1)
+    /// How often the NAT's router relists the host's addresses (one netlink dump).
+    static let hostAddressRefreshInterval: DispatchTimeInterval = .seconds(1)
     /// IPv4 + TCP headers; IPv6's 20 extra bytes are allowed for by using the larger.
     static let tcpIPv6HeaderOverhead = 60
     static let looseReversePathFilter = "2"
@@ -121,6 +123,7 @@ public enum ServerMode {
             applyRateCaps(lifecycle, device: interface.device, logger: logger)
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
+            followHostAddresses(router, netlink: netlink, reactor: reactor, logger: logger)
             // `wg show`, `wg set` and `tunnel status` on /var/run/wireguard/NAME.sock.
             let bridge = try UAPIBridge.serve(interface: interface) { [unowned interface] in
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
@@ -237,6 +240,24 @@ public enum ServerMode {
                             rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
                             egressIPv4: ipv4, egressIPv6: ipv6, tunnelPrefixes: tunnelPrefixes,
                             isolateClients: options.isolateClients, natPorts: ports, egressThroughTun: throughTun)
+    }
+
+    /// The router's view of the host's addresses: listed once before the first packet, then
+    /// every `hostAddressRefreshInterval` on the reactor's queue (which owns the netlink
+    /// socket and the router), so an address added or removed later counts within a second.
+    private static func followHostAddresses(_ router: ServerRouter, netlink: NetlinkSocket, reactor: Reactor,
+                                            logger: Logger) {
+        guard router.nat != nil else { return }
+        let refresh = {
+            do {
+                let current = HostAddresses(interfaces: try netlink.addresses().map(\.prefix))
+                if current != router.hostAddresses { router.hostAddresses = current }
+            } catch {
+                logger.warning("could not list the host's addresses: \(error)")
+            }
+        }
+        refresh()
+        reactor.addRepeatingTimer(interval: hostAddressRefreshInterval, refresh)
     }
 
     /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.

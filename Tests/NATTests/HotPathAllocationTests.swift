@@ -82,4 +82,26 @@ final class NATHotPathAllocationTests: XCTestCase {
         if case .deliver = table.translateInbound(packet.packet, now: now) { return 1 }
         return 0
     }
+
+    /// Refusing a special destination and asking whether an address is the host's are
+    /// per-packet decisions too: neither allocates.
+    func testRefusingSpecialDestinationsAndHostLookupsAllocateNothing() {
+        let table = Fixture.table()
+        let loopback4 = PacketBuilder.udp("\(Fixture.alice4):40000", "127.0.0.1:7777")
+        let loopback6 = PacketBuilder.udp("[\(Fixture.alice6)]:40000", "[::ffff:127.0.0.1]:7777")
+        let host = HostAddresses(["192.0.2.1", "198.51.100.1", "2001:db8:51::1"].map { IPAddress($0)! })
+        let asked = IPAddress("2001:db8:51::1")!, stranger = IPAddress("198.51.100.2")!
+        var refused = 0, hits = 0
+        tunnel_allocation_count_start()
+        for _ in 0..<2000 {
+            if case .drop(.toLoopback) = table.translateOutbound(loopback4.packet, from: Fixture.alice, now: 1) { refused += 1 }
+            if case .drop(.toLoopback) = table.translateOutbound(loopback6.packet, from: Fixture.alice, now: 1) { refused += 1 }
+            if host.contains(asked) { hits += 1 }
+            if host.contains(stranger) { hits += 1 }
+        }
+        let allocations = tunnel_allocation_count_stop()
+        XCTAssertEqual(refused, 4000)
+        XCTAssertEqual(hits, 2000)
+        XCTAssertEqual(allocations, 0, "heap allocations while refusing 4000 packets and making 4000 lookups")
+    }
 }
