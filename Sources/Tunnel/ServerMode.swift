@@ -59,6 +59,7 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
+        FatalSignals.endAtOnce()
         // Everything that can refuse the start comes before the first change, the config
         // file included: a refused start leaves the system and the disk as they were.
         try NetworkAdminPrivilege.require("tunnel server")
@@ -136,7 +137,7 @@ public enum ServerMode {
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
         }
-        reactor.stopOnTerminationSignals()
+        reactor.stopOnSignals()
         reactor.onStop {
             enrolment.stop()
             do { try setup.revert() } catch { logger.error("\(error)") }
@@ -147,6 +148,7 @@ public enum ServerMode {
         logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress, router: router)), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
+        endIfStoppedByFatalSignal(reactor, logger: logger)
     }
 
     /// The first run writes the config file and says which public key clients need.
