@@ -4,9 +4,10 @@
 SWIFT      ?= swift
 APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 iputils-ping iputils-tracepath \
               iperf3 socat curl wireguard-go wireguard-tools tcpdump python3 \
-              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev
-# Only `make bench` needs these (wireguard-go's NAT); without them bench/nft_masquerade.py
-# installs the same rule over nfnetlink.
+              libsystemd-dev python3-prometheus-client dpkg-dev libcurl4-openssl-dev nftables
+# `make bench` installs these first (an unreachable mirror must not stall it). nftables is
+# in APT_PKGS too, for the FORWARD-drop system test; bench/nft_masquerade.py installs
+# wireguard-go's NAT rule over nfnetlink when `nft` is missing.
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 

@@ -42,8 +42,8 @@ public struct ServerOptions {
     /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
     public var cryptoWorkers = WorkerLanes.defaultCount
     /// Translated packets leave through the TUN (forwarded by the kernel, coalesced) when
-    /// offloads allow; false: by raw socket, past OUTPUT instead of FORWARD.
-    public var natEgressThroughTun = true
+    /// offloads allow and FORWARD lets them; otherwise by raw socket, past OUTPUT.
+    public var natEgress = NATEgress.tunByDefault
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -73,6 +73,7 @@ public enum ServerMode {
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
         if ServerConfigFile.exists(options.configPath) { _ = try ServerConfigFile.load(path: options.configPath) }
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
+        if egress != nil { try checkForwardPolicy(options.natEgress, tun: name, logger: logger) }
         let udp = try UDPSocket(address: options.listen)
         let tun: TunDevice
         let config: WireGuardConfig
@@ -184,9 +185,32 @@ public enum ServerMode {
     /// Whether translated packets can leave through the TUN: they carry the egress address
     /// as source, which IPv4 accepts on an interface only with accept_local. (IPv6 has no
     /// such check.) Needs the TUN's offloads to pay; without them the raw socket is as good.
-    private static func allowEgressThroughTun(_ name: String, offloads: Bool) -> Bool {
-        guard offloads else { return false }
+    private static func allowEgressThroughTun(_ name: String, offloads: Bool, choice: NATEgress) -> Bool {
+        guard offloads, choice != .socket else { return false }
         return (try? Sysctl.interface("ipv4", name, "accept_local").write("1")) != nil
+    }
+
+    /// The NAT's replies are forwarded into the TUN (policy routing sends them there), and
+    /// with the TUN egress so are its translated packets: an nf_tables forward chain whose
+    /// policy drops (Docker and ufw set one, through iptables-nft) swallows them, and the
+    /// clients get nothing, without a word. The raw-socket egress does not avoid it: only
+    /// ICMP replies come by socket. Rules inside the chain are not evaluated, so an accept
+    /// rule cannot be seen: without `--nat-egress` the start is refused with what to add;
+    /// an explicit `--nat-egress` says the rules are there and only warns. Only nf_tables is
+    /// read: iptables-legacy's tables are another kernel interface and are not looked at.
+    private static func checkForwardPolicy(_ choice: NATEgress, tun: String, logger: Logger) throws {
+        let dropping: [ForwardChain]
+        do {
+            dropping = try NFTablesRuleset.forwardChains().filter(\.dropsByDefault)
+        } catch {
+            logger.info("cannot read the nf_tables ruleset (\(error)); if a FORWARD chain drops, the NAT's packets need an accept rule there")
+            return
+        }
+        guard !dropping.isEmpty else { return }
+        let error = TunnelError.forwardDrops(chains: dropping.map(\.description), tun: tun)
+        guard choice != .tunByDefault else { throw error }
+        let chains = dropping.map { "'\($0)'" }.joined(separator: ", ")
+        logger.warning("nf_tables chain \(chains) drops forwarded packets by policy: the NAT's packets pass only if it accepts what goes to \(tun)\(choice == .tun ? " and comes from it" : "")")
     }
 
     /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
@@ -218,8 +242,8 @@ public enum ServerMode {
         if let seconds = options.natTimeoutSeconds { natConfig.timeouts = .uniform(seconds: seconds) }
         let nat = try NATTable(configuration: natConfig)
         nat.startPortAllocation(at: Int(SecureRandom.uint32() % UInt32(ports.count)))
-        let throughTun = options.natEgressThroughTun
-            && allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader)
+        let throughTun = allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader,
+                                               choice: options.natEgress)
         return ServerRouter(interface: interface, nat: nat,
                             rawIPv4: throughTun ? nil : try RawSocket(ipv6: false, kind: .send),
                             rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),
