@@ -53,6 +53,21 @@ final class ForwardDropSystemTests: XCTestCase {
         assertSameNetworkState(try topo.networkState("server", sysctls: ["net.ipv4.ip_forward"]), before,
                                "a refused start changes nothing")
 
+        // Why the default refuses rather than switching to the socket egress by itself: with
+        // no accept rule, the socket egress gets ping through (ICMP replies come by raw
+        // socket) but not TCP, whose replies are forwarded into the TUN and dropped.
+        let halfWorking = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: ["--nat-egress", "socket"])
+        XCTAssertTrue(topo.waitUntil { halfWorking.log.contains("server on ") }, halfWorking.log)
+        let carol = try halfWorking.startTunnelClient("carol", in: "client1")
+        XCTAssertTrue(topo.waitUntil(timeout: 15) {
+            (try? topo.attempt("client1", ["ping", "-c", "1", "-W", "1", ServerLab.internet]).status) == 0
+        }, "ping passes the socket egress: \(halfWorking.log)\n\(carol.log)")
+        let dropped = try topo.attempt("client1", ["socat", "-T", "2", "-", "TCP4:\(ServerLab.internet):7000,connect-timeout=2"])
+        XCTAssertNotEqual(dropped.status, 0, "the SYN-ACK is forwarded into the TUN and dropped: \(dropped.stdout)")
+        XCTAssertEqual(dropped.stdout, "")
+        carol.process.stop()
+        halfWorking.process.stop()
+
         // Accept rules for what crosses the egress (both directions), counted.
         try topo.run("server", "nft", "add", "rule", "inet", "filter", "forward", "iifname", "eth1", "counter", "accept")
         try topo.run("server", "nft", "add", "rule", "inet", "filter", "forward", "oifname", "eth1", "counter", "accept")
