@@ -73,7 +73,7 @@ public enum ServerMode {
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
         if ServerConfigFile.exists(options.configPath) { _ = try ServerConfigFile.load(path: options.configPath) }
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
-        if egress != nil { try checkForwardPolicy(options.natEgress, tun: name, logger: logger) }
+        try checkForwardPolicy(options.natEgress, routed: egress == nil, tun: name, logger: logger)
         let udp = try UDPSocket(address: options.listen)
         let tun: TunDevice
         let config: WireGuardConfig
@@ -198,18 +198,25 @@ public enum ServerMode {
     /// rule cannot be seen: without `--nat-egress` the start is refused with what to add;
     /// an explicit `--nat-egress` says the rules are there and only warns. Only nf_tables is
     /// read: iptables-legacy's tables are another kernel interface and are not looked at.
-    private static func checkForwardPolicy(_ choice: NATEgress, tun: String, logger: Logger) throws {
+    /// Routed (`--nat off`), forwarding is the whole point and the operator's firewall its
+    /// business: a warning only.
+    private static func checkForwardPolicy(_ choice: NATEgress, routed: Bool, tun: String, logger: Logger) throws {
         let dropping: [ForwardChain]
         do {
             dropping = try NFTablesRuleset.forwardChains().filter(\.dropsByDefault)
         } catch {
-            logger.info("cannot read the nf_tables ruleset (\(error)); if a FORWARD chain drops, the NAT's packets need an accept rule there")
+            logger.info("cannot read the nf_tables ruleset (\(error)); if a FORWARD chain drops, what the server forwards needs an accept rule there")
             return
         }
         guard !dropping.isEmpty else { return }
-        let error = TunnelError.forwardDrops(chains: dropping.map(\.description), tun: tun)
-        guard choice != .tunByDefault else { throw error }
         let chains = dropping.map { "'\($0)'" }.joined(separator: ", ")
+        if routed {
+            logger.warning("nf_tables chain \(chains) drops forwarded packets by policy: with --nat off the clients' traffic passes only if it accepts what comes from \(tun) and goes to it")
+            return
+        }
+        guard choice != .tunByDefault else {
+            throw TunnelError.forwardDrops(chains: dropping.map(\.description), tun: tun)
+        }
         logger.warning("nf_tables chain \(chains) drops forwarded packets by policy: the NAT's packets pass only if it accepts what goes to \(tun)\(choice == .tun ? " and comes from it" : "")")
     }
 

@@ -7,7 +7,7 @@ import XCTest
 /// nfnetlink at start: with no `--nat-egress` it refuses, changing nothing, and says what
 /// to add; with accept rules in the chain and `--nat-egress tun` or `socket` it starts and
 /// the clients' ping and TCP reach the internet host through those rules. A chain whose
-/// policy accepts changes nothing.
+/// policy accepts changes nothing; `--nat off` only warns.
 final class ForwardDropSystemTests: XCTestCase {
     static let tools = ["ping", "nft", "socat"]
     static let forwardChain = """
@@ -52,6 +52,15 @@ final class ForwardDropSystemTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: configPath), "a refused start writes no config")
         assertSameNetworkState(try topo.networkState("server", sysctls: ["net.ipv4.ip_forward"]), before,
                                "a refused start changes nothing")
+
+        // Routed (--nat off), forwarding is the operator's design: a warning, and it starts.
+        let routed = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: ["--nat", "off"])
+        XCTAssertTrue(topo.waitUntil { routed.log.contains("server on ") }, routed.log)
+        XCTAssertTrue(routed.log.contains("""
+            nf_tables chain 'inet filter forward' drops forwarded packets by policy: with --nat off the clients' \
+            traffic passes only if it accepts what comes from \(routed.interface) and goes to it
+            """), routed.log)
+        routed.process.stop()
 
         // Why the default refuses rather than switching to the socket egress by itself: with
         // no accept rule, the socket egress gets ping through (ICMP replies come by raw
