@@ -97,6 +97,79 @@ final class SignalSystemTests: XCTestCase {
         }
     }
 
+    /// A library preloaded into the server under test: a thread that waits on a FIFO and,
+    /// told to, faults for real (a store to address 0: SEGV_MAPERR) or calls abort(). Only
+    /// this way does the signal come from the process itself, as in a real crash.
+    static let faultLibrarySource = """
+        #include <fcntl.h>
+        #include <pthread.h>
+        #include <stdint.h>
+        #include <stdlib.h>
+        #include <unistd.h>
+        static void *wait_for_order(void *path) {
+            int fd = open((const char *)path, O_RDONLY);
+            char order = 0;
+            if (fd < 0 || read(fd, &order, 1) != 1) return 0;
+            if (order == 'A') abort();
+            /* Zero, computed at run time, so the compiler keeps the store (no trap instead). */
+            volatile int *nowhere = (volatile int *)(intptr_t)(order - 'S');
+            *nowhere = 1;
+            return 0;
+        }
+        __attribute__((constructor)) static void start(void) {
+            const char *path = getenv("TUNNEL_TEST_FAULT_FIFO");
+            pthread_t thread;
+            if (path) pthread_create(&thread, 0, wait_for_order, (void *)path);
+        }
+
+        """
+
+    /// A real fault and the process's own abort() get the default action at once: no
+    /// orderly stop runs in a crashed process (its log says nothing of one), the process
+    /// dies by the signal, and the next start removes what it left.
+    func testARealFaultOrAbortEndsTheServerAtOnceAndTheNextStartCleansUp() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools + ["clang", "mkfifo"], needsTunnelBinary: true)
+        let topo = try Topology(ServerLab.topology(clients: 1), test: self)
+        let source = topo.logDirectory.appendingPathComponent("fault.c").path
+        let library = topo.logDirectory.appendingPathComponent("fault.so").path
+        try Self.faultLibrarySource.write(toFile: source, atomically: true, encoding: .utf8)
+        try Command.check(["clang", "-O0", "-shared", "-fPIC", "-o", library, source, "-lpthread"])
+        let state = { try topo.networkState("server", sysctls: ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]) }
+        let before = try state()
+
+        for (order, sig) in [("S", SIGSEGV), ("A", SIGABRT)] {
+            let fifo = topo.logDirectory.appendingPathComponent("fault-\(order).fifo").path
+            try Command.check(["mkfifo", fifo])
+            let server = try TunnelServerProcess(in: topo, namespace: "server",
+                                                 environment: ["LD_PRELOAD": library, "TUNNEL_TEST_FAULT_FIFO": fifo])
+            XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
+            // The library's thread is waiting in open(): this open meets it, the write orders.
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))
+            handle.write(Data(order.utf8))
+            try handle.close()
+
+            let status = server.process.wait(timeout: Self.exitTimeout)
+            XCTAssertEqual(status, sig, "\(order): \(server.log)")
+            guard status != nil else {
+                // Hanging in a handler is the failure this test is for; end it to go on.
+                server.process.signal(SIGKILL)
+                _ = server.process.wait(timeout: 5)
+                continue
+            }
+            XCTAssertEqual(server.process.process.terminationReason, .uncaughtSignal, server.log)
+            XCTAssertFalse(server.log.contains("everything restored"), "no orderly stop after a crash: \(server.log)")
+            XCTAssertFalse(server.log.contains("stopped by signal"), server.log)
+            XCTAssertNotEqual(try state(), before, "\(order): the crashed run's changes are still there")
+
+            try server.restart()
+            XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
+            XCTAssertTrue(server.log.contains("cleaned up after an earlier run"), server.log)
+            server.process.signal(SIGTERM)
+            XCTAssertEqual(server.process.wait(timeout: Self.exitTimeout), 0, server.log)
+            assertSameNetworkState(try state(), before, "after a crash by \(order) and the next run")
+        }
+    }
+
     /// The process ends within the timeout, the way `ending` says, having said why.
     private func assertEnds(_ process: BackgroundProcess, _ ending: Ending,
                             file: StaticString = #filePath, line: UInt = #line) throws {
