@@ -13,4 +13,7 @@
 #include <netlink/route/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <linux/fib_rules.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #endif

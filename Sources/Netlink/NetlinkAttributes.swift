@@ -21,7 +21,28 @@ struct NetlinkAttributes {
         }
     }
 
+    /// Reads the attributes inside a nested attribute's payload (`bytes(type)` of the
+    /// outer one). A truncated attribute ends the list.
+    init(nested payload: [UInt8]) {
+        let headerLength = MemoryLayout<nlattr>.size
+        var offset = 0
+        while offset + headerLength <= payload.count {
+            // nla_len and nla_type are in host order.
+            let (length, type) = payload.withUnsafeBytes { raw in
+                (Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)),
+                 Int(raw.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self))
+                    & ~(Int(NLA_F_NESTED) | Int(NLA_F_NET_BYTEORDER)))
+            }
+            guard length >= headerLength, offset + length <= payload.count else { return }
+            values[type] = Array(payload[(offset + headerLength)..<(offset + length)])
+            offset += (length + Int(NLA_ALIGNTO) - 1) & ~(Int(NLA_ALIGNTO) - 1)
+        }
+    }
+
     func bytes(_ type: Int) -> [UInt8]? { values[type] }
+
+    /// A 32-bit attribute in network order (nf_tables sends its numbers so).
+    func be32(_ type: Int) -> UInt32? { u32(type).map(UInt32.init(bigEndian:)) }
 
     func u8(_ type: Int) -> UInt8? {
         guard let b = values[type], b.count >= 1 else { return nil }

@@ -3,19 +3,24 @@ import CNetlink
 import Glibc
 #endif
 
-/// An rtnetlink (NETLINK_ROUTE) socket. It belongs to the network namespace the
+/// An rtnetlink (NETLINK_ROUTE) socket (or, inside this module, another netlink
+/// family's). It belongs to the network namespace the
 /// creating thread was in, and every request made through it acts there, from
 /// whatever thread. Not thread-safe: one owner at a time. Closed on deinit.
 public final class NetlinkSocket {
     private let socket: OpaquePointer
 
     /// Opens and connects a socket in the calling thread's network namespace.
-    public init() throws {
-        let operation = "open rtnetlink socket"
+    public convenience init() throws {
+        try self.init(protocol: NETLINK_ROUTE, operation: "open rtnetlink socket")
+    }
+
+    /// A socket of another netlink family (NETLINK_NETFILTER for nf_tables).
+    init(protocol netlinkProtocol: Int32, operation: String) throws {
         guard let sock = nl_socket_alloc() else {
             throw NetlinkError(operation: operation, code: NLE_NOMEM)
         }
-        let rc = nl_connect(sock, NETLINK_ROUTE)
+        let rc = nl_connect(sock, netlinkProtocol)
         if rc < 0 {
             nl_socket_free(sock)
             throw NetlinkError(operation: operation, code: rc)

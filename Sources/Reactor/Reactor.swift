@@ -1,6 +1,8 @@
 // Reactor module: the event loop at the edge of the program. File descriptors (TUN,
 // UDP, raw, control sockets) become Dispatch read sources, protocol timers become
-// Dispatch timer sources, and SIGINT/SIGTERM become a clean stop that runs cleanup.
+// Dispatch timer sources, and SIGINT/SIGTERM/SIGHUP become a clean stop that runs
+// cleanup; a fatal signal someone sent becomes the same stop, then that signal again
+// (FatalSignals).
 //
 // Ownership: every handler registered here runs on `queue`, one serial queue. All
 // state the handlers touch (peers, sessions, NAT table, buffer pools) is owned by
@@ -16,8 +18,16 @@ public final class Reactor: @unchecked Sendable {
     private var sources: [DispatchSourceProtocol] = []
     private var cleanups: [() -> Void] = []
     private let stopped = DispatchSemaphore(value: 0)
+    /// Signalled with `stopped`, for the fatal-signal watch (which waits with a deadline).
+    private let cleanedUp = DispatchSemaphore(value: 0)
     private var stopping = false
     public private(set) var exitSignal: Int32?
+    /// Set when a fatal signal someone sent stopped the reactor: `run`'s caller ends the
+    /// process with it (`endIfStoppedByFatalSignal`).
+    public private(set) var fatalSignal: Int32?
+    /// The watch for fatal signals lives on a queue of its own, never the reactor's:
+    /// it must act even when the reactor's queue is stuck.
+    private var fatalSignalWatch: DispatchSourceRead?
 
     public init(label: String = "tunnel.reactor") {
         queue = DispatchQueue(label: label)
@@ -76,9 +86,11 @@ public final class Reactor: @unchecked Sendable {
         return timer
     }
 
-    /// Stops the reactor on SIGINT and SIGTERM (the signals are no longer fatal).
-    public func stopOnTerminationSignals() {
-        for sig in [SIGINT, SIGTERM] {
+    /// Stops the reactor on SIGINT, SIGTERM and SIGHUP (a closed terminal ends the tunnel
+    /// like Ctrl-C; the three are no longer fatal), and on a fatal signal someone sent
+    /// (see FatalSignals), after which `endIfStoppedByFatalSignal` raises it again.
+    public func stopOnSignals() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler { [weak self] in
@@ -88,6 +100,47 @@ public final class Reactor: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+        watchFatalSignals()
+    }
+
+    /// A self-pipe: the C handler writes the signal's number, a read source on a queue of
+    /// its own starts the stop and gives it `FatalSignals.stopGrace` to finish.
+    private func watchFatalSignals() {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            // No way to hear of them: the default action at once is still better than a
+            // handler that never returns (the Swift runtime's backtracer waits).
+            FatalSignals.install(notifyFD: -1)
+            return
+        }
+        // Non-blocking: the handler must never wait on a full pipe. Close-on-exec: not
+        // for anything else to inherit.
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        let readEnd = fds[0]
+        let watch = DispatchSource.makeReadSource(fileDescriptor: readEnd,
+                                                  queue: DispatchQueue(label: queue.label + ".fatal-signals"))
+        watch.setEventHandler { [weak self] in
+            var byte: UInt8 = 0
+            guard read(readEnd, &byte, 1) == 1 else { return }
+            let sig = Int32(byte)
+            guard let self else { FatalSignals.raiseDefault(sig) }
+            self.stop(fatalSignal: sig)
+            if self.cleanedUp.wait(timeout: .now() + FatalSignals.stopGrace) == .timedOut {
+                FatalSignals.raiseDefault(sig)
+            }
+        }
+        watch.resume()
+        fatalSignalWatch = watch
+        FatalSignals.install(notifyFD: fds[1])
+    }
+
+    /// Call after `run` returns: if a fatal signal stopped the reactor, ends the process
+    /// with that signal's default action, now that cleanup has run.
+    public func endIfStoppedByFatalSignal() {
+        if let sig = fatalSignal { FatalSignals.raiseDefault(sig) }
     }
 
     /// Registers work to run on the queue when the reactor stops, last registered first.
@@ -111,8 +164,15 @@ public final class Reactor: @unchecked Sendable {
     }
 
     /// Cancels every source, runs cleanup on the queue, and lets `run` return. Idempotent.
-    public func stop() {
+    public func stop() { stop(fatalSignal: nil) }
+
+    private func stop(fatalSignal sig: Int32?) {
         queue.async { [self] in
+            // A fatal signal during a stop that is already running still ends the process by it.
+            if let sig, fatalSignal == nil {
+                fatalSignal = sig
+                exitSignal = sig
+            }
             guard !stopping else { return }
             stopping = true
             for s in sources { s.cancel() }
@@ -120,6 +180,7 @@ public final class Reactor: @unchecked Sendable {
             for c in cleanups.reversed() { c() }
             cleanups.removeAll()
             stopped.signal()
+            cleanedUp.signal()
         }
     }
 

@@ -1,7 +1,7 @@
 // `tunnel client`: one interface, one peer (the server), from a wg-quick file. Sets up
 // addresses, routes, policy rules and DNS (NetworkSetup), runs the data path in
-// the foreground, and on SIGINT/SIGTERM or when the interface is deleted under it,
-// undoes everything it changed.
+// the foreground, and on SIGINT/SIGTERM/SIGHUP, a fatal signal someone sent, or when the
+// interface is deleted under it, undoes everything it changed.
 import Addresses
 import Config
 import Dispatch
@@ -60,6 +60,7 @@ public enum ClientMode {
     /// Runs until stopped; returns normally after a clean shutdown.
     public static func run(_ options: ClientOptions) throws {
         let logger = TunnelLogging.logger("tunnel.client")
+        FatalSignals.endAtOnce()
         if let invite = options.invite { try enrol(invite, options, logger: logger) }
         // Everything that can fail without side effects comes first.
         let (config, peer, peerEndpoints) = try loadConfig(options)
@@ -113,7 +114,7 @@ public enum ClientMode {
             throw error
         }
         interface.start()
-        reactor.stopOnTerminationSignals()
+        reactor.stopOnSignals()
         reactor.onStop {
             do { try setup.revert() } catch { logger.error("\(error)") }
             tun.close()
@@ -124,6 +125,7 @@ public enum ClientMode {
         logger.info("interface \(name) up, UDP port \(udp.localPort), public key \(interface.device.publicKey.base64)\(scope), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
+        endIfStoppedByFatalSignal(reactor, logger: logger)
     }
 
     /// The file, its one peer, and where to reach it (--connect wins over Endpoint).

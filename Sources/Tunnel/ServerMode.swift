@@ -42,8 +42,8 @@ public struct ServerOptions {
     /// Threads a batch's encryption and decryption is shared over (1: the reactor's alone).
     public var cryptoWorkers = WorkerLanes.defaultCount
     /// Translated packets leave through the TUN (forwarded by the kernel, coalesced) when
-    /// offloads allow; false: by raw socket, past OUTPUT instead of FORWARD.
-    public var natEgressThroughTun = true
+    /// offloads allow and FORWARD lets them; otherwise by raw socket, past OUTPUT.
+    public var natEgress = NATEgress.tunByDefault
     /// Test-only: SIGUSR1 stalls the reactor's queue until SIGUSR2 (see TestStall).
     public var testStallOnSignal = false
 
@@ -65,6 +65,7 @@ public enum ServerMode {
 
     public static func run(_ options: ServerOptions) throws {
         let logger = TunnelLogging.logger("tunnel.server")
+        FatalSignals.endAtOnce()
         // Everything that can refuse the start comes before the first change, the config
         // file included: a refused start leaves the system and the disk as they were.
         try NetworkAdminPrivilege.require("tunnel server")
@@ -78,6 +79,7 @@ public enum ServerMode {
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
         if ServerConfigFile.exists(options.configPath) { _ = try ServerConfigFile.load(path: options.configPath) }
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
+        try checkForwardPolicy(options.natEgress, routed: egress == nil, tun: name, logger: logger)
         let udp = try UDPSocket(address: options.listen)
         let tun: TunDevice
         let config: WireGuardConfig
@@ -152,7 +154,7 @@ public enum ServerMode {
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
         }
-        reactor.stopOnTerminationSignals()
+        reactor.stopOnSignals()
         if options.testStallOnSignal { TestStall.install(on: reactor, logger: logger) }
         reactor.onStop {
             enrolment.stop()
@@ -164,6 +166,7 @@ public enum ServerMode {
         logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress, router: router)), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
+        endIfStoppedByFatalSignal(reactor, logger: logger)
     }
 
     /// The first run writes the config file and says which public key clients need.
@@ -199,9 +202,39 @@ public enum ServerMode {
     /// Whether translated packets can leave through the TUN: they carry the egress address
     /// as source, which IPv4 accepts on an interface only with accept_local. (IPv6 has no
     /// such check.) Needs the TUN's offloads to pay; without them the raw socket is as good.
-    private static func allowEgressThroughTun(_ name: String, offloads: Bool) -> Bool {
-        guard offloads else { return false }
+    private static func allowEgressThroughTun(_ name: String, offloads: Bool, choice: NATEgress) -> Bool {
+        guard offloads, choice != .socket else { return false }
         return (try? Sysctl.interface("ipv4", name, "accept_local").write("1")) != nil
+    }
+
+    /// The NAT's replies are forwarded into the TUN (policy routing sends them there), and
+    /// with the TUN egress so are its translated packets: an nf_tables forward chain whose
+    /// policy drops (Docker and ufw set one, through iptables-nft) swallows them, and the
+    /// clients get nothing, without a word. The raw-socket egress does not avoid it: only
+    /// ICMP replies come by socket. Rules inside the chain are not evaluated, so an accept
+    /// rule cannot be seen: without `--nat-egress` the start is refused with what to add;
+    /// an explicit `--nat-egress` says the rules are there and only warns. Only nf_tables is
+    /// read: iptables-legacy's tables are another kernel interface and are not looked at.
+    /// Routed (`--nat off`), forwarding is the whole point and the operator's firewall its
+    /// business: a warning only.
+    private static func checkForwardPolicy(_ choice: NATEgress, routed: Bool, tun: String, logger: Logger) throws {
+        let dropping: [ForwardChain]
+        do {
+            dropping = try NFTablesRuleset.forwardChains().filter(\.dropsByDefault)
+        } catch {
+            logger.info("cannot read the nf_tables ruleset (\(error)); if a FORWARD chain drops, what the server forwards needs an accept rule there")
+            return
+        }
+        guard !dropping.isEmpty else { return }
+        let chains = dropping.map { "'\($0)'" }.joined(separator: ", ")
+        if routed {
+            logger.warning("nf_tables chain \(chains) drops forwarded packets by policy: with --nat off the clients' traffic passes only if it accepts what comes from \(tun) and goes to it")
+            return
+        }
+        guard choice != .tunByDefault else {
+            throw TunnelError.forwardDrops(chains: dropping.map(\.description), tun: tun)
+        }
+        logger.warning("nf_tables chain \(chains) drops forwarded packets by policy: the NAT's packets pass only if it accepts what goes to \(tun)\(choice == .tun ? " and comes from it" : "")")
     }
 
     /// Peers changed (config file or `wg set`): removed ones' NAT mappings go, and routes
@@ -233,8 +266,8 @@ public enum ServerMode {
         if let seconds = options.natTimeoutSeconds { natConfig.timeouts = .uniform(seconds: seconds) }
         let nat = try NATTable(configuration: natConfig)
         nat.startPortAllocation(at: Int(SecureRandom.uint32() % UInt32(ports.count)))
-        let throughTun = options.natEgressThroughTun
-            && allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader)
+        let throughTun = allowEgressThroughTun(interface.tun.name, offloads: interface.tun.hasVirtioHeader,
+                                               choice: options.natEgress)
         return ServerRouter(interface: interface, nat: nat,
                             rawIPv4: throughTun ? nil : try RawSocket(ipv6: false, kind: .send),
                             rawIPv6: throughTun || ipv6 == nil ? nil : try RawSocket(ipv6: true, kind: .send),

@@ -41,9 +41,9 @@ struct ServerCommand: ParsableCommand {
                                valueName: "low-high"))
     var natPorts: String?
 
-    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it; replies to TCP and UDP still pass FORWARD, which must accept established connections).",
+    @Option(help: ArgumentHelp("How the NAT's translated packets leave: tun (back into the TUN, forwarded by the kernel as coalesced super-packets; they pass the FORWARD chain) or socket (a raw socket, one packet per call; they pass OUTPUT, for hosts whose FORWARD policy drops, as Docker and ufw set it; replies to TCP and UDP still pass FORWARD, which must accept established connections). Default: tun; where an nf_tables forward chain drops by policy, the start is refused until the tunnel has accept rules there and this is given.",
                                valueName: "tun|socket"))
-    var natEgress: String = "tun"
+    var natEgress: String?
 
     @Flag(help: "Clients cannot reach each other's tunnel addresses.")
     var isolateClients = false
@@ -79,9 +79,10 @@ struct ServerCommand: ParsableCommand {
         options.natPorts = try natPorts.map(Self.parsePorts)
         options.isolateClients = isolateClients
         switch natEgress {
-        case "tun": options.natEgressThroughTun = true
-        case "socket": options.natEgressThroughTun = false
-        default: throw ValidationFailure("--nat-egress must be tun or socket, not '\(natEgress)'")
+        case nil: options.natEgress = .tunByDefault
+        case "tun": options.natEgress = .tun
+        case "socket": options.natEgress = .socket
+        case let other?: throw ValidationFailure("--nat-egress must be tun or socket, not '\(other)'")
         }
         options.natTimeoutSeconds = testNatTimeout
         options.testStallOnSignal = testStallOnSigusr1

@@ -75,4 +75,17 @@ int tunnel_set_dumpable(int dumpable);
 /// prctl(PR_GET_DUMPABLE): 1, 0 (or 2, suid_dumpable), or -errno.
 int tunnel_get_dumpable(void);
 
+/// Fatal signals (SIGABRT, SIGSEGV, SIGBUS, ...) get a handler that tells a signal
+/// someone sent (kill, sigqueue, tgkill from another process: si_code <= 0 and a sender
+/// other than this process) from a real fault or the process's own abort(). A sent one
+/// writes its number as one byte to `notify_fd` (the program then stops in order and
+/// raises it again); anything else, and a second fatal signal, gets the default action at
+/// once, so a crash dumps and ends instead of waiting in a handler. The handler does only
+/// async-signal-safe work. Returns 0 or -errno.
+int tunnel_fatal_signals_install(int notify_fd, const int *signals, unsigned count);
+
+/// Ends the process with `signal`'s default action (core dump, or termination), as
+/// if the handler had never been installed. Returns only if the default is to ignore it.
+void tunnel_fatal_signal_raise_default(int signal);
+
 #endif
