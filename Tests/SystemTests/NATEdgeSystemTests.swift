@@ -84,7 +84,7 @@ final class NATEdgeSystemTests: XCTestCase {
     static let injectScript = """
         import socket, struct, sys
         ifname, src, dst, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        sport, payload = 40000, b'probe\\n'
+        sport, payload = 40000, ('to ' + dst + '\\n').encode()
         def checksum(b):
             if len(b) % 2:
                 b += b'\\0'
