@@ -281,12 +281,17 @@ public enum ServerMode {
     private static func followHostAddresses(_ router: ServerRouter, netlink: NetlinkSocket, reactor: Reactor,
                                             logger: Logger) {
         guard router.nat != nil else { return }
+        // Said once when listing starts to fail and once when it works again, not every second.
+        var failing = false
         let refresh = {
             do {
                 let current = HostAddresses(interfaces: try netlink.addresses().map(\.prefix))
                 if current != router.hostAddresses { router.hostAddresses = current }
+                if failing { logger.notice("listing the host's addresses works again") }
+                failing = false
             } catch {
-                logger.warning("could not list the host's addresses: \(error)")
+                if !failing { logger.warning("could not list the host's addresses (the last list stays in use): \(error)") }
+                failing = true
             }
         }
         refresh()

@@ -18,6 +18,9 @@ final class NATEdgeSystemTests: XCTestCase {
     static let port = 7777
     /// The router's count of packets from the TUN that nobody inside asked for.
     static let unsolicitedCounter = "router_unsolicited_inbound"
+    /// The server's IPv6 tunnel subnet (TunnelServerProcess's default addresses).
+    static let tunnelSubnet6 = "2001:db8:100::/64"
+    static let egress6 = "2001:db8:51::1"
 
     struct Lab {
         let topo: Topology
@@ -81,7 +84,7 @@ final class NATEdgeSystemTests: XCTestCase {
     static let injectScript = """
         import socket, struct, sys
         ifname, src, dst, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        sport, payload = 40000, b'probe\\n'
+        sport, payload = 40000, ('to ' + dst + '\\n').encode()
         def checksum(b):
             if len(b) % 2:
                 b += b'\\0'
@@ -201,28 +204,34 @@ final class NATEdgeSystemTests: XCTestCase {
 
     // MARK: item 4: nobody outside reaches a client unasked
 
-    /// The internet host routes 100.64.0.0/24 via the server and pings alice and sends her
-    /// UDP: none of it reaches her (her interface's receive counter stays put, her listener
-    /// hears nothing) and the server counts every packet. Her own traffic's replies still
-    /// come back.
+    /// The internet host routes the tunnel subnets (100.64.0.0/24 and the IPv6 one) via the
+    /// server and pings alice and sends her UDP over both families: none of it reaches her
+    /// (her interface's receive counter stays put, her listener hears nothing) and the server
+    /// counts every packet. Her own traffic's replies still come back.
     func testUnsolicitedInboundToAClientIsDroppedAndCounted() throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let lab = try makeLab(egressMode: "tun")
         try lab.topo.run("internet", ["ip", "route", "add", "100.64.0.0/24", "via", Self.egress])
+        try lab.topo.run("internet", ["ip", "-6", "route", "add", Self.tunnelSubnet6, "via", Self.egress6])
         let path = try script(lab, "alice-listener.py", Self.listenerScript)
-        let listener = try lab.topo.spawn("client1", name: "alice-listener", ["python3", path, "\(Self.port)", lab.alice4])
+        let listener = try lab.topo.spawn("client1", name: "alice-listener",
+                                          ["python3", path, "\(Self.port)", lab.alice4, lab.alice6])
         XCTAssertTrue(lab.topo.waitUntil { listener.log.contains("ready") }, listener.log)
         let before = try lab.topo.linkPackets("client1", lab.alice.interface).rx
         XCTAssertEqual(routerCounter(lab, Self.unsolicitedCounter), 0)
 
         let pings = 3, datagrams = 4
-        let ping = try lab.topo.attempt("internet", ["ping", "-c", "\(pings)", "-i", "0.2", "-W", "1", lab.alice4])
-        XCTAssertTrue(ping.stdout.contains("\(pings) packets transmitted, 0 received"), ping.stdout)
+        for target in [lab.alice4, lab.alice6] {
+            let ping = try lab.topo.attempt("internet", ["ping", "-c", "\(pings)", "-i", "0.2", "-W", "1", target])
+            XCTAssertTrue(ping.stdout.contains("\(pings) packets transmitted, 0 received"), ping.stdout)
+        }
         for i in 0..<datagrams {
             try lab.topo.run("internet", ["socat", "-u", "-", "UDP4:\(lab.alice4):\(Self.port)"], input: "unasked \(i)\n")
+            try lab.topo.run("internet", ["socat", "-u", "-", "UDP6:[\(lab.alice6)]:\(Self.port)"], input: "unasked \(i)\n")
         }
+        let unasked = UInt64(2 * (pings + datagrams))
         XCTAssertTrue(lab.topo.waitUntil(timeout: 10) {
-            self.routerCounter(lab, Self.unsolicitedCounter) == UInt64(pings + datagrams)
+            self.routerCounter(lab, Self.unsolicitedCounter) == unasked
         }, "every unasked packet counted: \(String(describing: routerCounter(lab, Self.unsolicitedCounter)))")
 
         // Alice's own traffic still gets its replies, after which nothing else has arrived.
@@ -232,7 +241,9 @@ final class NATEdgeSystemTests: XCTestCase {
         XCTAssertEqual(try lab.topo.linkPackets("client1", lab.alice.interface).rx, before + 3,
                        "only the echo and the two ping replies reached alice")
         XCTAssertEqual(listener.log, "ready\n", "alice's listener heard nobody")
-        XCTAssertEqual(routerCounter(lab, Self.unsolicitedCounter), UInt64(pings + datagrams))
-        XCTAssertTrue(try metrics(lab).contains("router_unsolicited_inbound"), "in the metrics too")
+        XCTAssertEqual(routerCounter(lab, Self.unsolicitedCounter), unasked)
+        let prometheus = try metrics(lab)
+        XCTAssertTrue(prometheus.contains("tunnel_\(Self.unsolicitedCounter){interface=\"\(lab.server.interface)\"} \(unasked)"),
+                      "in the metrics too: \(prometheus)")
     }
 }
