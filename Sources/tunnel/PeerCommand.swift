@@ -30,27 +30,14 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "A name for the client: letters, digits, '-', '_', '.', at most 32.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
-
-        @Option(help: ArgumentHelp("Where the client reaches the server (default: the address the server listens on).",
-                                   valueName: "host:port"))
-        var endpoint: String?
-
-        @Option(help: ArgumentHelp("A DNS server for the client (repeat, or separate with commas).", valueName: "ip"))
-        var dns: [String] = []
-
-        @Option(name: .customLong("allowed-ips"),
-                help: ArgumentHelp("What the client sends through the tunnel (default: 0.0.0.0/0, ::/0).",
-                                   valueName: "cidrs"))
-        var allowedIPs: [String] = []
+        @OptionGroup var client: NewClientOptions
 
         @Flag(help: "Also print the config as a QR code, for a phone's WireGuard app.")
         var qr = false
 
         func run() throws {
-            let request = PeerAddRequest(name: name, configPath: config, endpoint: endpoint, dns: dns,
-                                         allowedIPs: allowedIPs, qrCode: qr)
+            let request = PeerAddRequest(name: name, configPath: client.config, endpoint: client.endpoint, dns: client.dns,
+                                         allowedIPs: client.allowedIPs, qrCode: qr)
             let output = try PeerManagement.add(request)
             KeyTool.warnIfStandardOutputIsReadableByOthers()
             print(output.standardOutput, terminator: "")
@@ -73,31 +60,19 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "A name for the client: ASCII letters, digits, '-', '_', '.', at most 32.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
-
-        @Option(help: ArgumentHelp("Where the client reaches the server (default: the address the server listens on).",
-                                   valueName: "host:port"))
-        var endpoint: String?
+        @OptionGroup var client: NewClientOptions
 
         @Option(name: .customLong("expires-in"),
                 help: ArgumentHelp("How long the code works: 30s, 10m, 2h, 7d (default 24h).", valueName: "duration"))
         var expiresIn: String?
 
-        @Option(help: ArgumentHelp("A DNS server for the client (repeat, or separate with commas).", valueName: "ip"))
-        var dns: [String] = []
-
-        @Option(name: .customLong("allowed-ips"),
-                help: ArgumentHelp("What the client sends through the tunnel (default: 0.0.0.0/0, ::/0).",
-                                   valueName: "cidrs"))
-        var allowedIPs: [String] = []
-
         @Flag(help: "Also print the code as a QR code.")
         var qr = false
 
         func run() throws {
-            let request = PeerInviteRequest(name: name, configPath: config, endpoint: endpoint, expiresIn: expiresIn,
-                                            dns: dns, allowedIPs: allowedIPs, qrCode: qr)
+            let request = PeerInviteRequest(name: name, configPath: client.config, endpoint: client.endpoint,
+                                            expiresIn: expiresIn, dns: client.dns, allowedIPs: client.allowedIPs,
+                                            qrCode: qr)
             let output = try PeerManagement.invite(request, now: Int64(Date().timeIntervalSince1970))
             print(output.standardOutput, terminator: "")
             FileHandle.standardError.write(Data((output.summary + "\n").utf8))
