@@ -15,14 +15,18 @@ static pid_t fatal_own_pid;
 /* The first fatal signal someone sent; a second one of any kind ends the process at once. */
 static volatile sig_atomic_t fatal_pending;
 
-void tunnel_fatal_signal_raise_default(int sig) {
+static void reset_to_default(int sig) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
     sigaction(sig, &action, NULL);
-    /* Called in the handler the signal is blocked until it returns; elsewhere (or
-       if the caller blocked it) it must be let through, or raise() would only queue it. */
+}
+
+void tunnel_fatal_signal_raise_default(int sig) {
+    reset_to_default(sig);
+    /* The calling thread may block the signal (Dispatch's worker threads block the
+       asynchronous ones): raise() then only queues it, and unblocking delivers it. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, sig);
@@ -38,11 +42,7 @@ static void fatal_handler(int sig, siginfo_t *info, void *context) {
     if (!sent || fatal_pending != 0 || fatal_notify_fd < 0) {
         /* The default action takes over when this handler returns: a fault re-executes
            the faulting instruction, a raised signal is delivered as soon as it is unblocked. */
-        struct sigaction action;
-        memset(&action, 0, sizeof action);
-        action.sa_handler = SIG_DFL;
-        sigemptyset(&action.sa_mask);
-        sigaction(sig, &action, NULL);
+        reset_to_default(sig);
         raise(sig);
         return;
     }

@@ -77,9 +77,14 @@ public enum ServerMode {
         let identity = ServerRunIdentity(configPath: options.configPath, listen: options.listen)
         try RunningServerConflict.check(identity, usesNATTable: egress != nil, stateDirectory: options.stateDirectory)
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
-        if ServerConfigFile.exists(options.configPath) { _ = try ServerConfigFile.load(path: options.configPath) }
+        let existing = ServerConfigFile.exists(options.configPath) ? try ServerConfigFile.load(path: options.configPath) : nil
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
-        try checkForwardPolicy(options.natEgress, routed: egress == nil, tun: name, logger: logger)
+        // The tunnel's addresses: the file's, or what a first run will write (with no
+        // --address, an IPv4 subnet and an IPv6 ULA).
+        let tunnelHasIPv6 = existing.map { $0.interface.addresses.contains { !$0.address.isIPv4 } }
+            ?? (options.addresses.isEmpty || options.addresses.contains { !$0.address.isIPv4 })
+        try checkForwardPolicy(options.natEgress, routed: egress == nil,
+                               ipv6: tunnelHasIPv6 && (egress == nil || egress?.ipv6 != nil), tun: name, logger: logger)
         let udp = try UDPSocket(address: options.listen)
         let tun: TunDevice
         let config: WireGuardConfig
@@ -216,11 +221,13 @@ public enum ServerMode {
     /// an explicit `--nat-egress` says the rules are there and only warns. Only nf_tables is
     /// read: iptables-legacy's tables are another kernel interface and are not looked at.
     /// Routed (`--nat off`), forwarding is the whole point and the operator's firewall its
-    /// business: a warning only.
-    private static func checkForwardPolicy(_ choice: NATEgress, routed: Bool, tun: String, logger: Logger) throws {
+    /// business: a warning only. An ip6 chain matters only when IPv6 is forwarded (`ipv6`),
+    /// an ip chain always (the NAT and a routed tunnel always carry IPv4).
+    private static func checkForwardPolicy(_ choice: NATEgress, routed: Bool, ipv6: Bool, tun: String,
+                                           logger: Logger) throws {
         let dropping: [ForwardChain]
         do {
-            dropping = try NFTablesRuleset.forwardChains().filter(\.dropsByDefault)
+            dropping = try NFTablesRuleset.forwardChains().filter { $0.dropsByDefault && ($0.family != "ip6" || ipv6) }
         } catch {
             logger.info("cannot read the nf_tables ruleset (\(error)); if a FORWARD chain drops, what the server forwards needs an accept rule there")
             return

@@ -10,10 +10,17 @@ import XCTest
 /// policy accepts changes nothing; `--nat off` only warns.
 final class ForwardDropSystemTests: XCTestCase {
     static let tools = ["ping", "nft", "socat"]
+    /// The chain the test turns to drop, and an ip6 chain that drops from the start: the
+    /// lab's egress has no IPv6, so the NAT forwards none and that chain must not count.
     static let forwardChain = """
         table inet filter {
             chain forward {
                 type filter hook forward priority 0; policy accept;
+            }
+        }
+        table ip6 v6only {
+            chain v6forward {
+                type filter hook forward priority 0; policy drop;
             }
         }
 
@@ -26,7 +33,8 @@ final class ForwardDropSystemTests: XCTestCase {
         _ = try topo.spawn("internet", name: "tcp-echo",
                            ["socat", "TCP4-LISTEN:7000,bind=\(ServerLab.internet),fork,reuseaddr", "PIPE"])
 
-        // Policy accept: the default TUN egress, no word about FORWARD.
+        // Policy accept (and an ip6 drop the NAT does not meet): the default TUN egress, no
+        // word about FORWARD.
         let accepting = try TunnelServerProcess(in: topo, namespace: "server")
         XCTAssertTrue(topo.waitUntil { accepting.log.contains("server on ") }, accepting.log)
         XCTAssertTrue(accepting.log.contains("translated packets forwarded from the TUN"), accepting.log)
@@ -54,11 +62,12 @@ final class ForwardDropSystemTests: XCTestCase {
                                "a refused start changes nothing")
 
         // Routed (--nat off), forwarding is the operator's design: a warning, and it starts.
+        // Its tunnel's IPv6 is routed, so the ip6 chain counts here.
         let routed = try TunnelServerProcess(in: topo, namespace: "server", extraArguments: ["--nat", "off"])
         XCTAssertTrue(topo.waitUntil { routed.log.contains("server on ") }, routed.log)
         XCTAssertTrue(routed.log.contains("""
-            nf_tables chain 'inet filter forward' drops forwarded packets by policy: with --nat off the clients' \
-            traffic passes only if it accepts what comes from \(routed.interface) and goes to it
+            nf_tables chain 'inet filter forward', 'ip6 v6only v6forward' drops forwarded packets by policy: with --nat off \
+            the clients' traffic passes only if it accepts what comes from \(routed.interface) and goes to it
             """), routed.log)
         routed.process.stop()
 

@@ -97,20 +97,44 @@ final class SignalSystemTests: XCTestCase {
         }
     }
 
-    /// A library preloaded into the server under test: a thread that waits on a FIFO and,
-    /// told to, faults for real (a store to address 0: SEGV_MAPERR) or calls abort(). Only
-    /// this way does the signal come from the process itself, as in a real crash.
+    /// A library preloaded into the server under test: a thread waits on a FIFO and, told
+    /// to, faults for real (S: a store to address 0, SEGV_MAPERR), calls abort() (A), or
+    /// from then on stalls every netlink sendmsg forever (H: the reactor's queue hangs in
+    /// cleanup, as a stuck process would; it says so by creating FIFO.ack). Only this way
+    /// does the signal come from the process itself, as in a real crash.
     static let faultLibrarySource = """
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
         #include <fcntl.h>
         #include <pthread.h>
         #include <stdint.h>
+        #include <stdio.h>
         #include <stdlib.h>
+        #include <sys/socket.h>
         #include <unistd.h>
+        static volatile int stall_netlink;
+        ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+            ssize_t (*real)(int, const struct msghdr *, int) = dlsym(RTLD_NEXT, "sendmsg");
+            struct sockaddr_storage address;
+            socklen_t length = sizeof address;
+            if (stall_netlink && getsockname(fd, (struct sockaddr *)&address, &length) == 0
+                && address.ss_family == AF_NETLINK) {
+                for (;;) pause();
+            }
+            return real(fd, msg, flags);
+        }
         static void *wait_for_order(void *path) {
             int fd = open((const char *)path, O_RDONLY);
             char order = 0;
             if (fd < 0 || read(fd, &order, 1) != 1) return 0;
             if (order == 'A') abort();
+            if (order == 'H') {
+                char ack[4096];
+                stall_netlink = 1;
+                snprintf(ack, sizeof ack, "%s.ack", (const char *)path);
+                close(open(ack, O_CREAT | O_WRONLY, 0600));
+                return 0;
+            }
             /* Zero, computed at run time, so the compiler keeps the store (no trap instead). */
             volatile int *nowhere = (volatile int *)(intptr_t)(order - 'S');
             *nowhere = 1;
@@ -124,32 +148,90 @@ final class SignalSystemTests: XCTestCase {
 
         """
 
+    /// Builds the fault library in the run's log directory; returns its path.
+    private func buildFaultLibrary(_ topo: Topology) throws -> String {
+        let source = topo.logDirectory.appendingPathComponent("fault.c").path
+        let library = topo.logDirectory.appendingPathComponent("fault.so").path
+        try Self.faultLibrarySource.write(toFile: source, atomically: true, encoding: .utf8)
+        try Command.check(["clang", "-O0", "-shared", "-fPIC", "-o", library, source, "-lpthread", "-ldl"])
+        return library
+    }
+
+    /// Starts a server with the fault library and a FIFO of its own; returns both.
+    private func startFaultableServer(_ topo: Topology, library: String,
+                                      tag: String) throws -> (TunnelServerProcess, String) {
+        let fifo = topo.logDirectory.appendingPathComponent("fault-\(tag).fifo").path
+        try Command.check(["mkfifo", fifo])
+        let server = try TunnelServerProcess(in: topo, namespace: "server",
+                                             environment: ["LD_PRELOAD": library, "TUNNEL_TEST_FAULT_FIFO": fifo])
+        XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
+        return (server, fifo)
+    }
+
+    /// Gives the library's thread, waiting in open(), its order.
+    private func order(_ order: String, through fifo: String) throws {
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))
+        handle.write(Data(order.utf8))
+        try handle.close()
+    }
+
+    /// After a run that could not clean up: it left its changes, the next start removes
+    /// them, and that run's own stop puts back the rest.
+    private func assertNextStartCleansUp(_ server: TunnelServerProcess, _ topo: Topology,
+                                         state: () throws -> [String: String], before: [String: String],
+                                         _ what: String) throws {
+        XCTAssertNotEqual(try state(), before, "\(what): the dead run's changes are still there")
+        try server.restart()
+        XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
+        XCTAssertTrue(server.log.contains("cleaned up after an earlier run"), server.log)
+        server.process.signal(SIGTERM)
+        XCTAssertEqual(server.process.wait(timeout: Self.exitTimeout), 0, server.log)
+        assertSameNetworkState(try state(), before, "after \(what) and the next run")
+    }
+
+    /// A sent SIGABRT whose orderly stop hangs (a stuck process, the reason a watchdog
+    /// sends one) still ends the process, by SIGABRT, once FatalSignals.stopGrace (5 s) has
+    /// passed; the next start cleans up.
+    func testAFatalSignalEndsTheServerEvenWhenItsStopHangs() throws {
+        try requireSystemTestPrerequisites(tools: Self.tools + ["clang", "mkfifo"], needsTunnelBinary: true)
+        let topo = try Topology(ServerLab.topology(clients: 1), test: self)
+        let library = try buildFaultLibrary(topo)
+        let state = { try topo.networkState("server", sysctls: ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]) }
+        let before = try state()
+        let (server, fifo) = try startFaultableServer(topo, library: library, tag: "H")
+        try order("H", through: fifo)
+        XCTAssertTrue(topo.waitUntil { FileManager.default.fileExists(atPath: fifo + ".ack") }, "the library stalls netlink")
+
+        let sent = Date()
+        server.process.signal(SIGABRT)
+        let status = server.process.wait(timeout: Self.exitTimeout)
+        XCTAssertEqual(status, SIGABRT, server.log)
+        guard status != nil else {
+            server.process.signal(SIGKILL)
+            _ = server.process.wait(timeout: 5)
+            return
+        }
+        XCTAssertEqual(server.process.process.terminationReason, .uncaughtSignal, server.log)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(sent), 5, "it waited the grace period for the stop")
+        XCTAssertFalse(server.log.contains("everything restored"), "the stop never finished: \(server.log)")
+        try assertNextStartCleansUp(server, topo, state: state, before: before, "a hung stop")
+    }
+
     /// A real fault and the process's own abort() get the default action at once: no
     /// orderly stop runs in a crashed process (its log says nothing of one), the process
     /// dies by the signal, and the next start removes what it left.
     func testARealFaultOrAbortEndsTheServerAtOnceAndTheNextStartCleansUp() throws {
         try requireSystemTestPrerequisites(tools: Self.tools + ["clang", "mkfifo"], needsTunnelBinary: true)
         let topo = try Topology(ServerLab.topology(clients: 1), test: self)
-        let source = topo.logDirectory.appendingPathComponent("fault.c").path
-        let library = topo.logDirectory.appendingPathComponent("fault.so").path
-        try Self.faultLibrarySource.write(toFile: source, atomically: true, encoding: .utf8)
-        try Command.check(["clang", "-O0", "-shared", "-fPIC", "-o", library, source, "-lpthread"])
+        let library = try buildFaultLibrary(topo)
         let state = { try topo.networkState("server", sysctls: ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]) }
         let before = try state()
 
-        for (order, sig) in [("S", SIGSEGV), ("A", SIGABRT)] {
-            let fifo = topo.logDirectory.appendingPathComponent("fault-\(order).fifo").path
-            try Command.check(["mkfifo", fifo])
-            let server = try TunnelServerProcess(in: topo, namespace: "server",
-                                                 environment: ["LD_PRELOAD": library, "TUNNEL_TEST_FAULT_FIFO": fifo])
-            XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
-            // The library's thread is waiting in open(): this open meets it, the write orders.
-            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: fifo))
-            handle.write(Data(order.utf8))
-            try handle.close()
-
+        for (tag, sig) in [("S", SIGSEGV), ("A", SIGABRT)] {
+            let (server, fifo) = try startFaultableServer(topo, library: library, tag: tag)
+            try order(tag, through: fifo)
             let status = server.process.wait(timeout: Self.exitTimeout)
-            XCTAssertEqual(status, sig, "\(order): \(server.log)")
+            XCTAssertEqual(status, sig, "\(tag): \(server.log)")
             guard status != nil else {
                 // Hanging in a handler is the failure this test is for; end it to go on.
                 server.process.signal(SIGKILL)
@@ -159,14 +241,7 @@ final class SignalSystemTests: XCTestCase {
             XCTAssertEqual(server.process.process.terminationReason, .uncaughtSignal, server.log)
             XCTAssertFalse(server.log.contains("everything restored"), "no orderly stop after a crash: \(server.log)")
             XCTAssertFalse(server.log.contains("stopped by signal"), server.log)
-            XCTAssertNotEqual(try state(), before, "\(order): the crashed run's changes are still there")
-
-            try server.restart()
-            XCTAssertTrue(topo.waitUntil(timeout: 10) { server.log.contains("server on ") }, server.log)
-            XCTAssertTrue(server.log.contains("cleaned up after an earlier run"), server.log)
-            server.process.signal(SIGTERM)
-            XCTAssertEqual(server.process.wait(timeout: Self.exitTimeout), 0, server.log)
-            assertSameNetworkState(try state(), before, "after a crash by \(order) and the next run")
+            try assertNextStartCleansUp(server, topo, state: state, before: before, "a crash by \(tag)")
         }
     }
 
