@@ -39,7 +39,7 @@ watchdog_margin=${SYSTEMD_TEST_WATCHDOG_MARGIN:-20}
 boot_timeout=${SYSTEMD_TEST_BOOT_TIMEOUT:-90}
 
 work=$(mktemp -d /tmp/tunnel-systemd-test.XXXXXX)
-declare -A nspawn_pid=() leader=()
+declare -A nspawn_pid=() leader=() cgroups=()
 started=$(date +%s)
 
 log() { printf 'systemd-test: %s\n' "$*" >&2; }
@@ -135,8 +135,6 @@ own_cgroups() {
         esac
     done </proc/self/cgroup
 }
-declare -A cgroups=()
-
 boot() {
     local m=$1 ns=$2 base
     for base in $(own_cgroups); do
