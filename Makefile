@@ -13,7 +13,7 @@ APT_PKGS   := libnl-3-dev libnl-route-3-dev libssl-dev libqrencode-dev iproute2 
 BENCH_PKGS := nftables
 RELEASE_BIN = $(CURDIR)/.build/release/tunnel
 
-.PHONY: all deps build test unit-test system-test systemd-test bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
+.PHONY: all deps build test unit-test system-test systemd-test systemd-test-run bench flood-bench scale-bench crypto-bench demo clean static man completions units dist install uninstall deb docs-check package-test fuzz-build fuzz fuzz-smoke fuzz-corpus soak
 
 all: build
 
@@ -47,7 +47,7 @@ test: build
 	@bash .ci/count-skips $(TEST_LOG)
 	$(MAKE) --no-print-directory docs-check
 	$(MAKE) --no-print-directory package-test
-	@if command -v systemd-nspawn >/dev/null; then $(MAKE) --no-print-directory systemd-test; \
+	@if command -v systemd-nspawn >/dev/null; then $(MAKE) --no-print-directory systemd-test-run; \
 	 else case "$${CI:-}" in ""|false|0) echo "systemd-test: systemd-nspawn not installed (make deps), skipped";; \
 	      *) echo "CI: systemd-nspawn missing, systemd-test cannot run" >&2; exit 1;; esac; fi
 	$(MAKE) --no-print-directory fuzz-smoke
@@ -173,10 +173,15 @@ package-test:
 # server and client units' start, status, peer add, watchdog and stop, with a clean
 # journal (as root; dist/test-systemd.sh). The root file system is made once with
 # debootstrap and kept in .build/systemd-rootfs (made again when the package list changes).
+# `make test` runs systemd-test-run, on the package package-test has just made.
 SYSTEMD_ROOTFS = $(CURDIR)/.build/systemd-rootfs
+SYSTEMD_DEB    = $(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb
 systemd-test: deb
-	bash dist/systemd-rootfs.sh "$(SYSTEMD_ROOTFS)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb" >/dev/null
-	bash dist/test-systemd.sh "$(CURDIR)" "$(CURDIR)/tunnel_$(VERSION)_$$(dpkg --print-architecture).deb"
+	$(MAKE) --no-print-directory systemd-test-run
+
+systemd-test-run:
+	bash dist/systemd-rootfs.sh "$(SYSTEMD_ROOTFS)" "$(SYSTEMD_DEB)" >/dev/null
+	bash dist/test-systemd.sh "$(CURDIR)" "$(SYSTEMD_DEB)"
 
 # Fuzzing with libFuzzer (in the Swift toolchain) and AddressSanitizer, in a build of its
 # own (.build-fuzz) so the sanitizer flags never touch .build. `make fuzz` runs each

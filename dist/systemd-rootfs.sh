@@ -28,7 +28,8 @@ fi
 command -v debootstrap >/dev/null || { echo "systemd-test: debootstrap is not installed (make deps)" >&2; exit 1; }
 echo "systemd-test: debootstrap $suite with $packages into $rootfs" >&2
 new=$rootfs.new.$$
-trap 'rm -rf --one-file-system "$new"' EXIT
+mkdir -p "$(dirname "$rootfs")"
+trap 'rm -rf --one-file-system "$new" "$new.log"' EXIT
 start=$(date +%s)
 if ! debootstrap --variant=minbase --include="$packages" "$suite" "$new" "$mirror" >"$new.log" 2>&1; then
     tail -n 20 "$new.log" >&2

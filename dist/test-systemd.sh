@@ -21,6 +21,12 @@
 # Usage: test-systemd.sh TOPDIR DEB
 set -euo pipefail
 
+[ "$(id -u)" = 0 ] || { echo "systemd-test: needs root" >&2; exit 1; }
+for tool in systemd-nspawn nsenter ip; do
+    command -v "$tool" >/dev/null || { echo "systemd-test: $tool is not installed (make deps)" >&2; exit 1; }
+done
+[ -c /dev/net/tun ] || { echo "systemd-test: no /dev/net/tun" >&2; exit 1; }
+
 top=$1
 deb=$(readlink -f "$2")
 rootfs=$top/.build/systemd-rootfs
@@ -33,7 +39,7 @@ watchdog_margin=${SYSTEMD_TEST_WATCHDOG_MARGIN:-20}
 boot_timeout=${SYSTEMD_TEST_BOOT_TIMEOUT:-90}
 
 work=$(mktemp -d /tmp/tunnel-systemd-test.XXXXXX)
-declare -A nspawn_pid=() leader=()
+declare -A nspawn_pid=() leader=() cgroups=()
 started=$(date +%s)
 
 log() { printf 'systemd-test: %s\n' "$*" >&2; }
@@ -129,8 +135,6 @@ own_cgroups() {
         esac
     done </proc/self/cgroup
 }
-declare -A cgroups=()
-
 boot() {
     local m=$1 ns=$2 base
     for base in $(own_cgroups); do
@@ -224,6 +228,8 @@ status=$(unit_prop "$server" tunnel-server StatusText)
 [[ "$status" =~ ^[0-9]+\ peers?,\ [0-9]+\ sessions?$ ]] || fail "tunnel-server StatusText is '$status', not the STATUS= line"
 log "tunnel-server active, status '$status'"
 server_pid=$(unit_prop "$server" tunnel-server MainPID)
+# What the server changed, so that the comparison after its stop means something.
+host_state "$server" | cmp -s - "$work/server.before" && fail "the running server changed no rule, route, link or sysctl"
 # Past the worker lanes' and the first status timer's start, where warnings came.
 sleep 6
 w=$(warnings_since "$server" tunnel-server "$c0")
@@ -249,6 +255,7 @@ in_c "$client" timeout 60 systemctl start tunnel-client@alice || fail "systemctl
 wait_for 20 is_active "$client" tunnel-client@alice || fail "tunnel-client@alice is not active"
 ping_server() { in_c "$client" ping -c 1 -W 1 "$server_tunnel_ip"; }
 wait_for 15 ping_server || fail "the client does not reach $server_tunnel_ip through the tunnel"
+host_state "$client" | cmp -s - "$work/client.before" && fail "the running client changed no rule, route, link or sysctl"
 log "tunnel-client@alice active, status '$(unit_prop "$client" tunnel-client@alice StatusText)', pings $server_tunnel_ip"
 sleep 6
 w=$(warnings_since "$client" tunnel-client@alice "$c1")
