@@ -24,6 +24,9 @@ final class ServerEnrolment {
     /// lost gets the same answer again rather than silence.
     static let answerKeptSeconds: Int64 = 120
     static let peerNamePrefix = "invite:"
+    /// The reactor is handed the pending invites when they change, and at least this
+    /// often (answered enrolments are forgotten there), so a quiet second costs it nothing.
+    static let resyncSeconds: Int64 = 30
 
     private let configPath: String
     private let interface: TunnelInterface
@@ -32,6 +35,9 @@ final class ServerEnrolment {
     private let queue: DispatchQueue
     private var timer: DispatchSourceTimer?
     private var lastSeen: ServerPeerSync.FileIdentity?
+    /// What the reactor was last handed, and when (housekeeping queue).
+    private var lastPending: [Key: String]?
+    private var lastHandedAt: Int64 = 0
     private var answered: [Key: (client: Key, packet: [UInt8], until: Int64)] = [:]
     private var inFlight: Set<Key> = []
 
@@ -73,6 +79,9 @@ final class ServerEnrolment {
         lastSeen = identity
         let pending = Dictionary(invites.compactMap { invite in (try? Key(base64: invite.key)).map { ($0, invite.name) } },
                                  uniquingKeysWith: { first, _ in first })
+        guard pending != lastPending || now - lastHandedAt >= Self.resyncSeconds else { return }
+        lastPending = pending
+        lastHandedAt = now
         interface.reactor.queue.async { [self] in syncDevicePeers(pending, now: now) }
     }
 
