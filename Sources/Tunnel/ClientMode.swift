@@ -61,11 +61,12 @@ public enum ClientMode {
     public static func run(_ options: ClientOptions) throws {
         let logger = TunnelLogging.logger("tunnel.client")
         FatalSignals.endAtOnce()
-        if let invite = options.invite { try enrol(invite, options, logger: logger) }
-        // Everything that can fail without side effects comes first.
-        let (config, peer, peerEndpoints) = try loadConfig(options)
+        // Everything that can fail without side effects comes first (an enrolment uses up
+        // its code, so it comes after the checks too).
         try NetworkAdminPrivilege.require("tunnel client")
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
+        if let invite = options.invite { try enrol(invite, options, logger: logger) }
+        let (config, peer, peerEndpoints) = try loadConfig(options)
 
         let netlink = try NetlinkSocket()
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
@@ -233,6 +234,10 @@ public enum ClientMode {
         let code = try InviteCode(parsing: text)
         guard !EnrolledClientConfig.exists(options.configPath) else {
             throw EnrolmentError.configExists(path: options.configPath)
+        }
+        let directory = URL(fileURLWithPath: options.configPath).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw EnrolmentError.cannotWrite(path: options.configPath, directory: directory)
         }
         let endpointText = options.connect.first ?? code.endpoint.description
         let endpoint = try EndpointResolver.resolve(try PeerEndpoint(parsing: endpointText))

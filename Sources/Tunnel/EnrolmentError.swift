@@ -4,6 +4,8 @@ public enum EnrolmentError: Error, CustomStringConvertible {
     case noAnswer(endpoint: String, seconds: Int)
     case badAnswer(reason: String)
     case configAppeared(path: String)
+    /// Checked before the code is used: the config must be writable where it is asked for.
+    case cannotWrite(path: String, directory: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum EnrolmentError: Error, CustomStringConvertible {
             return "the server at \(endpoint) did not answer the invite within \(seconds) s: the code is used, expired or unknown (or the server is not reachable there); ask for a new code (`tunnel peer invite NAME` on the server)"
         case .badAnswer(let reason):
             return "the server's answer is not a usable config: \(reason)"
+        case .cannotWrite(let path, let directory):
+            return "\(path): the directory \(directory) does not exist or is not writable; the code was not used"
         case .configAppeared(let path):
             return "\(path) was created by someone else while enrolling; nothing was written"
         }

@@ -74,6 +74,15 @@ final class InviteSystemTests: XCTestCase {
                                          extraArguments: ["--expires-in", "1s"])
         let expired = Date().addingTimeInterval(1)
 
+        // A config the client cannot write is refused before the code is used: the code
+        // still works for the race below.
+        let nowhere = topo.logDirectory.appendingPathComponent("missing/alice.conf").path
+        let unwritable = try topo.attempt("client1", [SystemTestEnvironment.tunnelBinary!, "client", "--invite", raced,
+                                                      "--config", nowhere])
+        XCTAssertNotEqual(unwritable.status, 0)
+        XCTAssertTrue(unwritable.stderr.contains("the code was not used"), unwritable.stderr)
+        XCTAssertEqual(unwritable.stderr.split(separator: "\n").count, 1, "one line: \(unwritable.stderr)")
+
         // Two clients race with one code (both reach the server at 192.0.2.1 or .129).
         var clients: [(name: String, process: BackgroundProcess, config: String)] = []
         func enrol(_ label: String, _ namespace: String, _ code: String, connect: String) throws {
