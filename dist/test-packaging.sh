@@ -118,5 +118,5 @@ if command -v lintian >/dev/null; then
 else
     echo "package-test: lintian not installed, skipped"
 fi
-rm -f "$deb"
+# The package stays (git ignores it): `make test` boots it next (systemd-test-run).
 echo "package-test: ok"
