@@ -221,11 +221,16 @@ public enum ClientMode {
         }
     }
 
-    /// Points the server's peer at `address`; on the reactor's queue.
+    /// Points the server's peer at `address` and sends it an initiation at once; on the
+    /// reactor's queue, after the event that led here was handled (not inside the send).
     private static func use(_ address: Endpoint, publicKey: Key, on interface: TunnelInterface, logger: Logger) {
         guard let peer = interface.device.peer(for: publicKey), peer.endpoint != address else { return }
         logger.notice("no answer from \(peer.endpoint.map { "\($0)" } ?? "the server"); trying \(address)")
         interface.device.setEndpoint(address, for: peer)
+        interface.reactor.queue.async { [weak interface] in
+            guard let interface, let peer = interface.device.peer(for: publicKey), peer.endpoint == address else { return }
+            interface.device.resendInitiation(to: peer, now: SystemClock.monotonicNanoseconds())
+        }
     }
 
     /// Makes the client's key pair, enrols with the code over the server's UDP port, and

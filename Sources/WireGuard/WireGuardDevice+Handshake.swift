@@ -12,6 +12,13 @@ extension WireGuardDevice {
         sendInitiation(to: peer, now: now, isRetry: false)
     }
 
+    /// An initiation now, inside REKEY_TIMEOUT of the last one: for a peer just moved to
+    /// another endpoint, whose last initiation went to the address that did not answer.
+    /// Counted as a retry, so REKEY_ATTEMPT_TIME still bounds the attempts.
+    public func resendInitiation(to peer: Peer, now: UInt64) {
+        sendInitiation(to: peer, now: now, isRetry: true)
+    }
+
     func sendInitiation(to peer: Peer, now: UInt64, isRetry: Bool) {
         guard let endpoint = peer.endpoint else { return }
         clearHandshake(of: peer)
