@@ -1,6 +1,6 @@
 // The server's pending invitations: a JSON file beside its config
 // (`server.conf.invites.json`, mode 0600), edited under the same directory lock as the
-// config and replaced atomically. An enrolment removes its invite here, durably, before
+// config and replaced atomically (FilePeerStore). An enrolment removes its invite here, durably, before
 // the server answers: a code works once, whatever crashes or races follow.
 import Foundation
 
@@ -42,16 +42,5 @@ public enum InviteStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(File(version: version, invites: invites))
         try PrivateFile.replace(path(forConfig: configPath), contents: String(decoding: data, as: UTF8.self) + "\n")
-    }
-
-    /// Load, change, save under the config directory's lock; nothing is saved when
-    /// `change` throws.
-    static func update<T>(configPath: String, _ change: (inout [Invite]) throws -> T) throws -> T {
-        try PrivateFile.withDirectoryLock(of: configPath) {
-            var invites = try load(configPath: configPath)
-            let result = try change(&invites)
-            try save(invites, configPath: configPath)
-            return result
-        }
     }
 }

@@ -27,6 +27,9 @@ public final class PeerLifecycle {
     public private(set) var usage: [Key: PeerUsage]
     public private(set) var states: [Key: PeerState] = [:]
     private var readings: [Key: Reading] = [:]
+    /// What the other servers of a cluster counted for each peer (their sum), for quotas;
+    /// empty for a server on its own. This server's own count stays in `usage`.
+    public var othersUsage: [Key: PeerUsage] = [:]
     private let logger: Logger
 
     /// `usage` as loaded from the usage file.
@@ -96,6 +99,17 @@ public final class PeerLifecycle {
         }
     }
 
+    /// The peer's usage over every server: this one's and the others', settled alike.
+    public func totalUsage(of key: Key, wallNow: Int64) -> PeerUsage? {
+        guard let own = usage[key] else { return othersUsage[key] }
+        return counted(key, own: own, wallNow: wallNow)
+    }
+
+    private func counted(_ key: Key, own: PeerUsage, wallNow: Int64) -> PeerUsage {
+        guard let others = othersUsage[key] else { return own }
+        return PeerUsage.sum([own, others.settled(settings[key] ?? PeerSettings(), now: wallNow)])
+    }
+
     /// A peer's usage settled at `wallNow` (period rolled, reset applied).
     private func current(_ key: Key, wallNow: Int64) -> PeerUsage {
         let peerSettings = settings[key] ?? PeerSettings()
@@ -129,7 +143,8 @@ public final class PeerLifecycle {
             let key = section.publicKey
             let entry = current(key, wallNow: wallNow)
             usage[key] = entry
-            let state = PeerState.derive(limits: settings[key]?.limits ?? PeerLimits(), usage: entry, now: wallNow)
+            let state = PeerState.derive(limits: settings[key]?.limits ?? PeerLimits(),
+                                         usage: counted(key, own: entry, wallNow: wallNow), now: wallNow)
             if let old = states[key], old != state {
                 logger.notice("peer \(section.name ?? key.base64) is now \(state.rawValue) (was \(old.rawValue))")
             } else if states[key] == nil, state != .active {

@@ -1,6 +1,6 @@
 // `tunnel peer invite` and the server's half of enrolment: an invite is made on the
-// server (only the code's derived public key is kept), and burnt in the same locked
-// step that adds the enrolled client's [Peer].
+// server (only the code's derived public key is kept), and burnt in the same atomic
+// step of the peer store that adds the enrolled client's [Peer].
 import Addresses
 import Config
 import Foundation
@@ -11,7 +11,8 @@ extension PeerManagement {
 
     /// Makes the invite and returns what to print: the code alone on the first line of
     /// standard output (then the QR code with --qr).
-    public static func invite(_ request: PeerInviteRequest, now: Int64) throws -> PeerAddOutput {
+    public static func invite(_ request: PeerInviteRequest, now: Int64, store: (any PeerStore)? = nil) throws -> PeerAddOutput {
+        let store = store ?? FilePeerStore(configPath: request.configPath)
         try PeerName.validate(request.name)
         let endpointText = try request.endpoint.map { try parseEndpoint($0).description }
         let dns = try parseDNS(request.dns).map(\.description)
@@ -21,7 +22,7 @@ extension PeerManagement {
             throw PeerManagementError.invalidOption(option: "--expires-in", value: request.expiresIn ?? "",
                                                     reason: "too far in the future")
         }
-        let config = try ServerConfigFile.load(path: request.configPath)
+        let config = try store.read().config
         guard let endpoint = try endpointText.map({ try parseEndpoint($0) }) ?? config.interface.publicEndpoint else {
             throw PeerManagementError.noEndpoint
         }
@@ -32,17 +33,13 @@ extension PeerManagement {
                             allowedIPs: allowed, dns: dns, endpoint: endpointText)
         var output = text + "\n"
         if request.qrCode { output += "\n" + (try QRCode.render(text)) }
-        try PrivateFile.withDirectoryLock(of: request.configPath) {
-            let current = try ServerConfigFile.load(path: request.configPath)
-            guard !current.peers.contains(where: { $0.name == request.name }) else {
+        try store.update { contents in
+            guard !contents.peers.contains(where: { $0.name == request.name }),
+                  !contents.invites.contains(where: { $0.name == request.name && !$0.hasExpired(at: now) }) else {
                 throw PeerManagementError.nameTaken(request.name)
             }
-            var invites = try InviteStore.load(configPath: request.configPath).filter { !$0.hasExpired(at: now) }
-            guard !invites.contains(where: { $0.name == request.name }) else {
-                throw PeerManagementError.nameTaken(request.name)
-            }
-            invites.append(invite)
-            try InviteStore.save(invites, configPath: request.configPath)
+            contents.invites.removeAll { $0.hasExpired(at: now) }
+            contents.invites.append(invite)
         }
         let summary = "invited '\(request.name)' until \(invite.expires); the code works once: on the client run "
             + "`tunnel client --invite CODE --config FILE`"
@@ -51,36 +48,36 @@ extension PeerManagement {
 
     /// Burns the invite whose derived key is `inviteKey` and adds the client under its own
     /// `clientKey`; returns the peer's name and the client's config text (with a zero
-    /// private key for the client to fill in). The invite leaves its file, synced, before
-    /// the peer is added: a crash in between loses this enrolment but never lets the code
-    /// work twice.
+    /// private key for the client to fill in). One atomic step of the store: the code
+    /// works once, whichever server and however many at once are asked. (The file store
+    /// writes the burnt invite before the peer: a crash in between loses the enrolment
+    /// but never lets the code work twice.)
     public static func enrol(configPath: String, inviteKey: Key, clientKey: Key, now: Int64) throws -> Enrolled {
-        try PrivateFile.withDirectoryLock(of: configPath) {
-            var invites = try InviteStore.load(configPath: configPath)
-            guard let index = invites.firstIndex(where: { $0.key == inviteKey.base64 }) else {
-                throw EnrolmentRefusal.unknownInvite
-            }
-            let invite = invites.remove(at: index)
-            try InviteStore.save(invites, configPath: configPath)
-            guard !invite.hasExpired(at: now) else { throw EnrolmentRefusal.expired(name: invite.name, at: invite.expires) }
-            var registry = PeerRegistry(config: try ServerConfigFile.load(path: configPath))
-            let allowed = invite.allowedIPs.isEmpty ? PeerRegistry.defaultClientAllowedIPs
-                                                    : try parseAllowedIPs(invite.allowedIPs)
-            let added = try registry.add(name: invite.name, allowedIPsForClient: allowed, dns: try parseDNS(invite.dns),
-                                         endpoint: try invite.endpoint.map(parseEndpoint), clientPublicKey: clientKey,
-                                         presharedKey: Key(bytes: SecureRandom.bytes(Key.byteCount)))
-            try ServerConfigFile.save(registry.config, path: configPath)
-            return Enrolled(name: invite.name, serverPeer: added.serverPeer, clientConfig: added.clientConfigText)
-        }
+        try enrol(store: FilePeerStore(configPath: configPath), inviteKey: inviteKey, clientKey: clientKey, now: now)
     }
 
-    /// Withdraws the pending invite for `name`; false when there is none.
-    static func withdrawInvite(name: String, configPath: String) throws -> Bool {
-        guard PrivateFile.exists(InviteStore.path(forConfig: configPath)) else { return false }
-        return try InviteStore.update(configPath: configPath) { invites in
-            guard let index = invites.firstIndex(where: { $0.name == name }) else { return false }
-            invites.remove(at: index)
-            return true
+    public static func enrol(store: any PeerStore, inviteKey: Key, clientKey: Key, now: Int64) throws -> Enrolled {
+        // Made once: a retried step must not hand out another preshared key than the one
+        // the first attempt may already have stored.
+        let presharedKey = Key(bytes: SecureRandom.bytes(Key.byteCount))
+        let outcome: Result<Enrolled, EnrolmentRefusal> = try store.update { contents in
+            guard let index = contents.invites.firstIndex(where: { $0.key == inviteKey.base64 }) else {
+                throw EnrolmentRefusal.unknownInvite
+            }
+            let invite = contents.invites.remove(at: index)
+            // An expired invite is dropped (stored) and the enrolment refused.
+            guard !invite.hasExpired(at: now) else { return .failure(.expired(name: invite.name, at: invite.expires)) }
+            var registry = PeerRegistry(config: contents.config)
+            let allowed = invite.allowedIPs.isEmpty ? PeerRegistry.defaultClientAllowedIPs
+                                                    : try parseAllowedIPs(invite.allowedIPs)
+            // When adding fails (no address left) nothing is stored: the code still works
+            // once the cause is mended.
+            let added = try registry.add(name: invite.name, allowedIPsForClient: allowed, dns: try parseDNS(invite.dns),
+                                         endpoint: try invite.endpoint.map(parseEndpoint), clientPublicKey: clientKey,
+                                         presharedKey: presharedKey)
+            contents.config = registry.config
+            return .success(Enrolled(name: invite.name, serverPeer: added.serverPeer, clientConfig: added.clientConfigText))
         }
+        return try outcome.get()
     }
 }

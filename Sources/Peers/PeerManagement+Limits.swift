@@ -1,11 +1,12 @@
 // `tunnel peer set`, `disable`, `enable` and `list --json`: every value is checked before
-// the file is touched, so bad input changes nothing; the change is one atomic rewrite of
-// the config file, which a running server picks up within a second (ServerPeerSync).
+// the store is touched, so bad input changes nothing; the change is one atomic step of
+// the store, which running servers pick up within a second.
 import Foundation
 
 extension PeerManagement {
     /// Applies the request at `now` (Unix seconds) and returns a one-line summary.
-    public static func set(_ request: PeerSetRequest, now: Int64) throws -> String {
+    public static func set(_ request: PeerSetRequest, now: Int64, store: (any PeerStore)? = nil) throws -> String {
+        let store = store ?? FilePeerStore(configPath: request.configPath)
         guard !request.changesNothing else {
             throw PeerManagementError.invalidOption(option: "peer set", value: request.name,
                                                     reason: "nothing to change: give --rate, --quota, --reset-usage, --expires or --expires-in")
@@ -26,8 +27,8 @@ extension PeerManagement {
             }
             expires = .some(RFC3339Time(secondsSinceEpoch: end))
         }
-        return try ServerConfigFile.update(path: request.configPath) { config in
-            var registry = PeerRegistry(config: config)
+        return try store.update { contents in
+            var registry = PeerRegistry(config: contents.config)
             let section = try registry.update(name: request.name) { section in
                 var settings = PeerSettings(section)
                 if let rate { settings.limits.rate = rate }
@@ -42,22 +43,31 @@ extension PeerManagement {
                 if let disabled = request.disabled { settings.limits.disabled = disabled }
                 section = settings.applied(to: section)
             }
-            config = registry.config
+            contents.config = registry.config
             return "peer '\(request.name)': " + describe(PeerSettings(section).limits)
         }
     }
 
-    /// The rows of `tunnel peer list`, with the usage file's totals at `now`.
+    /// The rows of `tunnel peer list`, with the stored usage totals at `now`.
     public static func listings(configPath: String, now: Int64) throws -> [PeerListing] {
-        let config = try ServerConfigFile.load(path: configPath)
-        let usage = try UsageStore(serverConfigPath: configPath).load()
-        let invites = try InviteStore.load(configPath: configPath).filter { !$0.hasExpired(at: now) }
-        return config.peers.map { PeerListing($0, usage: usage[$0.publicKey], now: now) } + invites.map(PeerListing.init(invite:))
+        try listings(store: FilePeerStore(configPath: configPath), now: now)
+    }
+
+    public static func listings(store: any PeerStore, now: Int64) throws -> [PeerListing] {
+        let contents = try store.read()
+        let usage = try store.usage()
+        let invites = contents.invites.filter { !$0.hasExpired(at: now) }
+        return contents.peers.map { PeerListing($0, usage: usage[$0.publicKey], now: now) }
+            + invites.map(PeerListing.init(invite:))
     }
 
     /// `tunnel peer list` (a table) or `--json`.
     public static func list(configPath: String = ServerConfigFile.defaultPath, json: Bool, now: Int64) throws -> String {
-        let rows = try listings(configPath: configPath, now: now)
+        try list(store: FilePeerStore(configPath: configPath), json: json, now: now)
+    }
+
+    public static func list(store: any PeerStore, json: Bool, now: Int64) throws -> String {
+        let rows = try listings(store: store, now: now)
         return json ? try PeerListing.json(rows) : PeerListing.table(rows)
     }
 

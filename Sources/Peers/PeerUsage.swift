@@ -89,7 +89,7 @@ public struct PeerUsage: Hashable, Sendable, Codable {
         return RFC3339Time(secondsSinceEpoch: seconds)
     }
 
-    private static func saturating(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    static func saturating(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
     }

@@ -1,6 +1,6 @@
 // Writes a running server's usage file off the data path: the reactor's queue hands over
 // a copy of the counts every few seconds, and a serial queue of this object's own writes
-// it (JSON, fsync, rename: UsageStore), skipping a copy equal to the last one written so
+// it (the usage file, or etcd: a UsageSink), skipping a copy equal to the last one written so
 // an idle server does not touch the disk. At exit the last copy is written through the
 // same queue, waiting for it, so an older periodic write can never land after it.
 //
@@ -15,13 +15,13 @@ public final class UsageRecorder {
     /// write's time, within the 10 s the issue allows.
     public static let interval: DispatchTimeInterval = .seconds(5)
 
-    public let store: UsageStore
+    public let store: any UsageSink
     private let queue: DispatchQueue
     private let logger: Logger
     private var lastWritten: [Key: PeerUsage]?
     private var failing = false
 
-    public init(store: UsageStore, loaded: [Key: PeerUsage], label: String, logger: Logger) {
+    public init(store: any UsageSink, loaded: [Key: PeerUsage], label: String, logger: Logger) {
         self.store = store
         self.logger = logger
         lastWritten = loaded
@@ -43,7 +43,7 @@ public final class UsageRecorder {
         do {
             try store.save(usage)
             lastWritten = usage
-            if failing { logger.notice("the usage file \(store.path) is written again") }
+            if failing { logger.notice("peer usage is saved to \(store.location) again") }
             failing = false
         } catch {
             // Logged once per run of failures: a full disk would otherwise log every few seconds.

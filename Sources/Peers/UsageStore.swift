@@ -14,7 +14,7 @@
 import Foundation
 import WireGuard
 
-public struct UsageStore: Sendable {
+public final class UsageStore: UsageSink, @unchecked Sendable {
     public static let formatVersion = 1
     public static let fileSuffix = ".usage.json"
 
@@ -22,8 +22,10 @@ public struct UsageStore: Sendable {
 
     public init(path: String) { self.path = path }
 
+    public var location: String { path }
+
     /// The store kept beside a server config: `/etc/tunnel/server.conf.usage.json`.
-    public init(serverConfigPath: String) { self.init(path: serverConfigPath + UsageStore.fileSuffix) }
+    public convenience init(serverConfigPath: String) { self.init(path: serverConfigPath + UsageStore.fileSuffix) }
 
     struct Document: Codable {
         var version: Int
