@@ -51,6 +51,10 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // The peer store on etcd: PeerStore's second implementation, and a server's follower.
+        .target(name: "EtcdStore", dependencies: [
+            "EtcdClient", "Peers", "Config", "WireGuard", "Addresses", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SystemSetup", dependencies: [
             "Netlink", "Config", "Control", "Packet", "Addresses", "WireGuard", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,7 +66,7 @@ let package = Package(
         ]),
         // The client, server and status modes: wiring only.
         .target(name: "Tunnel", dependencies: [
-            "DataPath", "Peers", "SystemSetup", "Status", "Service",
+            "DataPath", "Peers", "EtcdStore", "EtcdClient", "SystemSetup", "Status", "Service",
             "Netlink", "Packet", "Reactor", "WireGuard", "NAT", "Config", "Control", "Addresses",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -97,6 +101,7 @@ let package = Package(
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient"]),
+        .testTarget(name: "EtcdStoreTests", dependencies: ["EtcdStore", "EtcdClient", "Peers", "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemTests", dependencies: ["TestSupport", "EtcdClient", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),
