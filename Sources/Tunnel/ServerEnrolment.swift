@@ -1,8 +1,9 @@
 // The server's half of enrolment with an invite code. Each pending invite is a device
 // peer under the code's derived key that checks no sources and has no routes: its
 // packets reach only this object (ServerRouter.onEnrolmentPacket). A request names the
-// key the client made; the invite is burnt and the client added in one locked step on
-// the housekeeping queue (PeerManagement.enrol), then the answer (the client's config,
+// key the client made; the invite is burnt and the client added in one atomic step of
+// the peer store (the file under its lock, or one etcd transaction) on the housekeeping
+// queue (PeerManagement.enrol), then the answer (the client's config,
 // without a private key) goes back through the same session. A refused request gets
 // silence, as any unauthenticated packet does.
 //
@@ -18,7 +19,7 @@ import Reactor
 import WireGuard
 
 final class ServerEnrolment {
-    /// How often the invites file is looked at: a new invite works within this.
+    /// How often the pending invites are looked at: a new invite works within this.
     static let checkInterval: DispatchTimeInterval = .seconds(1)
     /// How long an answered enrolment is remembered, so that a client whose answer was
     /// lost gets the same answer again rather than silence.
@@ -28,21 +29,26 @@ final class ServerEnrolment {
     /// often (answered enrolments are forgotten there), so a quiet second costs it nothing.
     static let resyncSeconds: Int64 = 30
 
-    private let configPath: String
+    private let store: any PeerStore
+    /// The pending invites: etcd's as its follower last saw them; nil: the invites file.
+    private let pendingInvites: (() -> [Invite])?
     private let interface: TunnelInterface
     private let router: ServerRouter
     private let logger: Logger
     private let queue: DispatchQueue
     private var timer: DispatchSourceTimer?
     private var lastSeen: ServerPeerSync.FileIdentity?
+    private var cachedInvites: [Invite]?
     /// What the reactor was last handed, and when (housekeeping queue).
     private var lastPending: [Key: String]?
     private var lastHandedAt: Int64 = 0
     private var answered: [Key: (client: Key, packet: [UInt8], until: Int64)] = [:]
     private var inFlight: Set<Key> = []
 
-    init(configPath: String, interface: TunnelInterface, router: ServerRouter, logger: Logger) {
-        self.configPath = configPath
+    init(store: any PeerStore, pendingInvites: (() -> [Invite])?, interface: TunnelInterface, router: ServerRouter,
+         logger: Logger) {
+        self.store = store
+        self.pendingInvites = pendingInvites
         self.interface = interface
         self.router = router
         self.logger = logger
@@ -63,20 +69,11 @@ final class ServerEnrolment {
 
     // MARK: housekeeping queue
 
-    /// Re-reads the invites file when it changed (or an invite may have expired) and hands
-    /// the reactor the invites that should be device peers now.
+    /// Reads the pending invites and hands the reactor the ones that should be device peers
+    /// now, when they changed (or an invite may have expired).
     private func checkInvites() {
         let now = Int64(Date().timeIntervalSince1970)
-        let identity = ServerPeerSync.identity(of: InviteStore.path(forConfig: configPath))
-        let invites: [Invite]
-        do {
-            invites = try InviteStore.load(configPath: configPath).filter { !$0.hasExpired(at: now) }
-        } catch {
-            if identity != lastSeen { logger.error("\(error); pending invites are not served") }
-            lastSeen = identity
-            return
-        }
-        lastSeen = identity
+        guard let invites = currentInvites()?.filter({ !$0.hasExpired(at: now) }) else { return }
         let pending = Dictionary(invites.compactMap { invite in (try? Key(base64: invite.key)).map { ($0, invite.name) } },
                                  uniquingKeysWith: { first, _ in first })
         guard pending != lastPending || now - lastHandedAt >= Self.resyncSeconds else { return }
@@ -85,13 +82,30 @@ final class ServerEnrolment {
         interface.reactor.queue.async { [self] in syncDevicePeers(pending, now: now) }
     }
 
+    /// The invites now, or nil when the file cannot be read (logged once per version).
+    private func currentInvites() -> [Invite]? {
+        if let pendingInvites { return pendingInvites() }
+        guard let file = store as? FilePeerStore else { return [] }
+        let identity = ServerPeerSync.identity(of: InviteStore.path(forConfig: file.configPath))
+        // An unchanged file is not read again; expiry is checked on what was read.
+        if identity == lastSeen, let cachedInvites { return cachedInvites }
+        defer { lastSeen = identity }
+        do {
+            cachedInvites = try InviteStore.load(configPath: file.configPath)
+            return cachedInvites
+        } catch {
+            cachedInvites = nil
+            if identity != lastSeen { logger.error("\(error); pending invites are not served") }
+            return nil
+        }
+    }
+
     /// Burns the invite and adds the client; hops back to the reactor with the answer.
     private func enrol(inviteKey: Key, clientKey: Key, peerName: String) {
         let now = Int64(Date().timeIntervalSince1970)
         let outcome: Result<Enrolled, Error>
         do {
-            outcome = .success(try PeerManagement.enrol(configPath: configPath, inviteKey: inviteKey, clientKey: clientKey,
-                                                        now: now))
+            outcome = .success(try PeerManagement.enrol(store: store, inviteKey: inviteKey, clientKey: clientKey, now: now))
         } catch {
             outcome = .failure(error)
         }

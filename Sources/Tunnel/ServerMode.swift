@@ -5,6 +5,7 @@
 import Addresses
 import Config
 import Dispatch
+import EtcdStore
 import Foundation
 import Logging
 import NAT
@@ -46,6 +47,10 @@ public struct ServerOptions {
     public var natEgress = NATEgress.tunByDefault
     /// Test-only: SIGUSR1 stalls the reactor's queue until SIGUSR2 (see TestStall).
     public var testStallOnSignal = false
+    /// Peers in etcd rather than the config file (which then holds only [Interface]).
+    public var etcd: EtcdOptions?
+    /// This server's name in etcd (`servers/<id>`, `usage/<id>/`); nil: the host name.
+    public var serverID: String?
 
     public init(listen: Endpoint) { self.listen = listen }
 }
@@ -87,8 +92,9 @@ public enum ServerMode {
                                ipv6: tunnelHasIPv6 && (egress == nil || egress?.ipv6 != nil), tun: name, logger: logger)
         let udp = try UDPSocket(address: options.listen)
         let tun: TunDevice
-        let config: WireGuardConfig
+        var config: WireGuardConfig
         let loadedVersion: ServerPeerSync.FileIdentity?
+        var cluster: ServerCluster?
         do {
             for line in try LeftoverCleanup(socket: netlink, stateDirectory: options.stateDirectory,
                                             protocolID: TunnelRouteProtocol.server)
@@ -97,6 +103,11 @@ public enum ServerMode {
             }
             (config, loadedVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
                 try loadOrCreateConfig(options, logger: logger)
+            }
+            if let etcd = options.etcd {
+                let joined = try ServerCluster.join(etcd, config: config, options: options, logger: logger)
+                config.peers = joined.start.peers
+                cluster = joined
             }
             tun = try TunDevice(name: name, offloads: options.offloads)
         } catch {
@@ -109,10 +120,16 @@ public enum ServerMode {
                                         netlink: netlink, stateDirectory: options.stateDirectory, identity: identity)
 
         // Counters that last: read before the first peer is set, so limits hold from the start.
-        let usageStore = UsageStore(serverConfigPath: options.configPath)
-        let loadedUsage = try usageStore.load()
+        let (usageSink, loadedUsage): (any UsageSink, [Key: PeerUsage])
+        if let cluster {
+            (usageSink, loadedUsage) = (cluster.usageSink, cluster.start.ownUsage)
+        } else {
+            let usageStore = UsageStore(serverConfigPath: options.configPath)
+            (usageSink, loadedUsage) = (usageStore, try usageStore.load())
+        }
         let lifecycle = PeerLifecycle(config: config, usage: loadedUsage, wallNow: wallClockSeconds(), logger: logger)
-        let recorder = UsageRecorder(store: usageStore, loaded: loadedUsage, label: "tunnel.\(name).usage", logger: logger)
+        if let cluster { lifecycle.othersUsage = cluster.start.othersUsage }
+        let recorder = UsageRecorder(store: usageSink, loaded: loadedUsage, label: "tunnel.\(name).usage", logger: logger)
         let reactor = Reactor(label: "tunnel.\(name)")
         let interface: TunnelInterface
         let router: ServerRouter
@@ -150,11 +167,13 @@ public enum ServerMode {
             throw error
         }
         interface.start()
-        let enrolment = ServerEnrolment(configPath: options.configPath, interface: interface, router: router, logger: logger)
+        let enrolment = ServerEnrolment(store: cluster?.sync.store ?? FilePeerStore(configPath: options.configPath),
+                                        pendingInvites: cluster.map { c in { c.sync.invites } },
+                                        interface: interface, router: router, logger: logger)
         reactor.queue.async { enrolment.start() }
         startRawICMPReaders(router, reactor: reactor)
-        startHousekeeping(options, config: config, loadedVersion: loadedVersion, interface: interface, router: router,
-                          peerRoutes: peerRoutes, lifecycle: lifecycle, recorder: recorder, logger: logger)
+        startHousekeeping(options, config: config, loadedVersion: loadedVersion, cluster: cluster, interface: interface,
+                          router: router, peerRoutes: peerRoutes, lifecycle: lifecycle, recorder: recorder, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
             logger.notice("interface \(name) was deleted; cleaning up and exiting")
             reactor.stop()
@@ -168,7 +187,7 @@ public enum ServerMode {
             interface.udp.close()
         }
         ServiceNotifier.start(interface)
-        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers, \(describe(egress, router: router)), \(interface.offloadSummary)")
+        logger.info("server on \(options.listen), interface \(name), \(interface.device.peers.count) peers\(cluster.map { " in \($0.sync.store.location) as '\($0.sync.serverID)'" } ?? ""), \(describe(egress, router: router)), \(interface.offloadSummary)")
         reactor.run()
         logger.info("interface \(name) removed, everything restored")
         endIfStoppedByFatalSignal(reactor, logger: logger)
@@ -332,7 +351,8 @@ public enum ServerMode {
     /// read and diffed on ServerPeerSync's own queue; only the diff is applied on the
     /// reactor's queue, which owns the device.
     private static func startHousekeeping(_ options: ServerOptions, config: WireGuardConfig,
-                                          loadedVersion: ServerPeerSync.FileIdentity?, interface: TunnelInterface,
+                                          loadedVersion: ServerPeerSync.FileIdentity?, cluster: ServerCluster?,
+                                          interface: TunnelInterface,
                                           router: ServerRouter, peerRoutes: ServerPeerRoutes, lifecycle: PeerLifecycle,
                                           recorder: UsageRecorder, logger: Logger) {
         let reactor = interface.reactor
@@ -341,9 +361,7 @@ public enum ServerMode {
                 nat.collectGarbage(now: SystemClock.monotonicNanoseconds())
             }
         }
-        let sync = ServerPeerSync(path: options.configPath, initial: config, version: loadedVersion,
-                                  label: reactor.queue.label + ".config", logger: logger)
-        sync.start(every: configCheckInterval) { [weak interface] diff in
+        let apply: @Sendable (ServerPeerDiff) -> Void = { [weak interface] diff in
             guard let interface else { return }
             reactor.queue.async {
                 let result = lifecycle.configChanged(diff, device: interface.device, now: SystemClock.monotonicNanoseconds(),
@@ -353,7 +371,17 @@ public enum ServerMode {
                              peerRoutes: peerRoutes)
             }
         }
-        reactor.onStop { sync.stop() }
+        if let cluster {
+            cluster.sync.follow(onPeers: apply, onOthersUsage: { usage in
+                reactor.queue.async { lifecycle.othersUsage = usage }
+            })
+            reactor.onStop { cluster.sync.stop() }
+        } else {
+            let sync = ServerPeerSync(path: options.configPath, initial: config, version: loadedVersion,
+                                      label: reactor.queue.label + ".config", logger: logger)
+            sync.start(every: configCheckInterval, onChange: apply)
+            reactor.onStop { sync.stop() }
+        }
         // Expiry and quotas move with time and traffic: states are decided every second.
         reactor.addRepeatingTimer(interval: limitCheckInterval) { [weak interface] in
             guard let interface else { return }
@@ -397,7 +425,7 @@ public enum ServerMode {
             let limits = lifecycle.settings(of: key)?.limits ?? PeerLimits()
             out[key] = TunnelPeerInfo(name: section.name, allowedIPs: section.allowedIPs,
                                       state: (lifecycle.states[key] ?? .active).rawValue,
-                                      usageBytes: lifecycle.usage[key]?.quotaBytes ?? 0,
+                                      usageBytes: lifecycle.totalUsage(of: key, wallNow: wallClockSeconds())?.quotaBytes ?? 0,
                                       quotaBytes: limits.quota?.limit.bytes, rateBits: limits.rate?.bitsPerSecond,
                                       expires: limits.expires?.secondsSinceEpoch)
         }

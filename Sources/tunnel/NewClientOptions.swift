@@ -1,11 +1,10 @@
-// What `tunnel peer add` and `peer invite` share: the server's file, and what the new
+// What `tunnel peer add` and `peer invite` share: where the peers are, and what the new
 // client's config will say about reaching the server and what to route.
 import ArgumentParser
 import Peers
 
 struct NewClientOptions: ParsableArguments {
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         @Option(help: ArgumentHelp("Where the client reaches the server (default: the address the server listens on).",
                                    valueName: "host:port"))

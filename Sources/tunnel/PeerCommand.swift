@@ -11,9 +11,11 @@ struct PeerCommand: ParsableCommand {
         discussion: """
             Peers live in the server's wg-quick config file as [Peer] sections with a \
             `# Name = NAME` line; pending invites beside it (FILE.invites.json). Files are \
-            rewritten atomically; a running server picks changes up by itself.
+            rewritten atomically; a running server picks changes up by itself. With --etcd \
+            (or TUNNEL_ETCD) they live in etcd instead, shared by every server given the same \
+            members, and each change is one transaction.
             """,
-        subcommands: [Invite.self, Add.self, List.self, Remove.self, Set.self, Disable.self, Enable.self]
+        subcommands: [Invite.self, Add.self, List.self, Remove.self, Set.self, Disable.self, Enable.self, Import.self]
     )
 
     struct Add: ParsableCommand {
@@ -36,9 +38,9 @@ struct PeerCommand: ParsableCommand {
         var qr = false
 
         func run() throws {
-            let request = PeerAddRequest(name: name, configPath: client.config, endpoint: client.endpoint, dns: client.dns,
-                                         allowedIPs: client.allowedIPs, qrCode: qr)
-            let output = try PeerManagement.add(request)
+            let request = PeerAddRequest(name: name, configPath: client.store.config, endpoint: client.endpoint,
+                                         dns: client.dns, allowedIPs: client.allowedIPs, qrCode: qr)
+            let output = try client.store.withStore { try PeerManagement.add(request, store: $0) }
             KeyTool.warnIfStandardOutputIsReadableByOthers()
             print(output.standardOutput, terminator: "")
             FileHandle.standardError.write(Data((output.summary + "\n").utf8))
@@ -70,10 +72,12 @@ struct PeerCommand: ParsableCommand {
         var qr = false
 
         func run() throws {
-            let request = PeerInviteRequest(name: name, configPath: client.config, endpoint: client.endpoint,
+            let request = PeerInviteRequest(name: name, configPath: client.store.config, endpoint: client.endpoint,
                                             expiresIn: expiresIn, dns: client.dns, allowedIPs: client.allowedIPs,
                                             qrCode: qr)
-            let output = try PeerManagement.invite(request, now: Int64(Date().timeIntervalSince1970))
+            let output = try client.store.withStore {
+                try PeerManagement.invite(request, now: Int64(Date().timeIntervalSince1970), store: $0)
+            }
             print(output.standardOutput, terminator: "")
             FileHandle.standardError.write(Data((output.summary + "\n").utf8))
         }
@@ -83,18 +87,18 @@ struct PeerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the server's peers: name, state, addresses, limits, usage, totals.",
             discussion: """
-                Read from the config file and the usage file beside it, so it works while the \
-                server is down; the totals are as of the server's last save (every 10 s).
+                Read from the config file and the usage file beside it (or from etcd), so it \
+                works while the server is down; the totals are as of the servers' last save \
+                (every 5 s), summed over the servers of a cluster.
                 """)
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         @Flag(help: "A JSON array, one object per peer.")
         var json = false
 
         func run() throws {
-            print(try PeerManagement.list(configPath: config, json: json, now: Int64(Date().timeIntervalSince1970)),
+            print(try store.withStore { try PeerManagement.list(store: $0, json: json, now: Int64(Date().timeIntervalSince1970)) },
                   terminator: "")
         }
     }
@@ -112,8 +116,7 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "The client's name, as `tunnel peer list` shows it.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         // .unconditional: `--quota -5` reaches our check (and its message) instead of
         // being taken for an option.
@@ -140,9 +143,9 @@ struct PeerCommand: ParsableCommand {
         var expiresIn: String?
 
         func run() throws {
-            let request = PeerSetRequest(name: name, configPath: config, rate: rate, quota: quota, resetUsage: resetUsage,
-                                         expires: expires, expiresIn: expiresIn)
-            print(try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970)))
+            let request = PeerSetRequest(name: name, configPath: store.config, rate: rate, quota: quota,
+                                         resetUsage: resetUsage, expires: expires, expiresIn: expiresIn)
+            print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
         }
     }
 
@@ -153,12 +156,11 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "The client's name, as `tunnel peer list` shows it.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         func run() throws {
-            print(try PeerManagement.set(PeerSetRequest(name: name, configPath: config, disabled: true),
-                                         now: Int64(Date().timeIntervalSince1970)))
+            let request = PeerSetRequest(name: name, configPath: store.config, disabled: true)
+            print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
         }
     }
 
@@ -168,12 +170,11 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "The client's name, as `tunnel peer list` shows it.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         func run() throws {
-            print(try PeerManagement.set(PeerSetRequest(name: name, configPath: config, disabled: false),
-                                         now: Int64(Date().timeIntervalSince1970)))
+            let request = PeerSetRequest(name: name, configPath: store.config, disabled: false)
+            print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
         }
     }
 
@@ -184,11 +185,35 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "The client's name, as `tunnel peer list` shows it.")
         var name: String
 
-        @Option(help: "The server's config file.")
-        var config: String = ServerConfigFile.defaultPath
+        @OptionGroup var store: StoreOptions
 
         func run() throws {
-            print(try PeerManagement.remove(name: name, configPath: config))
+            print(try store.withStore { try PeerManagement.remove(name: name, store: $0) })
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a file-based server's peers, invites and counts into etcd.",
+            discussion: """
+                Reads the wg-quick file given with --from (and the .invites.json and \
+                .usage.json files beside it) and writes its peers into etcd in one \
+                transaction. Peers already there are left as they are, so running it twice \
+                changes nothing. Then remove the [Peer] sections from the server's file and \
+                start it with --etcd.
+                Example: tunnel peer import --from /etc/tunnel/server.conf --etcd http://10.0.0.1:2379
+                """)
+
+        @Option(help: ArgumentHelp("The file-based server's config to copy from.", valueName: "file"))
+        var from: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let access = try PeerStoreAccess(configPath: store.config == ServerConfigFile.defaultPath ? from : store.config,
+                                             etcd: store.etcd.resolved())
+            defer { access.close() }
+            for line in try access.importFile(from) { print(line) }
         }
     }
 }

@@ -48,6 +48,13 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Clients cannot reach each other's tunnel addresses.")
     var isolateClients = false
 
+    @OptionGroup var etcd: EtcdArguments
+
+    @Option(name: .customLong("server-id"),
+            help: ArgumentHelp("This server's name in etcd, unique in the cluster (default: the host name).",
+                               valueName: "name"))
+    var serverID: String?
+
     @OptionGroup var logging: LoggingOptions
 
     @OptionGroup var metricsOptions: MetricsOptions
@@ -89,6 +96,8 @@ struct ServerCommand: ParsableCommand {
         options.offloads = try dataPathOptions.offloadsEnabled()
         if let workers = dataPathOptions.cryptoWorkers { options.cryptoWorkers = workers }
         options.metrics = try metricsOptions.endpoint()
+        options.etcd = etcd.resolved()
+        options.serverID = serverID
         logging.bootstrap()
         try ServerMode.run(options)
     }

@@ -18,17 +18,23 @@ final class EtcdCluster {
     private var running: [String: BackgroundProcess] = [:]
     private var starts = 0
 
-    init(test: XCTestCase, tls: Bool = false) throws {
+    /// `extra`: more topology lines; those that end in "lan PORT" join the bridge too
+    /// (tunnel servers that talk to the members).
+    init(test: XCTestCase, tls: Bool = false, extra: String = "") throws {
         topo = try Topology("""
             etcd1 eth0 198.51.100.11/24 -- lan p1
             etcd2 eth0 198.51.100.12/24 -- lan p2
             etcd3 eth0 198.51.100.13/24 -- lan p3
             client eth0 198.51.100.100/24 -- lan p4
-            """, test: test)
-        // The four veth ends in "lan" become ports of one bridge: a shared segment, as
-        // real etcd members and their clients would have.
+            """ + (extra.isEmpty ? "" : "\n" + extra), test: test)
+        // The veth ends in "lan" become ports of one bridge: a shared segment, as real
+        // etcd members and their clients would have.
+        let extraPorts = extra.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count >= 2 && words[words.count - 2] == "lan" ? String(words[words.count - 1]) : nil
+        }
         try topo.run("lan", "ip", "link", "add", "br0", "type", "bridge")
-        for port in ["p1", "p2", "p3", "p4"] { try topo.run("lan", "ip", "link", "set", port, "master", "br0") }
+        for port in ["p1", "p2", "p3", "p4"] + extraPorts { try topo.run("lan", "ip", "link", "set", port, "master", "br0") }
         try topo.run("lan", "ip", "link", "set", "br0", "up")
         certificates = tls ? try EtcdCertificates(directory: topo.logDirectory.appendingPathComponent("pki"),
                                                   serverAddresses: Self.members.map(Self.address)) : nil
