@@ -102,7 +102,7 @@ let package = Package(
                                                       .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient"]),
         .testTarget(name: "EtcdStoreTests", dependencies: ["EtcdStore", "EtcdClient", "Peers", "Config", "WireGuard", "Addresses"]),
-        .testTarget(name: "SystemTests", dependencies: ["TestSupport", "EtcdClient", "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
+        .testTarget(name: "SystemTests", dependencies: ["TestSupport", "EtcdClient", "EtcdStore", .product(name: "Logging", package: "swift-log"), "Netlink", "Reactor", "Packet", "CShims", "Tunnel",
                                                      "DataPath", "Peers", "SystemSetup", "Status", "Service", "Addresses", "Config", "WireGuard", "Control", "NAT"],
                     exclude: ["Schema"]),
     ],

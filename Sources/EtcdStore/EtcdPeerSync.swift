@@ -198,7 +198,12 @@ public final class EtcdPeerSync: @unchecked Sendable {
                     switch event {
                     case .put(let kv, _): apply(put: kv)
                     case .delete(let kv, _): apply(delete: kv)
-                    case .compacted, .canceled: mustRelist = true
+                    case .compacted(let compactRevision):
+                        logger.notice("etcd compacted its history past revision \(compactRevision); listing the peers again")
+                        mustRelist = true
+                    case .canceled(let reason):
+                        logger.notice("etcd ended the watch (\(reason)); listing the peers again")
+                        mustRelist = true
                     }
                 }
                 if Task.isCancelled { return }

@@ -110,6 +110,22 @@ final class PeerLifecycleTests: XCTestCase {
         XCTAssertEqual(l.usage[keyB]?.rxBytes, 600, "lifetime totals stay")
     }
 
+    /// In a cluster each server counts its share; the quota holds for the sum.
+    func testOtherServersUsageCountsTowardsTheQuota() {
+        let quota = config(b: [("Quota", "1K/month")])
+        let l = lifecycle(quota, usage: [keyB: PeerUsage(rxBytes: 300, txBytes: 300, quotaBytes: 600, periodStart: t0 - 60)])
+        XCTAssertEqual(l.states[keyB], .active, "600 of 1000 bytes here")
+        l.othersUsage = [keyB: PeerUsage(rxBytes: 250, txBytes: 250, quotaBytes: 500, periodStart: t0 - 60)]
+        XCTAssertNotNil(l.tick(device: device, now: devices.now, wallNow: t0))
+        XCTAssertEqual(l.states[keyB], .overQuota, "1100 of 1000 bytes over both servers")
+        XCTAssertEqual(l.totalUsage(of: keyB, wallNow: t0)?.quotaBytes, 1_100)
+        XCTAssertEqual(l.usage[keyB]?.quotaBytes, 600, "this server saves only its own count")
+        // A count from a period that is over adds nothing to this month's.
+        l.othersUsage = [keyB: PeerUsage(rxBytes: 250, txBytes: 250, quotaBytes: 500, periodStart: t0 - 40 * 86_400)]
+        XCTAssertNotNil(l.tick(device: device, now: devices.now, wallNow: t0))
+        XCTAssertEqual(l.states[keyB], .active)
+    }
+
     func testOnlyTheFilesPeersAreCounted() {
         var onlyB = config()
         onlyB.peers.removeLast()
