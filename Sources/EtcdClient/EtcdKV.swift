@@ -15,6 +15,14 @@ public struct EtcdKV: Sendable {
         try await run(.range(key: prefix, prefix: true, revision: revision, limit: limit))
     }
 
+    /// The most recent change under `prefix` still there: its ModRevision (0 when the
+    /// prefix is empty), and the store's revision.
+    public func latestChange(prefix: String) async throws -> (modRevision: Int64, header: EtcdResponseHeader) {
+        let answer: EtcdRangeResponse = try await run(.range(key: prefix, prefix: true, limit: 1, newestFirst: true,
+                                                              keysOnly: true))
+        return (answer.kvs.first?.modRevision ?? 0, answer.header)
+    }
+
     @discardableResult
     public func put(_ key: String, value: Data, lease: Int64 = 0, previous: Bool = false) async throws -> EtcdPutResponse {
         try await run(.put(key: key, value: value, lease: lease, previous: previous))

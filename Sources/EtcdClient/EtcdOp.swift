@@ -3,8 +3,10 @@
 import Foundation
 
 public enum EtcdOp: Sendable, Equatable {
-    /// `revision` 0 reads the latest; `limit` 0 returns every key.
-    case range(key: String, prefix: Bool = false, revision: Int64 = 0, limit: Int64 = 0)
+    /// `revision` 0 reads the latest; `limit` 0 returns every key; `newestFirst` sorts by
+    /// ModRevision, descending (with limit 1 and `keysOnly`: the prefix's latest change).
+    case range(key: String, prefix: Bool = false, revision: Int64 = 0, limit: Int64 = 0, newestFirst: Bool = false,
+               keysOnly: Bool = false)
     /// `lease` 0 attaches none; `previous` returns the value it replaced.
     case put(key: String, value: Data, lease: Int64 = 0, previous: Bool = false)
     case delete(key: String, prefix: Bool = false, previous: Bool = false)
@@ -42,7 +44,10 @@ public enum EtcdOp: Sendable, Equatable {
 
         private enum CodingKeys: String, CodingKey {
             case key, rangeEnd = "range_end", revision, limit, value, lease, prevKV = "prev_kv"
+            case sortOrder = "sort_order", sortTarget = "sort_target", keysOnly = "keys_only"
         }
+        /// etcd's RangeRequest enums, by name as the gateway takes them.
+        static let descending = "DESCEND", byModRevision = "MOD"
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -51,10 +56,15 @@ public enum EtcdOp: Sendable, Equatable {
                 if prefix { try c.encode(Data(EtcdJSON.prefixEnd(Array(key.utf8))), forKey: .rangeEnd) }
             }
             switch op {
-            case let .range(key, prefix, revision, limit):
+            case let .range(key, prefix, revision, limit, newestFirst, keysOnly):
                 try encodeKey(key, prefix: prefix)
                 if revision != 0 { try c.encodeEtcdInt64(revision, forKey: .revision) }
                 if limit != 0 { try c.encodeEtcdInt64(limit, forKey: .limit) }
+                if newestFirst {
+                    try c.encode(Self.descending, forKey: .sortOrder)
+                    try c.encode(Self.byModRevision, forKey: .sortTarget)
+                }
+                if keysOnly { try c.encode(true, forKey: .keysOnly) }
             case let .put(key, value, lease, previous):
                 try encodeKey(key, prefix: false)
                 try c.encode(value, forKey: .value)

@@ -54,6 +54,9 @@ public final class EtcdPeerSync: @unchecked Sendable {
     private var lease: Int64 = 0
     private var failing = false
     private var tasks: [Task<Void, Never>] = []
+    private var currentWatch: EtcdWatch?
+    /// A change under the prefix that the watch had not delivered at the last check.
+    private var undelivered: Int64?
 
     /// `interface`: the local config file's [Interface] (its peers are not used).
     public init(store: EtcdPeerStore, serverID: String, interface: WireGuardConfig, listen: String, version: String,
@@ -192,6 +195,10 @@ public final class EtcdPeerSync: @unchecked Sendable {
             }
             recovered()
             backoff = Self.firstBackoff
+            lock.withLock {
+                currentWatch = watch
+                undelivered = nil
+            }
             do {
                 var mustRelist = false
                 for try await event in watch {
@@ -223,12 +230,38 @@ public final class EtcdPeerSync: @unchecked Sendable {
             do {
                 _ = try await client.lease.keepAliveOnce(id)
                 recovered()
+                await checkWatchDelivers()
             } catch EtcdError.leaseNotFound {
                 logger.notice("etcd forgot this server's lease (it was away too long); registering as '\(serverID)' again")
                 try? await reregister()
             } catch {
                 lost(error)
             }
+        }
+    }
+
+    /// A member that stops answering but keeps its connections open (hung, or its process
+    /// stopped) leaves the watch silent without breaking it. So the prefix's latest change
+    /// is read now and then (from whichever member answers); one the watch still has not
+    /// delivered by the next check means the watch is stuck: it is opened again, and the
+    /// client starts at the member that answered.
+    private func checkWatchDelivers() async {
+        guard let latest = try? await client.kv.latestChange(prefix: layout.prefix) else { return }
+        let stuck: EtcdWatch? = lock.withLock {
+            guard latest.modRevision > revision else {
+                undelivered = nil
+                return nil
+            }
+            if let earlier = undelivered, earlier > revision {
+                undelivered = nil
+                return currentWatch
+            }
+            undelivered = latest.modRevision
+            return nil
+        }
+        if let stuck {
+            logger.notice("the etcd watch on \(stuck.endpoint) delivers nothing (revision \(latest.modRevision) is not here); watching again")
+            stuck.cancel()
         }
     }
 

@@ -282,6 +282,25 @@ final class ClusterSystemTests: XCTestCase {
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
     }
 
+    /// A member that hangs (SIGSTOP: the kernel still holds its connections, nothing
+    /// answers) leaves the server's watch on it silent without breaking it: the server
+    /// notices that a change it has not been told of exists, watches again through another
+    /// member, and obeys the change. (The server's client starts at etcd1, so its watch is
+    /// there.)
+    func testAServerWhoseWatchHangsCatchesUpThroughAnotherMember() throws {
+        try makeCluster()
+        let a = try server("aserver", id: "a")
+        let config = try peer(["add", "alice", "--endpoint", Self.serverA], config: a.configPath)
+        XCTAssertEqual(config.status, 0, config.stderr)
+        XCTAssertTrue(topo.waitUntil(timeout: Self.changeSeconds) { peerKeys(a).count == 1 })
+        etcd.pause("etcd1")
+        defer { etcd.resume("etcd1") }
+        let disabled = try peer(["disable", "alice"], config: a.configPath)
+        XCTAssertEqual(disabled.status, 0, disabled.stderr)
+        XCTAssertTrue(topo.waitUntil(timeout: 30) { peerKeys(a).isEmpty }, a.log.suffix(3000).description)
+        XCTAssertTrue(a.log.contains("delivers nothing"), a.log.suffix(3000).description)
+    }
+
     func testImportCopiesAFileServerOnceAndAnEtcdServerRefusesPeersInItsFile() throws {
         try makeCluster()
         let file = try interfaceOnlyConfig("file-server.conf")
