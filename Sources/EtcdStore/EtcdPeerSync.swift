@@ -101,7 +101,7 @@ public final class EtcdPeerSync: @unchecked Sendable {
             let txn = EtcdTxn(if: [.version(key, .equal, 0)], then: [.put(key, value, lease: grant.id)])
             if try await client.kv.txn(txn).succeeded { break }
             guard waitingForEarlier, ContinuousClock.now < deadline else {
-                try? await client.lease.revoke(grant.id)
+                _ = try? await client.lease.revoke(grant.id)
                 throw EtcdStoreError.serverIDTaken(id: serverID, key: key)
             }
             try await Task.sleep(for: .milliseconds(500))

@@ -233,10 +233,21 @@ public enum ClientMode {
         }
     }
 
+    /// `--invite -`: the code comes on standard input, so it never shows in the process
+    /// list (/proc/PID/cmdline is readable by every local user).
+    public static let inviteFromStandardInput = "-"
+
+    private static func readInviteCode() throws -> String {
+        guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+            throw EnrolmentError.noCodeOnStandardInput
+        }
+        return line
+    }
+
     /// Makes the client's key pair, enrols with the code over the server's UDP port, and
     /// writes the config it gets (with the key) to `options.configPath`.
     private static func enrol(_ text: String, _ options: ClientOptions, logger: Logger) throws {
-        let code = try InviteCode(parsing: text)
+        let code = try InviteCode(parsing: text == inviteFromStandardInput ? try readInviteCode() : text)
         guard !EnrolledClientConfig.exists(options.configPath) else {
             throw EnrolmentError.configExists(path: options.configPath)
         }

@@ -6,6 +6,8 @@ public enum EnrolmentError: Error, CustomStringConvertible {
     case configAppeared(path: String)
     /// Checked before the code is used: the config must be writable where it is asked for.
     case cannotWrite(path: String, directory: String)
+    /// `--invite -` and nothing to read.
+    case noCodeOnStandardInput
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum EnrolmentError: Error, CustomStringConvertible {
             return "the server's answer is not a usable config: \(reason)"
         case .cannotWrite(let path, let directory):
             return "\(path): the directory \(directory) does not exist or is not writable; the code was not used"
+        case .noCodeOnStandardInput:
+            return "--invite -: no code on standard input (pipe it in: `tunnel client --invite - --config FILE < code.txt`)"
         case .configAppeared(let path):
             return "\(path) was created by someone else while enrolling; nothing was written"
         }

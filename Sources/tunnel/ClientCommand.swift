@@ -13,14 +13,16 @@ struct ClientCommand: ParsableCommand {
             `tunnel client --cleanup` removes what the run left (the next start does too).
             With --invite CODE (from `tunnel peer invite` on the server) the client first makes \
             its own key pair, enrols over the server's UDP port and writes the config it is \
-            given to --config FILE (mode 0600); later runs need only --config FILE.
+            given to --config FILE (mode 0600); later runs need only --config FILE. Other local \
+            users can read a process's command line: `--invite -` reads the code from standard \
+            input instead.
             """
     )
 
     @Option(help: "A wg-quick config file ([Interface] and one [Peer]).")
     var config: String?
 
-    @Option(help: ArgumentHelp("Enrol with a one-time code from `tunnel peer invite`, writing --config FILE first.",
+    @Option(help: ArgumentHelp("Enrol with a one-time code from `tunnel peer invite`, writing --config FILE first; - reads it from standard input, out of the process list.",
                                valueName: "code"))
     var invite: String?
 

@@ -33,7 +33,15 @@ final class InviteSystemTests: XCTestCase {
         XCTAssertNotNil(code.range(of: "^[A-Za-z0-9_-]{100,200}$", options: .regularExpression), "one URL-safe word: \(code)")
         XCTAssertFalse(serverFiles(server).contains(code), "the server keeps no plain code")
 
-        let alice = try TunnelProcess(in: topo, namespace: "client1", invite: code)
+        // The code on standard input: no process's command line shows it.
+        let alice = try TunnelProcess(in: topo, namespace: "client1", invite: code, codeOnStandardInput: true)
+        let commandLines = (try FileManager.default.contentsOfDirectory(atPath: "/proc")).compactMap { pid in
+            pid.allSatisfy(\.isNumber) ? FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") : nil
+        }
+        XCTAssertFalse(commandLines.isEmpty)
+        XCTAssertFalse(commandLines.contains { String(decoding: $0, as: UTF8.self).contains(code) }, "the code is in a command line")
+        XCTAssertTrue(commandLines.contains { String(decoding: $0, as: UTF8.self).contains("--invite\u{0}-\u{0}") },
+                      "the client runs with --invite -")
         let attributes = try FileManager.default.attributesOfItem(atPath: alice.configPath)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600, "the client's config is private")
         XCTAssertTrue(server.log.contains("enrolled 'alice'"), server.log)

@@ -39,15 +39,28 @@ final class TunnelProcess {
     /// Runs `tunnel client --invite CODE --config PATH` in `namespace` (PATH does not exist
     /// yet: the enrolment writes it); returns once the interface exists, with the keys the
     /// client made, read from the file it wrote.
+    /// `codeOnStandardInput`: `--invite -` with the code in a file on standard input.
     init(in topo: Topology, namespace: String, invite code: String, extraArguments: [String] = [],
-         logLevel: String = "debug") throws {
+         logLevel: String = "debug", codeOnStandardInput: Bool = false) throws {
         topology = topo
         self.namespace = namespace
         interface = topo.uniqueInterfaceName("t" + namespace.prefix(3))
         configPath = topo.logDirectory.appendingPathComponent("\(namespace)-\(interface).conf").path
-        process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)",
-                                       ["client", "--invite", code, "--config", configPath, "--interface", interface,
-                                        "--log-level", logLevel] + extraArguments)
+        let arguments = ["client", "--invite", codeOnStandardInput ? "-" : code, "--config", configPath,
+                         "--interface", interface, "--log-level", logLevel] + extraArguments
+        if codeOnStandardInput {
+            let codeFile = topo.logDirectory.appendingPathComponent("\(interface).code").path
+            guard FileManager.default.createFile(atPath: codeFile, contents: Data((code + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailed(command: ["write", codeFile], status: -1, output: "cannot write the code file")
+            }
+            // The shell only redirects and execs: the code is in no process's arguments.
+            process = try topo.spawn(namespace, name: "tunnel-\(namespace)",
+                                     ["sh", "-c", "exec \"$0\" \"$@\" < \"$CODE_FILE\"", SystemTestEnvironment.tunnelBinary!]
+                                        + arguments, environment: ["CODE_FILE": codeFile])
+        } else {
+            process = try topo.spawnTunnel(namespace, name: "tunnel-\(namespace)", arguments)
+        }
         let iface = interface, process = self.process
         let up = topo.waitUntil(timeout: 30) {
             (try? topo.attempt(namespace, ["ip", "link", "show", iface]).status) == 0 || !process.isRunning
