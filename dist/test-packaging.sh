@@ -76,6 +76,7 @@ usr/share/doc/tunnel/changelog.gz
 usr/share/doc/tunnel/copyright
 usr/share/doc/tunnel/operations.md
 usr/share/fish/vendor_completions.d/tunnel.fish
+usr/share/lintian/overrides/tunnel
 usr/share/man/man1/tunnel.1.gz
 usr/share/zsh/vendor-completions/_tunnel"
 same "owners" "$(dpkg-deb -c "$deb" | awk '{ print $2 }' | sort -u)" "root/root"

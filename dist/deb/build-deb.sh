@@ -26,6 +26,7 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/u
 
 doc=$root/usr/share/doc/tunnel
 install -m 0644 "$here/copyright" "$doc/copyright"
+install -D -m 0644 "$here/lintian-overrides" "$root/usr/share/lintian/overrides/tunnel"
 sed "s/@VERSION@/$version/; s/@DATE@/$(date -R -d @"${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}")/" \
     "$here/changelog.in" | gzip -9n > "$doc/changelog.gz"
 
