@@ -8,6 +8,18 @@
 // (the diverted replies are forwarded into the interface). Routed mode (`--nat off`)
 // only turns on forwarding.
 //
+// Only what is addressed to the egress address is diverted: a NAT reply always is, and a
+// packet for a client's tunnel address that came in with a NAT port would otherwise be
+// forwarded into the interface as if it were one.
+//
+// Outsiders: IPv4 drops a packet arriving with one of the host's own addresses as its
+// source (a martian); IPv6 has no such check, so a neighbour on the egress link could
+// spoof the host's address and pass the router's "from the host itself" test. In NAT
+// mode nothing from the egress is ever for a tunnel address, so IPv6 packets arriving
+// there for the tunnel's prefixes are refused by a prohibit rule, after the local rule
+// (the host's own tunnel address stays the host's). IPv4 ones reach the router, which
+// drops and counts them (router_unsolicited_inbound).
+//
 // Fragments: a UDP reply too big for one packet arrives as fragments, and only the
 // first carries ports; the rules see port 0 for the others. So two more UDP rules:
 // every real port (1-65534) goes on to the local rule (`goto 4`), and what is left (port
@@ -28,6 +40,8 @@ public enum ServerRulePriority {
     public static let udpFragments: UInt32 = 3
     /// Where the kernel's `lookup local` rule goes while the server runs.
     public static let movedLocal: UInt32 = 4
+    /// IPv6 from the egress for the tunnel's prefixes: prohibited.
+    public static let outsideToTunnel: UInt32 = 5
     /// The widest port range a rule may hold (the kernel refuses 0 and 65535 in one).
     static let everyRulePort: ClosedRange<UInt16> = 1...65534
 }
@@ -37,12 +51,22 @@ public struct ServerNATPlan: Equatable, Sendable {
     public var families: [AddressFamily]
     public var ports: ClosedRange<UInt16>
     public var table: UInt32
+    /// The NAT's source addresses, one per family: only packets to them are diverted.
+    public var egressAddresses: [IPAddress]
 
-    public init(egressInterface: String, families: [AddressFamily], ports: ClosedRange<UInt16>, table: UInt32) {
+    public init(egressInterface: String, families: [AddressFamily], ports: ClosedRange<UInt16>, table: UInt32,
+                egressAddresses: [IPAddress] = []) {
         self.egressInterface = egressInterface
         self.families = families
         self.ports = ports
         self.table = table
+        self.egressAddresses = egressAddresses
+    }
+
+    /// The egress address of `family` as a host prefix, when known.
+    func egressHost(_ family: AddressFamily) -> IPPrefix? {
+        egressAddresses.first { ($0.isIPv4 ? AddressFamily.ipv4 : .ipv6) == family }
+            .map { IPPrefix(address: $0, length: $0.bitWidth) }
     }
 }
 
@@ -71,18 +95,26 @@ extension NetworkPlan {
                                       length: 0)
             routes.append(Route(destination: everything, table: nat.table, outputLinkIndex: index,
                                 protocolID: TunnelRouteProtocol.server))
+            let egressHost = nat.egressHost(family)
             for proto in [IPProtocol.tcp, IPProtocol.udp] {
                 rules.append(Rule(family: family, priority: ServerRulePriority.natDiversion, action: .lookup(table: nat.table),
-                                  inputInterface: nat.egressInterface, ipProtocol: proto, destinationPorts: nat.ports,
-                                  protocolID: TunnelRouteProtocol.server))
+                                  destination: egressHost, inputInterface: nat.egressInterface, ipProtocol: proto,
+                                  destinationPorts: nat.ports, protocolID: TunnelRouteProtocol.server))
             }
             rules.append(Rule(family: family, priority: ServerRulePriority.otherUDPPorts,
                               action: .goto(priority: ServerRulePriority.movedLocal), inputInterface: nat.egressInterface,
                               ipProtocol: IPProtocol.udp, destinationPorts: ServerRulePriority.everyRulePort,
                               protocolID: TunnelRouteProtocol.server))
             rules.append(Rule(family: family, priority: ServerRulePriority.udpFragments, action: .lookup(table: nat.table),
-                              inputInterface: nat.egressInterface, ipProtocol: IPProtocol.udp,
+                              destination: egressHost, inputInterface: nat.egressInterface, ipProtocol: IPProtocol.udp,
                               protocolID: TunnelRouteProtocol.server))
+            if family == .ipv6 {
+                for prefix in NetworkPlan.unique(addresses.filter { !$0.address.isIPv4 }.map(\.network)) {
+                    rules.append(Rule(family: .ipv6, priority: ServerRulePriority.outsideToTunnel, action: .prohibit,
+                                      destination: prefix, inputInterface: nat.egressInterface,
+                                      protocolID: TunnelRouteProtocol.server))
+                }
+            }
         }
         movedLocalRules = nat.families
         movedLocalRulePriority = ServerRulePriority.movedLocal

@@ -212,7 +212,8 @@ public enum ServerMode {
         let hasIPv6 = config.interface.addresses.contains { !$0.address.isIPv4 }
         let natPlan = egress.map { e in
             ServerNATPlan(egressInterface: e.name, families: e.ipv6 != nil && hasIPv6 ? [.ipv4, .ipv6] : [.ipv4],
-                          ports: ports, table: NetworkPlan.serverNATTable)
+                          ports: ports, table: NetworkPlan.serverNATTable,
+                          egressAddresses: [e.ipv4.map(IPAddress.v4), hasIPv6 ? e.ipv6.map(IPAddress.v6) : nil].compactMap { $0 })
         }
         let plan = NetworkPlan(serverInterface: name, index: index, addresses: config.interface.addresses, mtu: mtu,
                                nat: natPlan, forwardIPv6: hasIPv6)

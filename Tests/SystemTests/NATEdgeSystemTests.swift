@@ -206,8 +206,11 @@ final class NATEdgeSystemTests: XCTestCase {
 
     /// The internet host routes the tunnel subnets (100.64.0.0/24 and the IPv6 one) via the
     /// server and pings alice and sends her UDP over both families: none of it reaches her
-    /// (her interface's receive counter stays put, her listener hears nothing) and the server
-    /// counts every packet. Her own traffic's replies still come back.
+    /// (her interface's receive counter stays put, her listener hears nothing). The router
+    /// drops and counts the IPv4 packets; the IPv6 ones the kernel refuses before the
+    /// tunnel (administratively prohibited), even with the server's own address spoofed as
+    /// their source, which IPv6 does not check the way IPv4 does. Her own traffic's replies
+    /// still come back.
     func testUnsolicitedInboundToAClientIsDroppedAndCounted() throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let lab = try makeLab(egressMode: "tun")
@@ -225,11 +228,28 @@ final class NATEdgeSystemTests: XCTestCase {
             let ping = try lab.topo.attempt("internet", ["ping", "-c", "\(pings)", "-i", "0.2", "-W", "1", target])
             XCTAssertTrue(ping.stdout.contains("\(pings) packets transmitted, 0 received"), ping.stdout)
         }
+        let refused6 = try lab.topo.attempt("internet", ["ping", "-c", "1", "-W", "1", lab.alice6])
+        XCTAssertTrue(refused6.stdout.contains("Administratively prohibited"), refused6.stdout)
         for i in 0..<datagrams {
             try lab.topo.run("internet", ["socat", "-u", "-", "UDP4:\(lab.alice4):\(Self.port)"], input: "unasked \(i)\n")
             try lab.topo.run("internet", ["socat", "-u", "-", "UDP6:[\(lab.alice6)]:\(Self.port)"], input: "unasked \(i)\n")
         }
-        let unasked = UInt64(2 * (pings + datagrams))
+        // The server's own egress address as source: the internet host takes it (no DAD)
+        // and reaches the server by its link-local address.
+        let serverLinkLocal = try lab.topo.run("server", ["ip", "-6", "-o", "addr", "show", "dev", "eth1", "scope", "link"])
+            .split(separator: " ").drop { $0 != "inet6" }.dropFirst().first.map { String($0.split(separator: "/")[0]) }
+        try lab.topo.run("internet", ["ip", "-6", "addr", "add", "\(Self.egress6)/128", "dev", "eth0", "nodad"])
+        try lab.topo.run("internet", ["ip", "-6", "route", "replace", Self.tunnelSubnet6, "via", try XCTUnwrap(serverLinkLocal),
+                                     "dev", "eth0"])
+        for i in 0..<datagrams {
+            try lab.topo.run("internet", ["socat", "-u", "-", "UDP6:[\(lab.alice6)]:\(Self.port),bind=[\(Self.egress6)]"],
+                             input: "spoofed \(i)\n")
+        }
+        let spoofedPing = try lab.topo.attempt("internet", ["ping", "-c", "\(pings)", "-i", "0.2", "-W", "1",
+                                                            "-I", Self.egress6, lab.alice6])
+        XCTAssertTrue(spoofedPing.stdout.contains("\(pings) packets transmitted, 0 received"), spoofedPing.stdout)
+        try lab.topo.run("internet", ["ip", "-6", "addr", "del", "\(Self.egress6)/128", "dev", "eth0"])
+        let unasked = UInt64(pings + datagrams)
         XCTAssertTrue(lab.topo.waitUntil(timeout: 10) {
             self.routerCounter(lab, Self.unsolicitedCounter) == unasked
         }, "every unasked packet counted: \(String(describing: routerCounter(lab, Self.unsolicitedCounter)))")
@@ -240,7 +260,7 @@ final class NATEdgeSystemTests: XCTestCase {
         XCTAssertTrue(own.contains("2 received"), own)
         XCTAssertEqual(try lab.topo.linkPackets("client1", lab.alice.interface).rx, before + 3,
                        "only the echo and the two ping replies reached alice")
-        XCTAssertEqual(listener.log, "ready\n", "alice's listener heard nobody")
+        XCTAssertEqual(listener.log, "ready\n", "alice's listener heard nobody, spoofed or not")
         XCTAssertEqual(routerCounter(lab, Self.unsolicitedCounter), unasked)
         let prometheus = try metrics(lab)
         XCTAssertTrue(prometheus.contains("tunnel_\(Self.unsolicitedCounter){interface=\"\(lab.server.interface)\"} \(unasked)"),
