@@ -220,13 +220,6 @@ extension ClientSystemTests {
         return path
     }
 
-    private func assertOneLineFailure(_ r: CommandResult, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
-        let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(message.split(separator: "\n").count, 1, message, file: file, line: line)
-        XCTAssertTrue(message.contains(mentions), message, file: file, line: line)
-    }
-
     func testStartupErrorsAreOneLineAndLeaveNothingBehind() throws {
         try requireSystemTestPrerequisites(tools: ["setpriv"], needsTunnelBinary: true)
         let topo = try Topology("ns lonely", test: self)

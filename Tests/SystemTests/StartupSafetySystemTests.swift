@@ -14,13 +14,6 @@ final class StartupSafetySystemTests: XCTestCase {
 
     private var bin: String { SystemTestEnvironment.tunnelBinary! }
 
-    private func assertOneLineFailure(_ r: CommandResult, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
-        let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(message.split(separator: "\n").count, 1, message, file: file, line: line)
-        XCTAssertTrue(message.contains(mentions), message, file: file, line: line)
-    }
-
     private func makeNATLab() throws -> (Topology, TunnelServerProcess, TunnelProcess) {
         let topo = try Topology("""
             client1 eth0 192.0.2.2/24 -- server eth0 192.0.2.1/24

@@ -1,5 +1,6 @@
 // Running probe commands (ip, ping, iperf3, wg, ...) for system tests.
 import Foundation
+import XCTest
 
 struct CommandFailed: Error, CustomStringConvertible {
     let command: [String]
@@ -70,4 +71,13 @@ enum Command {
 /// Collects one pipe's output on a reader thread; read only after the group is done.
 private final class OutputSink: @unchecked Sendable {
     var data = Data()
+}
+
+/// A command that failed as the house rules ask: exit status 1 and one line on standard
+/// error, which names `mentions`.
+func assertOneLineFailure(_ r: CommandResult, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+    let message = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssertEqual(message.split(separator: "\n").count, 1, message, file: file, line: line)
+    XCTAssertTrue(message.contains(mentions), message, file: file, line: line)
 }
