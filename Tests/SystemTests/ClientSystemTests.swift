@@ -56,12 +56,33 @@ final class ClientSystemTests: XCTestCase {
         try TunnelProcess(in: s.topo, namespace: "client", keys: s.clientKeys, config: clientConfig(s, allowedIPs: allowedIPs, dns: dns))
     }
 
-    private func serveFile(_ topo: Topology, megabytes: Int) throws -> String {
+    /// Serves the file as the server paces it: each 64 KB chunk is followed by its share
+    /// of a second, so a stalled moment is never made up for by a burst (curl's
+    /// --limit-rate averages over the transfer and does catch up).
+    static let pacedServer = """
+        import http.server, sys, time
+        path, rate = sys.argv[1], int(sys.argv[2])
+        class Paced(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                data = open(path, 'rb').read() if self.path == '/file.bin' else b''
+                self.send_response(200)
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                for i in range(0, len(data), 65536):
+                    self.wfile.write(data[i:i + 65536])
+                    time.sleep(65536 / rate)
+        http.server.HTTPServer(('198.51.100.2', 80), Paced).serve_forever()
+        """
+
+    /// Serves `megabytes` of random bytes as http://198.51.100.2/file.bin, at most
+    /// `bytesPerSecond` when given; returns their SHA-256.
+    private func serveFile(_ topo: Topology, megabytes: Int, bytesPerSecond: Int? = nil) throws -> String {
         let dir = topo.logDirectory.appendingPathComponent("www").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Command.check(["dd", "if=/dev/urandom", "of=\(dir)/file.bin", "bs=1M", "count=\(megabytes)", "status=none"])
-        let web = try topo.spawn("internet", name: "http", ["python3", "-m", "http.server", "80", "--bind", "198.51.100.2",
-                                                           "--directory", dir])
+        let web = try topo.spawn("internet", name: "http", bytesPerSecond.map { rate in
+            ["python3", "-c", Self.pacedServer, "\(dir)/file.bin", "\(rate)"]
+        } ?? ["python3", "-m", "http.server", "80", "--bind", "198.51.100.2", "--directory", dir])
         XCTAssertTrue(topo.waitUntil(timeout: 10) {
             (try? topo.attempt("internet", ["curl", "-s", "-o", "/dev/null", "http://198.51.100.2/"]).status) == 0
         }, web.log)
@@ -152,18 +173,18 @@ final class ClientSystemTests: XCTestCase {
         assertSameNetworkState(try state(s), before, "everything restored")
     }
 
-    /// A download slowed to last ~10 s; the server is killed once a tenth has arrived and
+    /// A download paced to last ~10 s; the server is killed once a tenth has arrived and
     /// comes back with the same key. The same TCP connection finishes through the tunnel,
     /// byte for byte, without restarting the client.
     func testServerRestartMidTransferResumes() throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         let s = try makeSetup()
         let megabytes = 8
-        let sha = try serveFile(s.topo, megabytes: megabytes)
+        let sha = try serveFile(s.topo, megabytes: megabytes, bytesPerSecond: 800 << 10)
         let client = try startClient(s, allowedIPs: "0.0.0.0/0")
         let tunnelBefore = try s.topo.linkBytes("client", client.interface)
         let download = s.topo.logDirectory.appendingPathComponent("mid-transfer.bin").path
-        let curl = try s.topo.spawn("client", name: "curl", ["curl", "-sS", "--limit-rate", "800k", "--max-time", "150",
+        let curl = try s.topo.spawn("client", name: "curl", ["curl", "-sS", "--max-time", "150",
                                                           "-o", download, "http://198.51.100.2/file.bin"])
         let size = { ((try? FileManager.default.attributesOfItem(atPath: download)[.size]) as? Int) ?? 0 }
         XCTAssertTrue(s.topo.waitUntil(timeout: 30) { size() > megabytes << 17 }, "a tenth arrives: \(curl.log)")
