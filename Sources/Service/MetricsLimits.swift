@@ -13,11 +13,13 @@ public struct MetricsLimits: Sendable {
     public var responseTimeoutSeconds: Double
     /// Open connections; past this the oldest one still waiting for its request is closed.
     public var maxConnections: Int
-    /// The listen backlog.
+    /// The listen backlog. Deep enough that a flood of idle connections waits to be
+    /// accepted (and evicted) instead of making the kernel drop a scraper's SYN, which
+    /// costs a whole second of retry; the kernel caps it at net.core.somaxconn.
     public var backlog: Int32
 
     public init(maxRequestBytes: Int = 8 * 1024, requestTimeoutSeconds: Double = 5,
-                responseTimeoutSeconds: Double = 10, maxConnections: Int = 64, backlog: Int32 = 128) {
+                responseTimeoutSeconds: Double = 10, maxConnections: Int = 64, backlog: Int32 = 4096) {
         self.maxRequestBytes = maxRequestBytes
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.responseTimeoutSeconds = responseTimeoutSeconds
