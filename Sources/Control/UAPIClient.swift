@@ -184,8 +184,11 @@ public struct UAPIClient: Sendable {
             if errno == ECONNRESET { throw UAPIClientError.connectionClosed(path: socketPath) }
             throw UAPIClientError.ioFailed(path: socketPath, operation: "read from", errno: errno)
         }
+        // Split on the byte, not on Characters: grapheme breaking made splitting a
+        // 10,000-peer answer a third of `tunnel status`'s time.
         let text = String(decoding: data.dropLast(2), as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: false)
+        return text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { text[$0.startIndex..<$0.endIndex] }
     }
 
     /// An answer ends with an empty line: "\n\n" at its end (a lone "\n" cannot start one).

@@ -1,6 +1,8 @@
 // Reads a `get` answer back into a snapshot (the client side, for `tunnel status`). Like
 // wg(8), it skips keys it does not know, so newer servers stay readable; known keys must
-// be well formed. The answer must end with `errno=` and an empty line.
+// be well formed. The answer must end with `errno=` and an empty line. Lines are split
+// and searched by byte (everything that matters is ASCII): Character-level string work
+// made a 10,000-peer answer take a second to read.
 import Addresses
 
 public enum UAPIResponseParser {
@@ -22,10 +24,10 @@ public enum UAPIResponseParser {
     public static func parseGetResponse(lines: [Substring]) throws -> UAPIDeviceSnapshot {
         var state = State()
         for (index, line) in lines.enumerated() {
-            guard let eq = line.firstIndex(of: "=") else {
+            guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw Failure.malformed("answer line \(index + 1) has no '='")
             }
-            try state.take(key: line[..<eq], value: line[line.index(after: eq)...], line: index + 1)
+            try state.take(key: line[..<eq], value: line[line.utf8.index(after: eq)...], line: index + 1)
         }
         return try state.finish()
     }
@@ -54,9 +56,9 @@ public enum UAPIResponseParser {
         mutating func take(key: Substring, value: Substring, line: Int) throws {
             guard errno == nil else { throw Failure.malformed("answer line \(line) follows errno") }
             func bad() -> Failure { .malformed("answer line \(line): bad value for \(key)") }
-            if key.hasPrefix(UAPIField.counterPrefix) {
+            if key.utf8.starts(with: UAPIField.counterPrefix.utf8) {
                 guard let v = UAPIValue.decimal(value, as: UInt64.self) else { throw bad() }
-                let counter = UAPICounter(String(key.dropFirst(UAPIField.counterPrefix.count)), v)
+                let counter = UAPICounter(String(key[key.utf8.index(key.startIndex, offsetBy: UAPIField.counterPrefix.utf8.count)...]), v)
                 if peer != nil { peer?.counters.append(counter) } else { device.tunnel.counters.append(counter) }
                 return
             }

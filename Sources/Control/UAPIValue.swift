@@ -37,29 +37,34 @@ enum UAPIValue {
         return nil
     }
 
+    // Searched by byte (the syntax is ASCII), not by Character: this runs for every peer
+    // of a `get` answer.
     static func endpoint(_ text: Substring) -> Endpoint? {
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            let host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":"), let port = decimal(rest.dropFirst(), as: UInt16.self) else { return nil }
+        let utf8 = text.utf8
+        if utf8.first == UInt8(ascii: "[") {
+            guard let close = utf8.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            let host = text[utf8.index(after: utf8.startIndex)..<close]
+            let rest = text[utf8.index(after: close)...]
+            guard rest.utf8.first == UInt8(ascii: ":"),
+                  let port = decimal(rest[rest.utf8.index(after: rest.startIndex)...], as: UInt16.self) else { return nil }
             guard isAddressText(host), let addr = IPv6Address(String(host)) else { return nil }
             return Endpoint(address: .v6(addr), port: port)
         }
-        guard let colon = text.lastIndex(of: ":") else { return nil }
+        guard let colon = utf8.lastIndex(of: UInt8(ascii: ":")) else { return nil }
         let host = text[..<colon]
-        guard let port = decimal(text[text.index(after: colon)...], as: UInt16.self) else { return nil }
-        guard isAddressText(host), !host.contains(":"), let addr = IPv4Address(String(host)) else { return nil }
+        guard let port = decimal(text[utf8.index(after: colon)...], as: UInt16.self) else { return nil }
+        guard isAddressText(host), !host.utf8.contains(UInt8(ascii: ":")),
+              let addr = IPv4Address(String(host)) else { return nil }
         return Endpoint(address: .v4(addr), port: port)
     }
 
     static func prefix(_ text: Substring) -> IPPrefix? {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, isAddressText(parts[0]),
-              let length = decimal(parts[1], as: UInt8.self),
-              let addr = IPAddress(String(parts[0])),
-              Int(length) <= addr.bitWidth,
-              !parts[0].hasPrefix("[") else { return nil }
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        let address = text[..<slash]
+        guard isAddressText(address),
+              let length = decimal(text[text.utf8.index(after: slash)...], as: UInt8.self),
+              let addr = IPAddress(String(address)),
+              Int(length) <= addr.bitWidth else { return nil }
         return IPPrefix(address: addr, length: Int(length))
     }
 

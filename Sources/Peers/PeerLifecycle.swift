@@ -16,10 +16,19 @@ import WireGuard
 public final class PeerLifecycle {
     /// A device peer's byte counters when last read; `id` tells a peer set again (whose
     /// counters start at zero) from the one read before.
-    struct Reading {
+    struct Reading: Equatable {
         var id: UInt32
         var received: UInt64
         var sent: UInt64
+        var handshakeSeconds: UInt64?
+    }
+
+    /// A file peer whose state can change with time or traffic: it has a limit, or a usage
+    /// reset to apply. The others are always active, so the check each second walks only
+    /// these (a server of 10,000 plain peers used to spend 3% of a core on it).
+    struct TimedPeer {
+        var key: Key
+        var name: String?
     }
 
     private var config: WireGuardConfig
@@ -27,6 +36,7 @@ public final class PeerLifecycle {
     public private(set) var usage: [Key: PeerUsage]
     public private(set) var states: [Key: PeerState] = [:]
     private var readings: [Key: Reading] = [:]
+    private var timed: [TimedPeer] = []
     /// What the other servers of a cluster counted for each peer (their sum), for quotas;
     /// empty for a server on its own. This server's own count stays in `usage`.
     public var othersUsage: [Key: PeerUsage] = [:]
@@ -41,7 +51,7 @@ public final class PeerLifecycle {
     }
 
     /// The peers that must not be on the device.
-    public var excluded: Set<Key> { Set(states.compactMap { $0.value.admitsTraffic ? nil : $0.key }) }
+    public private(set) var excluded: Set<Key> = []
 
     public func settings(of key: Key) -> PeerSettings? { settings[key] }
 
@@ -68,7 +78,7 @@ public final class PeerLifecycle {
     public func tick(device: WireGuardDevice, now: UInt64, wallNow: Int64) -> ServerPeerDiff.Result? {
         account(device, wallNow: wallNow)
         let before = excluded
-        evaluate(wallNow: wallNow)
+        for peer in timed { decide(peer.key, name: peer.name, wallNow: wallNow) }
         // Only a change of admission touches the device: peers `wg set` added or removed
         // stay as they are until the next change of the file, as before limits existed.
         guard excluded != before else { return nil }
@@ -83,13 +93,19 @@ public final class PeerLifecycle {
     /// counted: a peer only `wg set` added (or an enrolment's temporary key) has no row in
     /// `peer list` and would only grow the usage file.
     public func account(_ device: WireGuardDevice, wallNow: Int64) {
-        for peer in device.peers where settings[peer.publicKey] != nil {
+        for peer in device.peers {
             let key = peer.publicKey
-            let last = readings[key].flatMap { $0.id == peer.id ? $0 : nil } ?? Reading(id: peer.id, received: 0, sent: 0)
+            let reading = Reading(id: peer.id, received: peer.receivedBytes, sent: peer.sentBytes,
+                                  handshakeSeconds: peer.lastHandshake?.seconds)
+            let previous = readings[key]
+            // An idle peer costs this one lookup: nothing moved, nothing to count.
+            if previous == reading { continue }
+            guard settings[key] != nil else { continue }
+            let last = previous.flatMap { $0.id == peer.id ? $0 : nil } ?? Reading(id: peer.id, received: 0, sent: 0)
             // A counter below its last reading cannot happen for one peer id; guard anyway.
             let rx = peer.receivedBytes >= last.received ? peer.receivedBytes - last.received : peer.receivedBytes
             let tx = peer.sentBytes >= last.sent ? peer.sentBytes - last.sent : peer.sentBytes
-            readings[key] = Reading(id: peer.id, received: peer.receivedBytes, sent: peer.sentBytes)
+            readings[key] = reading
             var entry = current(key, wallNow: wallNow)
             if rx > 0 || tx > 0 { entry.add(rx: rx, tx: tx) }
             if let handshake = peer.lastHandshake, handshake.seconds >= TAI64N.epochOffset {
@@ -131,27 +147,39 @@ public final class PeerLifecycle {
         }
         config = new
         settings = fresh
+        timed = new.peers.compactMap { section in
+            let peerSettings = fresh[section.publicKey] ?? PeerSettings()
+            return peerSettings.limits == PeerLimits() && peerSettings.usageReset == nil
+                ? nil : TimedPeer(key: section.publicKey, name: section.name)
+        }
         // Keys gone from the file keep their usage (a peer removed and added back with the
         // same key carries on), but no reading or state.
         readings = readings.filter { fresh[$0.key] != nil }
         evaluate(wallNow: wallNow)
     }
 
+    /// Every file peer, after the file changed; keys gone from it lose their state.
     private func evaluate(wallNow: Int64) {
-        var next: [Key: PeerState] = [:]
-        for section in config.peers {
-            let key = section.publicKey
-            let entry = current(key, wallNow: wallNow)
-            usage[key] = entry
-            let state = PeerState.derive(limits: settings[key]?.limits ?? PeerLimits(),
-                                         usage: counted(key, own: entry, wallNow: wallNow), now: wallNow)
-            if let old = states[key], old != state {
-                logger.notice("peer \(section.name ?? key.base64) is now \(state.rawValue) (was \(old.rawValue))")
-            } else if states[key] == nil, state != .active {
-                logger.notice("peer \(section.name ?? key.base64) is \(state.rawValue)")
-            }
-            next[key] = state
+        let inFile = Set(config.peers.map(\.publicKey))
+        states = states.filter { inFile.contains($0.key) }
+        excluded = excluded.intersection(inFile)
+        for section in config.peers { decide(section.publicKey, name: section.name, wallNow: wallNow) }
+    }
+
+    /// Settles the peer's usage and decides its state, logging a change.
+    private func decide(_ key: Key, name: String?, wallNow: Int64) {
+        let entry = current(key, wallNow: wallNow)
+        usage[key] = entry
+        let state = PeerState.derive(limits: settings[key]?.limits ?? PeerLimits(),
+                                     usage: counted(key, own: entry, wallNow: wallNow), now: wallNow)
+        let old = states[key]
+        if let old, old != state {
+            logger.notice("peer \(name ?? key.base64) is now \(state.rawValue) (was \(old.rawValue))")
+        } else if old == nil, state != .active {
+            logger.notice("peer \(name ?? key.base64) is \(state.rawValue)")
         }
-        states = next
+        guard old != state else { return }
+        states[key] = state
+        if state.admitsTraffic { excluded.remove(key) } else { excluded.insert(key) }
     }
 }

@@ -131,7 +131,10 @@ public final class UAPIBridge: UAPIHandler {
                 peers[i].counters += info.counters
             }
             // Peers the server keeps off the device, so status still shows them and why.
-            for (key, info) in limited.sorted(by: { $0.key.base64 < $1.key.base64 }) where !onDevice.contains(key) {
+            // Sorted for a stable order; only these few are (sorting all 10,000 by their
+            // base64 text was a third of a `get`).
+            let offDevice = limited.filter { !onDevice.contains($0.key) }.map { (base64: $0.key.base64, key: $0.key, info: $0.value) }
+            for (_, key, info) in offDevice.sorted(by: { $0.base64 < $1.base64 }) {
                 var peer = UAPIPeerSnapshot(publicKey: UAPIKey(key), allowedIPs: info.allowedIPs, name: info.name,
                                             counters: info.counters)
                 peer.state = info.state

@@ -13,7 +13,13 @@ public final class Peer {
 
     var handshake: Handshake
     var cookie: PeerCookie
-    var timers: PeerTimers
+    var timers: PeerTimers {
+        // Only the observer runs per packet: one branch while the peer is listed already.
+        didSet { if timerSlot == nil, timers.nextDeadline != nil { armedTimers?.arm(self) } }
+    }
+    /// The list the device's tick polls, and this peer's place in it (nil: not listed).
+    weak var armedTimers: ArmedTimers?
+    var timerSlot: Int?
     /// The index under which the current handshake is registered, if any.
     var handshakeIndex: UInt32?
     var staged = StagedPackets()
@@ -42,8 +48,9 @@ public final class Peer {
     public internal(set) var checksSource: Bool
 
     init(id: UInt32, configuration: PeerConfiguration, timerConfiguration: TimerConfiguration,
-         jitter: @escaping PeerTimers.JitterSource) {
+         jitter: @escaping PeerTimers.JitterSource, armedTimers: ArmedTimers? = nil) {
         self.id = id
+        self.armedTimers = armedTimers
         publicKey = configuration.publicKey
         name = configuration.name
         endpoint = configuration.endpoint

@@ -1,16 +1,15 @@
 // The passing of time: each peer's timer rules (PeerTimers) turned into actions.
 extension WireGuardDevice {
     /// Runs every peer's due timers. Call it often: every 100 ms is plenty (the finest
-    /// rule is 333 ms of retransmit jitter).
+    /// rule is 333 ms of retransmit jitter). Costs the peers with a timer armed, not all.
     public func tick(now: UInt64) {
         completeCipherWork()
         collectRateLimiterGarbage(now: now)
-        for peer in peers {
-            let actions = peer.timers.poll(now: now)
-            guard !actions.isEmpty else { continue }
-            perform(actions, for: peer, now: now)
-        }
+        armedTimers.poll(now: now) { peer, actions in perform(actions, for: peer, now: now) }
     }
+
+    /// Peers the tick polls (for tests and status).
+    public var peersWithTimersArmed: Int { armedTimers.count }
 
     private func perform(_ actions: TimerActions, for peer: Peer, now: UInt64) {
         if actions.contains(.zeroKeyMaterial) {

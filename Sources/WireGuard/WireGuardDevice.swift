@@ -70,6 +70,8 @@ public final class WireGuardDevice {
 
     public private(set) var peers: [Peer] = []
     var peersByKey: [Key: Peer] = [:]
+    /// The peers whose timers the tick must poll.
+    let armedTimers = ArmedTimers()
     /// AllowedIPs map prefixes to peer identities; this resolves them in O(1).
     var peersByID: [ObjectIdentifier: Peer] = [:]
     var allowedIPs = AllowedIPs<ObjectIdentifier>()
@@ -156,7 +158,8 @@ public final class WireGuardDevice {
             allowedIPs.removeAll(for: ObjectIdentifier(peer))
         } else {
             nextPeerID &+= 1
-            peer = Peer(id: nextPeerID, configuration: config, timerConfiguration: configuration.timers, jitter: jitter)
+            peer = Peer(id: nextPeerID, configuration: config, timerConfiguration: configuration.timers, jitter: jitter,
+                        armedTimers: armedTimers)
             peers.append(peer)
             peersByKey[config.publicKey] = peer
             peersByID[ObjectIdentifier(peer)] = peer
@@ -199,6 +202,7 @@ public final class WireGuardDevice {
             guard let peer = peersByKey.removeValue(forKey: key) else { continue }
             retireAllKeys(of: peer)
             peer.timers.stop()
+            armedTimers.disarm(peer)
             peer.staged.removeAll()
             allowedIPs.removeAll(for: ObjectIdentifier(peer))
             peersByID.removeValue(forKey: ObjectIdentifier(peer))

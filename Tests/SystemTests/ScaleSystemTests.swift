@@ -14,7 +14,7 @@ import XCTest
 ///   still send, and `wg show` is answered meanwhile.
 /// No test here times anything. How long a reload or `wg show` holds a packet is a
 /// figure: `testMeasureManyPeers` (`make scale-bench`; `make test` skips it) prints startup,
-/// RSS, reload stall and `wg show` figures for 4,000 and 10,000 peers (Docs/performance.md)
+/// RSS, reload stall, `wg show` and `tunnel status` figures for 1,000, 4,000 and 10,000 peers (Docs/performance.md)
 /// and asserts nothing.
 final class ScaleSystemTests: XCTestCase {
     static let tools = ["wg", "ping", "python3"]
@@ -150,6 +150,13 @@ final class ScaleSystemTests: XCTestCase {
         return (Date().timeIntervalSince(start), out)
     }
 
+    /// The wall time of `tunnel status IFACE` on the server.
+    private func tunnelStatus(_ lab: Lab) throws -> Double {
+        let start = Date()
+        _ = try lab.topo.run("server", [SystemTestEnvironment.tunnelBinary!, "status", lab.server.interface], timeout: 60)
+        return Date().timeIntervalSince(start)
+    }
+
     /// Adds a peer through the config file; true once the server's log shows it applied.
     private func reload(_ lab: Lab, adding name: String) throws -> Bool {
         _ = try lab.server.addPeer(name, endpoint: "192.0.2.1:51820")
@@ -278,8 +285,8 @@ final class ScaleSystemTests: XCTestCase {
     // MARK: bench (make scale-bench only)
 
     /// A bench, not a test: prints startup, RSS, the largest ping round trip idle, during a
-    /// reload and during three `wg show`s, and the `wg show` times, for 4,000 and 10,000
-    /// peers. It asserts nothing; a run that could not measure says so in its line.
+    /// reload, during three `wg show`s and three `tunnel status`, and their times, for
+    /// 1,000, 4,000 and 10,000 peers. It asserts nothing; a run that could not measure says so in its line.
     func testMeasureManyPeers() throws {
         try requireSystemTestPrerequisites(tools: Self.tools, needsTunnelBinary: true)
         func figure(_ record: PingRecord) -> String {
@@ -287,7 +294,7 @@ final class ScaleSystemTests: XCTestCase {
             let complete = record.startedBefore && record.trailedAfter ? "" : " (incomplete window)"
             return String(format: "%.1f ms%@", ms, complete)
         }
-        for peers in [4000, 10000] {
+        for peers in [1000, 4000, 10000] {
             let lab = try makeLab(peers: peers)
             let rss = Self.residentKilobytes(pid: lab.server.process.pid)
             let client = try startClient(lab)
@@ -296,10 +303,14 @@ final class ScaleSystemTests: XCTestCase {
             let reload = try pingThroughout(lab, client) { applied = try self.reload(lab, adding: "bob") }
             var shows: [Double] = []
             let show = try pingThroughout(lab, client) { for _ in 0..<Self.shows { shows.append(try self.wgShow(lab).seconds) } }
-            print(String(format: "scale-measure: %@ peers %d: startup %.2f s, RSS %d kB, idle max ping %@, reload max ping %@%@, wg show %.0f-%.0f ms (max ping meanwhile %@)",
-                         SystemTestEnvironment.tunnelBinary ?? "?", peers, lab.startupSeconds, rss, figure(idle),
+            var statuses: [Double] = []
+            let status = try pingThroughout(lab, client) { for _ in 0..<Self.shows { statuses.append(try self.tunnelStatus(lab)) } }
+            let rssAfter = Self.residentKilobytes(pid: lab.server.process.pid)
+            print(String(format: "scale-measure: %@ peers %d: startup %.2f s, RSS %d kB (%d kB at the end), idle max ping %@, reload max ping %@%@, wg show %.0f-%.0f ms (max ping meanwhile %@), tunnel status %.0f-%.0f ms (max ping meanwhile %@)",
+                         SystemTestEnvironment.tunnelBinary ?? "?", peers, lab.startupSeconds, rss, rssAfter, figure(idle),
                          figure(reload), applied ? "" : " (reload not seen in the log)",
-                         (shows.min() ?? 0) * 1000, (shows.max() ?? 0) * 1000, figure(show)))
+                         (shows.min() ?? 0) * 1000, (shows.max() ?? 0) * 1000, figure(show),
+                         (statuses.min() ?? 0) * 1000, (statuses.max() ?? 0) * 1000, figure(status)))
             lab.topo.teardown()
         }
     }
