@@ -184,11 +184,28 @@ public struct UAPIClient: Sendable {
             if errno == ECONNRESET { throw UAPIClientError.connectionClosed(path: socketPath) }
             throw UAPIClientError.ioFailed(path: socketPath, operation: "read from", errno: errno)
         }
-        // Split on the byte, not on Characters: grapheme breaking made splitting a
-        // 10,000-peer answer a third of `tunnel status`'s time.
-        let text = String(decoding: data.dropLast(2), as: UTF8.self)
-        return text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            .map { text[$0.startIndex..<$0.endIndex] }
+        return UAPIClient.lines(of: String(decoding: data.dropLast(2), as: UTF8.self))
+    }
+
+    /// The text's lines, found by scanning its bytes: splitting a 10,000-peer answer by
+    /// Characters (grapheme breaking) was a third of `tunnel status`'s time.
+    static func lines(of text: String) -> [Substring] {
+        let utf8 = text.utf8
+        let bounds: [Int] = utf8.withContiguousStorageIfAvailable { bytes in
+            var ends: [Int] = []
+            for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { ends.append(offset) }
+            return ends
+        } ?? utf8.indices.compactMap { utf8[$0] == UInt8(ascii: "\n") ? utf8.distance(from: utf8.startIndex, to: $0) : nil }
+        var lines: [Substring] = []
+        lines.reserveCapacity(bounds.count + 1)
+        var start = utf8.startIndex
+        for end in bounds {
+            let endIndex = utf8.index(utf8.startIndex, offsetBy: end)
+            lines.append(text[start..<endIndex])
+            start = utf8.index(after: endIndex)
+        }
+        lines.append(text[start...])
+        return lines
     }
 
     /// An answer ends with an empty line: "\n\n" at its end (a lone "\n" cannot start one).

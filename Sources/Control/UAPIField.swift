@@ -39,6 +39,10 @@ public enum UAPIField: String, CaseIterable, Sendable {
     /// Prefix of a counter key: `tunnel_counter_<name>=<value>`, device or peer level.
     public static let counterPrefix = "tunnel_counter_"
 
+    /// Every key by its text, looked up without making a String of each line's key (the
+    /// raw-value initializer compares against every case in turn).
+    static let byName: [Substring: UAPIField] = Dictionary(uniqueKeysWithValues: allCases.map { (Substring($0.rawValue), $0) })
+
     /// Keys that belong to a peer (valid only after a `public_key` line).
     public var isPeerKey: Bool {
         switch self {

@@ -62,7 +62,7 @@ public enum UAPIResponseParser {
                 if peer != nil { peer?.counters.append(counter) } else { device.tunnel.counters.append(counter) }
                 return
             }
-            guard let field = UAPIField(rawValue: String(key)) else { return }
+            guard let field = UAPIField.byName[key] else { return }
             if field == .errno {
                 guard let v = signedDecimal(value) else { throw bad() }
                 errno = v
