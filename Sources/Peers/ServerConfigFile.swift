@@ -84,6 +84,7 @@ public enum ServerConfigFile {
 
     private static func existing(_ path: String) throws -> ServerConfigCreation {
         let config = try load(path: path)
-        return ServerConfigCreation(created: false, publicKey: X25519.publicKey(for: config.interface.privateKey))
+        return ServerConfigCreation(created: false, publicKey: X25519.publicKey(for: config.interface.privateKey),
+                                    existing: config)
     }
 }

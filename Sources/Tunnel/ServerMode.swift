@@ -82,7 +82,11 @@ public enum ServerMode {
         let identity = ServerRunIdentity(configPath: options.configPath, listen: options.listen)
         try RunningServerConflict.check(identity, usesNATTable: egress != nil, stateDirectory: options.stateDirectory)
         if let listen = options.metrics { try ListenAddressProbe.requireFree(listen, option: "--metrics") }
-        let existing = ServerConfigFile.exists(options.configPath) ? try ServerConfigFile.load(path: options.configPath) : nil
+        // The version to watch from is taken before the one load of the file (see
+        // ServerPeerSync.startingVersion); a 10,000-peer file takes 0.1 s to parse.
+        let (existing, startingVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
+            ServerConfigFile.exists(options.configPath) ? try ServerConfigFile.load(path: options.configPath) : nil
+        }
         let name = try InterfaceNaming.choose(requested: options.interfaceName, netlink: netlink)
         // The tunnel's addresses: the file's, or what a first run will write (with no
         // --address, an IPv4 subnet and an IPv6 ULA).
@@ -101,9 +105,7 @@ public enum ServerMode {
                 .removeLeftovers(interface: name, namedByUser: false) {
                 logger.notice("cleaned up after an earlier run: \(line)")
             }
-            (config, loadedVersion) = try ServerPeerSync.startingVersion(of: options.configPath) {
-                try loadOrCreateConfig(options, logger: logger)
-            }
+            (config, loadedVersion) = (try existing ?? createConfig(options, logger: logger), startingVersion)
             if let etcd = options.etcd {
                 let joined = try ServerCluster.join(etcd, config: config, options: options, logger: logger)
                 config.peers = joined.start.peers
@@ -142,8 +144,10 @@ public enum ServerMode {
             router = try makeRouter(options, interface: interface, egress: egress, ports: natPorts, mtu: Int(mtu),
                                     tunnelPrefixes: config.interface.addresses)
             interface.router = router
+            // One line per peer at start is noise (10,000 of them cost a tenth of the start);
+            // the "server on" line counts them. Changes after the start are notices.
             _ = lifecycle.startingDiff().apply(to: interface.device, now: SystemClock.monotonicNanoseconds(),
-                                               excluded: lifecycle.excluded, log: { logger.notice("\($0)") })
+                                               excluded: lifecycle.excluded, log: { logger.debug("\($0)") })
             applyRateCaps(lifecycle, device: interface.device, logger: logger)
             // From here on the netlink socket belongs to the reactor's queue.
             peerRoutes.sync(with: interface.device)
@@ -193,8 +197,9 @@ public enum ServerMode {
         endIfStoppedByFatalSignal(reactor, logger: logger)
     }
 
-    /// The first run writes the config file and says which public key clients need.
-    private static func loadOrCreateConfig(_ options: ServerOptions, logger: Logger) throws -> WireGuardConfig {
+    /// The first run writes the config file and says which public key clients need (if
+    /// another process made the file meanwhile, that one is read).
+    private static func createConfig(_ options: ServerOptions, logger: Logger) throws -> WireGuardConfig {
         let creation = try ServerConfigFile.createIfMissing(path: options.configPath, listen: options.listen,
                                                             addresses: options.addresses)
         if creation.created {
@@ -202,7 +207,7 @@ public enum ServerMode {
             print("server public key: \(creation.publicKey.base64)")
             fflush(stdout)
         }
-        return try ServerConfigFile.load(path: options.configPath)
+        return try creation.existing ?? ServerConfigFile.load(path: options.configPath)
     }
 
     /// Forwarding, and for the NAT the diversion rules, table and moved local rule.

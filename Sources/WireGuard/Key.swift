@@ -27,12 +27,23 @@ public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectabl
     }
 
     public init(base64 text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count == Key.base64Length else { throw ParseError.wrongLength(trimmed.count) }
-        guard let data = Data(base64Encoded: trimmed), data.count == Key.byteCount else {
+        // Trimmed by byte: Foundation's trimmingCharacters goes through NSString, and was
+        // a sixth of a 10,000-peer server's start.
+        let trimmed = Key.trimmingASCIISpace(text)
+        guard trimmed.utf8.count == Key.base64Length else { throw ParseError.wrongLength(trimmed.count) }
+        guard let data = Data(base64Encoded: String(trimmed)), data.count == Key.byteCount else {
             throw ParseError.notBase64
         }
         self.bytes = [UInt8](data)
+    }
+
+    private static func trimmingASCIISpace(_ text: String) -> Substring {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0d) }
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return text[text.endIndex...]
+        }
+        return Substring(utf8[first...last])
     }
 
     public var base64: String { Data(bytes).base64EncodedString() }
