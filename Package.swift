@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "WireGuard", dependencies: ["COpenSSL", "Addresses"]),
         .target(name: "NAT", dependencies: ["Packet", "Addresses"]),
         .target(name: "Config", dependencies: ["WireGuard", "Addresses"]),
-        .target(name: "Control", dependencies: ["Reactor", "Addresses"]),
+        .target(name: "Control", dependencies: ["Reactor", "Addresses", "CShims"]),
         // The rooms above the protocol: each has one job, and none imports one above it.
         .target(name: "DataPath", dependencies: [
             "Reactor", "WireGuard", "NAT", "Packet", "Control", "Addresses", .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@
 #include "CShims.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -294,4 +295,8 @@ int tunnel_set_dumpable(int dumpable) {
 int tunnel_get_dumpable(void) {
     int r = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     return r >= 0 ? r : -errno;
+}
+
+int tunnel_heap_trim(void) {
+    return malloc_trim(0);
 }

@@ -214,9 +214,9 @@ public final class UAPIServer {
             guard let handler else { throw UAPIError.closed }
             switch try UAPIRequest.parse(lines: lines) {
             case .get(let includeTunnelInfo):
-                return UAPIResponseWriter.getResponse(handler.snapshot(), includeTunnelInfo: includeTunnelInfo)
+                return trimmingAfter(UAPIResponseWriter.getResponse(handler.snapshot(), includeTunnelInfo: includeTunnelInfo))
             case .getPublic:
-                return UAPIResponseWriter.getResponse(handler.publicSnapshot(), includeTunnelInfo: true)
+                return trimmingAfter(UAPIResponseWriter.getResponse(handler.publicSnapshot(), includeTunnelInfo: true))
             case .set(let change):
                 try handler.apply(change)
                 return UAPIResponseWriter.errnoResponse(nil)
@@ -228,6 +228,12 @@ public final class UAPIServer {
             report("a set request failed: \(error)")
             return UAPIResponseWriter.errnoResponse(UAPIError(errno: UAPIErrno.ioError, "\(error)"))
         }
+    }
+
+    /// The snapshot behind `answer` is freed by now.
+    private func trimmingAfter(_ answer: String) -> String {
+        HeapTrim.afterAnswer(ofBytes: answer.utf8.count)
+        return answer
     }
 
     /// Closes every client whose request is past its deadline, however active it is; on

@@ -88,4 +88,8 @@ int tunnel_fatal_signals_install(int notify_fd, const int *signals, unsigned cou
 /// if the handler had never been installed. Returns only if the default is to ignore it.
 void tunnel_fatal_signal_raise_default(int signal);
 
+/// Hands the heap's free pages back to the system (glibc's malloc_trim(0), which Swift's
+/// Glibc module does not export). Returns 1 if memory was released.
+int tunnel_heap_trim(void);
+
 #endif
