@@ -116,14 +116,16 @@ public final class PeerLifecycle {
     }
 
     /// The peer's usage over every server: this one's and the others', settled alike.
-    public func totalUsage(of key: Key, wallNow: Int64) -> PeerUsage? {
-        guard let own = usage[key] else { return othersUsage[key] }
-        return counted(key, own: own, wallNow: wallNow)
+    public func totalUsage(of key: Key, wallNow: Int64) -> PeerUsage? { snapshot.totalUsage(of: key, wallNow: wallNow) }
+
+    /// A copy for another queue, in constant time.
+    public var snapshot: PeerLifecycleSnapshot {
+        PeerLifecycleSnapshot(sections: config.peers, states: states, settings: settings, usage: usage,
+                              othersUsage: othersUsage)
     }
 
     private func counted(_ key: Key, own: PeerUsage, wallNow: Int64) -> PeerUsage {
-        guard let others = othersUsage[key] else { return own }
-        return PeerUsage.sum([own, others.settled(settings[key] ?? PeerSettings(), now: wallNow)])
+        PeerLifecycleSnapshot.counted(own: own, others: othersUsage[key], settings: settings[key], wallNow: wallNow)
     }
 
     /// A peer's usage settled at `wallNow` (period rolled, reset applied).

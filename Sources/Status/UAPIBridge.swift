@@ -120,7 +120,7 @@ public final class UAPIBridge: UAPIHandler {
         tunnel.publicKey = UAPIKey(reading.publicKey)
         var peers = reading.peers.map(UAPIBridge.peerSnapshot)
         if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
-        let limited = reading.info.peers
+        let limited = reading.info.buildPeers()
         if !limited.isEmpty {
             var onDevice = Set<Key>()
             for i in peers.indices {

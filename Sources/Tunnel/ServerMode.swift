@@ -157,7 +157,7 @@ public enum ServerMode {
                 TunnelStatusInfo(name: name, role: .server, addresses: config.interface.addresses,
                                  counters: (router.nat.map { StatusCounterName.nat($0.statistics) } ?? [])
                                     + StatusCounterName.router(router.counters),
-                                 peers: peerInfo(lifecycle, device: interface.device))
+                                 buildPeers: peerInfo(lifecycle, device: interface.device))
             }
             bridge.onPeersChanged = { [unowned interface] changes in
                 // A peer `wg set` set anew is a new object: it gets its cap again.
@@ -420,22 +420,28 @@ public enum ServerMode {
         }
     }
 
-    /// Each peer's state and limits for the control socket (`tunnel status`, metrics); on
-    /// the reactor's queue.
-    private static func peerInfo(_ lifecycle: PeerLifecycle, device: WireGuardDevice) -> [Key: TunnelPeerInfo] {
+    /// Each peer's state and limits for the control socket (`tunnel status`, metrics):
+    /// counted and copied on the reactor's queue, built by the closure on the control queue.
+    private static func peerInfo(_ lifecycle: PeerLifecycle,
+                                 device: WireGuardDevice) -> @Sendable () -> [Key: TunnelPeerInfo] {
         // Counted up to now, so usage agrees with the transfer the same answer reports.
-        lifecycle.account(device, wallNow: wallClockSeconds())
-        var out: [Key: TunnelPeerInfo] = [:]
-        for section in lifecycle.sections {
-            let key = section.publicKey
-            let limits = lifecycle.settings(of: key)?.limits ?? PeerLimits()
-            out[key] = TunnelPeerInfo(name: section.name, allowedIPs: section.allowedIPs,
-                                      state: (lifecycle.states[key] ?? .active).rawValue,
-                                      usageBytes: lifecycle.totalUsage(of: key, wallNow: wallClockSeconds())?.quotaBytes ?? 0,
-                                      quotaBytes: limits.quota?.limit.bytes, rateBits: limits.rate?.bitsPerSecond,
-                                      expires: limits.expires?.secondsSinceEpoch)
+        let wallNow = wallClockSeconds()
+        lifecycle.account(device, wallNow: wallNow)
+        let snapshot = lifecycle.snapshot
+        return {
+            var out: [Key: TunnelPeerInfo] = [:]
+            out.reserveCapacity(snapshot.sections.count)
+            for section in snapshot.sections {
+                let key = section.publicKey
+                let limits = snapshot.settings(of: key)?.limits ?? PeerLimits()
+                out[key] = TunnelPeerInfo(name: section.name, allowedIPs: section.allowedIPs,
+                                          state: (snapshot.states[key] ?? .active).rawValue,
+                                          usageBytes: snapshot.totalUsage(of: key, wallNow: wallNow)?.quotaBytes ?? 0,
+                                          quotaBytes: limits.quota?.limit.bytes, rateBits: limits.rate?.bitsPerSecond,
+                                          expires: limits.expires?.secondsSinceEpoch)
+            }
+            return out
         }
-        return out
     }
 
     /// Unix seconds: expiry, quota periods and the usage file are wall-clock matters.
