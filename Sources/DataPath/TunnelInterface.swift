@@ -50,6 +50,8 @@ public final class TunnelInterface: DeviceOutput {
     private let tunWriter: TunPacketWriter
     /// Handshake messages wait here for their own queue, out of the transport batches.
     private let handshakes = HandshakeBacklog()
+    /// Where initiations' Diffie-Hellman runs; set in `start`.
+    private var initiations: InitiationWorker?
     private var handshakeWakeup: DispatchSourceUserDataAdd?
     /// True while draining the TUN: datagrams built in the next slot are queued, not sent.
     private var batchingSends = false
@@ -102,6 +104,7 @@ public final class TunnelInterface: DeviceOutput {
         handshakeWakeup = reactor.addWakeup(label: "\(reactor.queue.label).handshakes") { [unowned self] in
             self.drainHandshakes()
         }
+        initiations = InitiationWorker(label: "\(reactor.queue.label).initiations", home: reactor.queue)
         reactor.addRepeatingTimer(interval: TunnelInterface.timerInterval) { [unowned self] in
             self.device.tick(now: SystemClock.monotonicNanoseconds())
         }
@@ -283,15 +286,28 @@ public final class TunnelInterface: DeviceOutput {
     /// A turn of the handshake queue: a few waiting handshake messages, then the read
     /// sources' turn again. A deep backlog puts the device under load.
     private func drainHandshakes() {
+        guard let initiations else { return }
         let now = SystemClock.monotonicNanoseconds()
-        device.forceUnderLoad = handshakes.isUnderLoad
+        device.forceUnderLoad = handshakes.isUnderLoad || !initiations.hasRoom
         var handled = 0
-        while handled < TunnelInterface.handshakesPerTurn, handshakes.pop({ buffer, length, source in
-            device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+        while handled < TunnelInterface.handshakesPerTurn, initiations.hasRoom, handshakes.pop({ buffer, length, source in
+            let message = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+            guard MessageType.of(message) == .handshakeInitiation else {
+                device.receiveDatagram(in: buffer, length: length, from: source, now: now)
+                return
+            }
+            guard let pending = device.screenInitiation(message, from: source, now: now) else { return }
+            initiations.identify(pending) { [weak self] identified in
+                // The answer may come back after the tunnel stopped.
+                guard let self else { return }
+                self.device.completeInitiation(identified, now: SystemClock.monotonicNanoseconds())
+                // A full worker stopped the last turn early: the backlog gets its turn back.
+                if !self.handshakes.isEmpty { self.handshakeWakeup?.add(data: 1) }
+            }
         }) {
             handled += 1
         }
-        if !handshakes.isEmpty { handshakeWakeup?.add(data: 1) }
+        if !handshakes.isEmpty, initiations.hasRoom { handshakeWakeup?.add(data: 1) }
     }
 
     // MARK: DeviceOutput

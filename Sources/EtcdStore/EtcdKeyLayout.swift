@@ -11,6 +11,7 @@
 // Keys are written in base64url so they hold no '/'; prefixes with their length
 // ("100.64.0.2/32") keep their slash, harmlessly, as only whole keys are looked up.
 import Addresses
+import Peers
 import WireGuard
 
 public struct EtcdKeyLayout: Sendable, Equatable {
@@ -39,9 +40,17 @@ public struct EtcdKeyLayout: Sendable, Equatable {
     public func usage(server: String, peer key: Key) -> String { usage(server: server) + Self.keyName(key) }
     public func server(_ id: String) -> String { servers + id }
 
-    static func keyName(_ key: Key) -> String { keyName(base64: key.base64) }
+    /// base64url without padding: the same 32 bytes, spelt without '/'.
+    static func keyName(_ key: Key) -> String { Base64URL.encode(key.bytes) }
 
-    /// base64 to base64url without padding: the same 32 bytes, spelt without '/'.
+    /// The public key a key name spells; nil for anything else.
+    static func key(named name: String) -> Key? {
+        guard let bytes = try? Base64URL.decode(name), bytes.count == Key.byteCount else { return nil }
+        return Key(bytes: bytes)
+    }
+
+    /// An invite's base64 id as a key name: base64url without padding, by character, so
+    /// any text maps to a name.
     static func keyName(base64: String) -> String {
         String(base64.compactMap { c -> Character? in
             switch c {

@@ -81,7 +81,7 @@ public final class EtcdPeerStore: PeerStore, @unchecked Sendable {
     func readSnapshot() async throws -> EtcdSnapshot {
         let peers = try await client.kv.range(prefix: layout.peers)
         let invites = try await client.kv.range(prefix: layout.invites, revision: peers.header.revision)
-        return try EtcdSnapshot(revision: peers.header.revision, peers: peers.kvs, invites: invites.kvs)
+        return try EtcdSnapshot(peers: peers.kvs, invites: invites.kvs)
     }
 
     private func interfaceConfig(peers: [PeerSection]) throws -> WireGuardConfig {

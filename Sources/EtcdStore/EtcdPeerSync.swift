@@ -28,7 +28,6 @@ public final class EtcdPeerSync: @unchecked Sendable {
 
     public struct Start {
         public var peers: [PeerSection]
-        public var invites: [Invite]
         public var ownUsage: [Key: PeerUsage]
         public var othersUsage: [Key: PeerUsage]
     }
@@ -85,7 +84,7 @@ public final class EtcdPeerSync: @unchecked Sendable {
             applied = Dictionary(sections.map { ($0.publicKey, $0) }, uniquingKeysWith: { $1 })
             peersDirty = false
             usageDirty = false
-            return Start(peers: sections, invites: Array(inviteValues.values), ownUsage: own, othersUsage: othersSum())
+            return Start(peers: sections, ownUsage: own, othersUsage: othersSum())
         }
     }
 

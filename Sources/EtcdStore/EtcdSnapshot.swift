@@ -7,8 +7,6 @@ import Peers
 import WireGuard
 
 struct EtcdSnapshot {
-    /// The store's revision the reads were made at.
-    var revision: Int64
     var peers: [PeerSection]
     var peerRevisions: [Key: Int64]
     var invites: [Invite]
@@ -16,8 +14,7 @@ struct EtcdSnapshot {
 
     /// From the keys under `peers/` and `invites/` (one read at one revision), in the
     /// order they were created, so listings keep the order peers were added in.
-    init(revision: Int64, peers: [EtcdKeyValue], invites: [EtcdKeyValue]) throws {
-        self.revision = revision
+    init(peers: [EtcdKeyValue], invites: [EtcdKeyValue]) throws {
         self.peers = []
         peerRevisions = [:]
         self.invites = []

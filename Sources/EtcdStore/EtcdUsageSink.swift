@@ -47,7 +47,7 @@ public final class EtcdUsageSink: UsageSink, @unchecked Sendable {
         let answer = try BlockingCall.run { try await client.kv.range(prefix: layout.usage(server: serverID)) }
         var out: [Key: PeerUsage] = [:]
         for kv in answer.kvs {
-            guard let parts = layout.usageParts(kv.key), let key = UsageSum.peerKey(parts.peer),
+            guard let parts = layout.usageParts(kv.key), let key = EtcdKeyLayout.key(named: parts.peer),
                   let usage = try? JSONDecoder().decode(PeerUsage.self, from: kv.value) else {
                 throw EtcdStoreError.unreadableValue(key: kv.key, reason: "not a usage count")
             }

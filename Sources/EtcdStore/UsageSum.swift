@@ -15,18 +15,11 @@ public enum UsageSum {
             do { usage = try JSONDecoder().decode(PeerUsage.self, from: kv.value) } catch {
                 throw EtcdStoreError.unreadableValue(key: kv.key, reason: "\(error)")
             }
-            guard let key = peerKey(parts.peer) else {
+            guard let key = EtcdKeyLayout.key(named: parts.peer) else {
                 throw EtcdStoreError.unreadableValue(key: kv.key, reason: "not a public key")
             }
             byPeer[key, default: []].append(usage)
         }
         return byPeer.mapValues(PeerUsage.sum)
-    }
-
-    /// A public key from its base64url key name.
-    static func peerKey(_ name: String) -> Key? {
-        var text = name.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        return try? Key(base64: text)
     }
 }

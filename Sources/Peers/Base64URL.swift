@@ -3,18 +3,18 @@
 // character are refused instead of ignored. Otherwise a mistyped last character could
 // decode to the same bytes and pass unnoticed.
 
-enum Base64URL {
+public enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     static let bitsPerCharacter = 6
 
-    enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable {
         /// Offset (from 0) and the character.
         case invalidCharacter(Int, Character)
         /// A length no byte string encodes to, or set bits past the last byte.
         case notCanonical
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count * 8 + bitsPerCharacter - 1) / bitsPerCharacter)
         var buffer: UInt32 = 0
@@ -31,7 +31,7 @@ enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: String) throws -> [UInt8] {
+    public static func decode(_ text: String) throws -> [UInt8] {
         var out: [UInt8] = []
         var buffer: UInt32 = 0
         var held = 0

@@ -6,7 +6,7 @@
 // Ownership: the device, `fwmark` and every hook below belong to the queue that owns the
 // device (`owner`'s, the reactor's). UAPIServer calls `snapshot` and `apply` on its own
 // control queue; the bridge hops onto the owner's queue only for short steps: copying the
-// peers' raw values (PeerReading, linear in peers) or applying a planned change. The
+// peers' raw values (PeerReading, a thousand peers a hop) or applying a planned change. The
 // answer's text is built back on the control queue, so `wg show` never holds the data
 // path for long. Without an `owner` (tests) everything runs on the caller's thread.
 import Addresses
@@ -112,13 +112,13 @@ public final class UAPIBridge: UAPIHandler {
         let reading = readOnOwnerQueue {
             (privateKey: secrets ? device.identity.privateKey : nil, publicKey: device.identity.publicKey,
              listenPort: listenPort(), fwmark: fwmark,
-             peers: device.peers.map { PeerReading($0, device: device) }, info: info(), drops: device.drops,
-             cookieRepliesSent: device.cookieRepliesSent)
+             list: device.peers, info: info(), drops: device.drops, cookieRepliesSent: device.cookieRepliesSent)
         }
-        var tunnel = UAPIBridge.tunnelInfo(reading.info, peers: reading.peers, drops: reading.drops,
+        let readings = readPeers(reading.list)
+        var tunnel = UAPIBridge.tunnelInfo(reading.info, peers: readings, drops: reading.drops,
                                            cookieRepliesSent: reading.cookieRepliesSent)
         tunnel.publicKey = UAPIKey(reading.publicKey)
-        var peers = reading.peers.map(UAPIBridge.peerSnapshot)
+        var peers = readings.map(UAPIBridge.peerSnapshot)
         if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
         let limited = reading.info.buildPeers()
         if !limited.isEmpty {
@@ -144,6 +144,26 @@ public final class UAPIBridge: UAPIHandler {
         }
         return UAPIDeviceSnapshot(privateKey: reading.privateKey.map { UAPIKey($0) }, listenPort: reading.listenPort,
                                   fwmark: reading.fwmark, peers: peers, tunnel: tunnel)
+    }
+
+    /// Peers read per hop onto the owner's queue: each hop holds the data path for about
+    /// a millisecond, however many peers there are (10,000 in one hop held it for 5-10 ms).
+    static let peersPerRead = 1_000
+
+    /// The peers' values, `peersPerRead` per hop onto the owner's queue; the queue serves
+    /// whatever waits between two hops. `list` is the peer list as the first hop found it
+    /// (copying an array is constant time): a peer removed meanwhile is still read, as it
+    /// was when removed, and one added meanwhile is in the next answer.
+    private func readPeers(_ list: [Peer]) -> [PeerReading] {
+        var readings: [PeerReading] = []
+        readings.reserveCapacity(list.count)
+        var start = 0
+        while start < list.count {
+            let chunk = list[start..<min(start + UAPIBridge.peersPerRead, list.count)]
+            readings += readOnOwnerQueue { chunk.map { PeerReading($0, device: device) } }
+            start = chunk.endIndex
+        }
+        return readings
     }
 
     private static func peerSnapshot(_ peer: PeerReading) -> UAPIPeerSnapshot {

@@ -48,26 +48,53 @@ extension WireGuardDevice {
     // MARK: responding
 
     func receiveInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint, now: UInt64) {
-        guard message.count == HandshakeInitiation.length else { drops.count(.malformedDatagram); return }
-        guard passesMACs(message, from: source, now: now) else { return }
-        var identityOfInitiator: InitiatorIdentity
-        let peer: Peer
+        guard let pending = screenInitiation(message, from: source, now: now) else { return }
+        completeInitiation(pending.identify(), now: now)
+    }
+
+    /// The checks before any Diffie-Hellman: length, MACs, cookie (under load) and rate.
+    /// Nil when the message is dropped (counted) or answered with a cookie reply; otherwise
+    /// `identify()` it, on any thread, and hand the result to `completeInitiation`.
+    public func screenInitiation(_ message: UnsafeRawBufferPointer, from source: Endpoint,
+                                 now: UInt64) -> PendingInitiation? {
+        guard message.count == HandshakeInitiation.length else { drops.count(.malformedDatagram); return nil }
+        guard passesMACs(message, from: source, now: now) else { return nil }
         do {
-            let initiation = try HandshakeInitiation(bytes: message)
-            identityOfInitiator = try Handshake.identifyInitiator(initiation, local: identity)
-            guard let known = peersByKey[identityOfInitiator.publicKey] else {
-                identityOfInitiator.wipe()
-                drops.count(.handshakeFailed)
-                output.record(.handshakeRejected(peer: nil, reason: "initiation from a public key that is not a configured peer"))
-                return
-            }
-            peer = known
+            return PendingInitiation(message: try HandshakeInitiation(bytes: message), local: identity, source: source)
         } catch {
             drops.count(.handshakeFailed)
             output.record(.handshakeRejected(peer: nil, reason: "\(error)"))
+            return nil
+        }
+    }
+
+    /// The rest of an initiation once its sender is known: the peer's checks (replay,
+    /// flood), then the response and the new session.
+    public func completeInitiation(_ identified: IdentifiedInitiation, now: UInt64) {
+        // A new session may replace the keypairs waiting messages were checked against.
+        completeReceives()
+        var identityOfInitiator: InitiatorIdentity
+        switch identified.result {
+        case .failure(let error):
+            drops.count(.handshakeFailed)
+            output.record(.handshakeRejected(peer: nil, reason: "\(error)"))
             return
+        case .success(let found):
+            identityOfInitiator = found
         }
         defer { identityOfInitiator.wipe() }
+        // Decrypted with a key the device no longer has (set meanwhile): the initiator
+        // addressed the old one and retries.
+        guard identified.localPublicKey == identity.publicKey else {
+            drops.count(.handshakeFailed)
+            return
+        }
+        guard let peer = peersByKey[identityOfInitiator.publicKey] else {
+            drops.count(.handshakeFailed)
+            output.record(.handshakeRejected(peer: nil, reason: "initiation from a public key that is not a configured peer"))
+            return
+        }
+        let source = identified.source
         do {
             try peer.handshake.consumeInitiation(identityOfInitiator, local: identity, now: now)
         } catch {

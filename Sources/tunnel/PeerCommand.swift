@@ -158,10 +158,7 @@ struct PeerCommand: ParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let request = PeerSetRequest(name: name, configPath: store.config, disabled: true)
-            print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
-        }
+        func run() throws { try PeerCommand.setDisabled(true, name: name, store: store) }
     }
 
     struct Enable: ParsableCommand {
@@ -172,10 +169,13 @@ struct PeerCommand: ParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        func run() throws {
-            let request = PeerSetRequest(name: name, configPath: store.config, disabled: false)
-            print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
-        }
+        func run() throws { try PeerCommand.setDisabled(false, name: name, store: store) }
+    }
+
+    /// `disable` and `enable`: one request, a flag apart.
+    static func setDisabled(_ disabled: Bool, name: String, store: StoreOptions) throws {
+        let request = PeerSetRequest(name: name, configPath: store.config, disabled: disabled)
+        print(try store.withStore { try PeerManagement.set(request, now: Int64(Date().timeIntervalSince1970), store: $0) })
     }
 
     struct Remove: ParsableCommand {

@@ -17,8 +17,7 @@ final class EtcdPeerChangeTests: XCTestCase {
 
     private func snapshot(_ peers: [(PeerSection, Int64)], invites: [(Invite, Int64)] = []) throws -> EtcdSnapshot {
         let encoder = JSONEncoder()
-        return try EtcdSnapshot(revision: 10,
-                                peers: peers.map { EtcdKeyValue(key: layout.peer($0.0.publicKey), value: try PeerDocument.encode($0.0),
+        return try EtcdSnapshot(peers: peers.map { EtcdKeyValue(key: layout.peer($0.0.publicKey), value: try PeerDocument.encode($0.0),
                                                                 createRevision: $0.1, modRevision: $0.1, version: 1) },
                                 invites: invites.map { EtcdKeyValue(key: layout.invite($0.0.key), value: try encoder.encode($0.0),
                                                                     createRevision: $0.1, modRevision: $0.1, version: 1) })
@@ -33,7 +32,9 @@ final class EtcdPeerChangeTests: XCTestCase {
         XCTAssertEqual(layout.prefix, "/t/")
         XCTAssertEqual(layout.peer(bob.publicKey), "/t/peers/-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s")
         XCTAssertEqual(layout.address(bob.allowedIPs[0]), "/t/addresses/100.64.0.3/32")
-        XCTAssertEqual(UsageSum.peerKey(EtcdKeyLayout.keyName(bob.publicKey)), bob.publicKey)
+        XCTAssertEqual(EtcdKeyLayout.key(named: EtcdKeyLayout.keyName(bob.publicKey)), bob.publicKey)
+        XCTAssertNil(EtcdKeyLayout.key(named: "-_v7"), "not 32 bytes")
+        XCTAssertNil(EtcdKeyLayout.key(named: "/t/peers"), "not base64url")
         XCTAssertEqual(layout.usageParts("/t/usage/a/xyz")?.server, "a")
         XCTAssertNil(layout.usageParts("/t/usage/a"))
     }

@@ -85,13 +85,7 @@ final class NATEdgeSystemTests: XCTestCase {
         import socket, struct, sys
         ifname, src, dst, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         sport, payload = 40000, ('to ' + dst + '\\n').encode()
-        def checksum(b):
-            if len(b) % 2:
-                b += b'\\0'
-            s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-            while s >> 16:
-                s = (s & 0xffff) + (s >> 16)
-            return ~s & 0xffff
+        \(PythonSnippets.internetChecksum)
         length = 8 + len(payload)
         if ':' in dst:
             family, ethertype = socket.AF_INET6, 0x86DD

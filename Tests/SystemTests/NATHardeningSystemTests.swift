@@ -142,13 +142,7 @@ final class NATHardeningSystemTests: XCTestCase {
         rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         rx.bind(('', sport))
         rx.settimeout(10)
-        def checksum(b):
-            if len(b) % 2:
-                b += b'\\0'
-            s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-            while s >> 16:
-                s = (s & 0xffff) + (s >> 16)
-            return ~s & 0xffff
+        \(PythonSnippets.internetChecksum)
         length = 8 + len(data)
         pseudo = socket.inet_aton(src) + socket.inet_aton(remote) + struct.pack('!BBH', 0, 17, length)
         check = checksum(pseudo + struct.pack('!HHHH', sport, port, length, 0) + data) or 0xffff

@@ -57,6 +57,29 @@ extension Topology {
         return moved.received
     }
 
+    /// From now on, counts the ICMP echo requests a namespace routes out of `interface` and
+    /// the echo replies that come in on it (nft counters): exact where the link's own
+    /// counters also see what the kernel sends by itself (an IPv6 report, say).
+    func countEchoes(_ logical: String, on interface: String) throws {
+        try run(logical, ["nft", "-f", "-"], input: """
+            table inet echoprobe {
+                chain out { type filter hook output priority 0; policy accept; oifname "\(interface)" icmp type echo-request counter; }
+                chain in { type filter hook input priority 0; policy accept; iifname "\(interface)" icmp type echo-reply counter; }
+            }
+            """)
+    }
+
+    /// (replies in, requests out) counted since `countEchoes`.
+    func echoes(_ logical: String) throws -> (replies: Int, requests: Int) {
+        let listing = try run(logical, "nft", "list", "table", "inet", "echoprobe")
+        let counts = listing.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: "counter packets ") else { return nil }
+            return Int(line[range.upperBound...].split(separator: " ").first ?? "")
+        }
+        XCTAssertEqual(counts.count, 2, listing)
+        return (counts.count == 2 ? counts[1] : -1, counts.first ?? -1)
+    }
+
     /// (received, sent) packets of a link, as the kernel counts them.
     func linkPackets(_ logical: String, _ interface: String) throws -> (rx: UInt64, tx: UInt64) {
         try linkCounters(logical, interface, "packets")
