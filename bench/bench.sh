@@ -16,7 +16,7 @@
 #                  nat                         through the server's NAT, both tunnels
 #                  two-clients                 two clients at once through the NAT
 #                  flood                       handshake floods (needs the test build)
-#   BENCH_PINGS    pings per run (default 200)
+#   BENCH_PINGS    pings per idle ping run (default 500)
 #   TUNNEL_BIN     the tunnel binary (default .build/release/tunnel)
 #   BENCH_OUT      directory for the JSON results (default .bench)
 #   BENCH_TEST_BUNDLE  the XCTest bundle for `flood`
@@ -31,7 +31,7 @@ source "$BENCH_DIR/../lib/netns.sh"
 readonly SECS=${BENCH_SECONDS:-10}
 readonly ALL_PARTS=veth,wireguard-go,tunnel,udp,nat,two-clients,flood
 readonly ONLY=${BENCH_ONLY:-$ALL_PARTS}
-readonly PINGS=${BENCH_PINGS:-200}
+readonly PINGS=${BENCH_PINGS:-500}
 readonly TEST_BUNDLE=${BENCH_TEST_BUNDLE:-$ROOT/.build/debug/tunnelPackageTests.xctest}
 readonly OUT_DIR=${BENCH_OUT:-$ROOT/.bench}
 
@@ -132,22 +132,38 @@ measure() {
 measure_tcp_ping() {
     local half=$1 addr=$2 dir=$3
 
-    local label flag before
+    local label flag before loaded
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$half: iperf3 $label ${SECS}s"
         [ ${#END_PIDS[@]} -gt 0 ] && before=$(cpu_ticks "${END_PIDS[@]}")
+        loaded=""
+        [ $label = fwd ] && { ping_under_load "$NS_A" "$addr" "$dir/ping-load"; loaded=$LAST_PID; }
         run_waiting "$dir/iperf3-$label.json" "$dir/iperf3-$label.err" \
             timeout $((SECS + 30)) ip netns exec "$NS_A" \
             iperf3 -c "$addr" -p "$IPERF_PORT" -t "$SECS" -J --connect-timeout 5000 $flag
         [ ${#END_PIDS[@]} -gt 0 ] && record "$half" "cpu_ends_$label" "$before" "$(cpu_ticks "${END_PIDS[@]}")"
         record "$half" "iperf_$label" "$dir/iperf3-$label.json"
+        if [ -n "$loaded" ]; then
+            wait "$loaded"; forget_pid "$loaded"
+            record "$half" ping_load "$dir/ping-load.txt"
+        fi
     done
 
     log "$half: $PINGS pings"
     run_waiting "$dir/ping.txt" "$dir/ping.err" \
         timeout $((PINGS / 50 + 30)) ip netns exec "$NS_A" ping -n -c "$PINGS" -i 0.01 -W 2 "$addr"
     record "$half" ping "$dir/ping.txt"
+}
+
+# Starts pinging ADDR from namespace NS every 20 ms for the first SECS-1 seconds of the
+# iperf3 run that starts next (the latency a packet sees behind a full queue); output in
+# PREFIX.txt, the pid in LAST_PID.
+ping_under_load() {
+    local ns=$1 addr=$2 prefix=$3
+    ip netns exec "$ns" ping -n -c $(( (SECS > 1 ? SECS - 1 : 1) * 50 )) -i 0.02 -W 2 "$addr" \
+        >"$prefix.txt" 2>"$prefix.err" &
+    track $!
 }
 
 # UDP packets per second A->B: iperf3 sends as fast as it can (-b 0); the receiver's

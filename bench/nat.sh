@@ -172,15 +172,21 @@ record_nat_cpu() {
 
 # One client, up and down, with the CPU time around each run; then pings.
 measure_nat() {
-    local impl=$1 dir=$2 run=nat/$1 label flag before pid
+    local impl=$1 dir=$2 run=nat/$1 label flag before pid loaded
     for label in fwd rev; do
         flag=""; [ $label = rev ] && flag=-R
         log "$run: iperf3 $label ${SECS}s"
         before=$(nat_cpu_ticks)
+        loaded=""
+        [ $label = fwd ] && { ping_under_load "$NS_C1" "$HOST" "$dir/nat-ping-load"; loaded=$LAST_PID; }
         start_nat_iperf 1 "$IPERF_PORT" "$flag" "$dir/nat-$label.json"
         pid=$LAST_PID; wait "$pid"; forget_pid "$pid"
         record_nat_cpu "$run" "$label" "$before"
         record "$run" "iperf_$label" "$dir/nat-$label.json"
+        if [ -n "$loaded" ]; then
+            wait "$loaded"; forget_pid "$loaded"
+            record "$run" ping_load "$dir/nat-ping-load.txt"
+        fi
     done
     log "$run: $PINGS pings"
     run_waiting "$dir/nat-ping.txt" "$dir/nat-ping.err" \

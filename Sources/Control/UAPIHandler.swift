@@ -1,11 +1,15 @@
-// What the control server asks of the tunnel. Both calls come on the control server's own
+// What the control server asks of the tunnel. Every call comes on the control server's own
 // queue, never on the queue that owns the tunnel's state: the handler hops onto that
 // queue itself (Reactor.perform) for as short a step as it can, e.g. copying the peers'
 // values for `get` and leaving the answer's formatting to the control queue, so a `get`
 // on thousands of peers does not hold the data path.
 public protocol UAPIHandler: AnyObject {
-    /// The current state, for `get`.
+    /// The current state, for `get=tunnel`.
     func snapshot() -> UAPIDeviceSnapshot
+    /// The state plain WireGuard reports, for `get=1` (`wg show`): the answer leaves out the
+    /// tunnel's info and the peers' names, states and counters, so a handler may skip
+    /// building them; the default is `snapshot()`.
+    func plainSnapshot() -> UAPIDeviceSnapshot
     /// The state without private or preshared keys, for `get=public` (metrics). A handler
     /// that can, builds it without reading them at all; the default strips them.
     func publicSnapshot() -> UAPIDeviceSnapshot
@@ -16,6 +20,8 @@ public protocol UAPIHandler: AnyObject {
 }
 
 extension UAPIHandler {
+    public func plainSnapshot() -> UAPIDeviceSnapshot { snapshot() }
+
     public func publicSnapshot() -> UAPIDeviceSnapshot {
         var s = snapshot()
         s.privateKey = nil

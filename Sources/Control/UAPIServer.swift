@@ -214,7 +214,8 @@ public final class UAPIServer {
             guard let handler else { throw UAPIError.closed }
             switch try UAPIRequest.parse(lines: lines) {
             case .get(let includeTunnelInfo):
-                return trimmingAfter(UAPIResponseWriter.getResponse(handler.snapshot(), includeTunnelInfo: includeTunnelInfo))
+                let snapshot = includeTunnelInfo ? handler.snapshot() : handler.plainSnapshot()
+                return trimmingAfter(UAPIResponseWriter.getResponse(snapshot, includeTunnelInfo: includeTunnelInfo))
             case .getPublic:
                 return trimmingAfter(UAPIResponseWriter.getResponse(handler.publicSnapshot(), includeTunnelInfo: true))
             case .set(let change):

@@ -12,8 +12,9 @@ import WireGuard
 
 final class InitiationWorker {
     /// Initiations handed over and not yet back. A bound, so a flood queues no work
-    /// without end: at it the handshake queue stops taking messages, they wait in the
-    /// backlog, and a deep backlog puts the device under load (cookies first).
+    /// without end: at it the device counts as under load (cookies first, then the rate
+    /// limits), and an initiation that still passes is dropped and counted
+    /// (`handshake_backlog_full`); its initiator retries.
     static let maxInFlight = 32
 
     private let queue: DispatchQueue

@@ -288,26 +288,31 @@ public final class TunnelInterface: DeviceOutput {
     private func drainHandshakes() {
         guard let initiations else { return }
         let now = SystemClock.monotonicNanoseconds()
-        device.forceUnderLoad = handshakes.isUnderLoad || !initiations.hasRoom
         var handled = 0
-        while handled < TunnelInterface.handshakesPerTurn, initiations.hasRoom, handshakes.pop({ buffer, length, source in
+        while handled < TunnelInterface.handshakesPerTurn, handshakes.pop({ buffer, length, source in
+            // A busy worker counts as load too: cookies first, so that what still passes the
+            // screen is rate-limited per source.
+            device.forceUnderLoad = handshakes.isUnderLoad || !initiations.hasRoom
             let message = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
             guard MessageType.of(message) == .handshakeInitiation else {
                 device.receiveDatagram(in: buffer, length: length, from: source, now: now)
                 return
             }
             guard let pending = device.screenInitiation(message, from: source, now: now) else { return }
+            guard initiations.hasRoom else {
+                // Every Diffie-Hellman slot is taken: dropped like a message the backlog
+                // had no room for; the initiator retries.
+                udpCounts.handshakeBacklogFull &+= 1
+                return
+            }
             initiations.identify(pending) { [weak self] identified in
                 // The answer may come back after the tunnel stopped.
-                guard let self else { return }
-                self.device.completeInitiation(identified, now: SystemClock.monotonicNanoseconds())
-                // A full worker stopped the last turn early: the backlog gets its turn back.
-                if !self.handshakes.isEmpty { self.handshakeWakeup?.add(data: 1) }
+                self?.device.completeInitiation(identified, now: SystemClock.monotonicNanoseconds())
             }
         }) {
             handled += 1
         }
-        if !handshakes.isEmpty, initiations.hasRoom { handshakeWakeup?.add(data: 1) }
+        if !handshakes.isEmpty { handshakeWakeup?.add(data: 1) }
     }
 
     // MARK: DeviceOutput

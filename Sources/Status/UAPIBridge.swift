@@ -103,24 +103,32 @@ public final class UAPIBridge: UAPIHandler {
     // MARK: get
 
     /// On the control queue: the peers are copied on the owner's queue, the answer built here.
-    public func snapshot() -> UAPIDeviceSnapshot { snapshot(secrets: true) }
+    public func snapshot() -> UAPIDeviceSnapshot { snapshot(secrets: true, tunnelInfo: true) }
+
+    /// For `get=1` (`wg show`): the mode's info, peer names, counters and limits are
+    /// neither read nor built, since the answer leaves them out.
+    public func plainSnapshot() -> UAPIDeviceSnapshot { snapshot(secrets: true, tunnelInfo: false) }
 
     /// For `get=public`: the private key is never read, preshared keys are left out.
-    public func publicSnapshot() -> UAPIDeviceSnapshot { snapshot(secrets: false) }
+    public func publicSnapshot() -> UAPIDeviceSnapshot { snapshot(secrets: false, tunnelInfo: true) }
 
-    private func snapshot(secrets: Bool) -> UAPIDeviceSnapshot {
+    private func snapshot(secrets: Bool, tunnelInfo: Bool) -> UAPIDeviceSnapshot {
         let reading = readOnOwnerQueue {
             (privateKey: secrets ? device.identity.privateKey : nil, publicKey: device.identity.publicKey,
-             listenPort: listenPort(), fwmark: fwmark,
-             list: device.peers, info: info(), drops: device.drops, cookieRepliesSent: device.cookieRepliesSent)
+             listenPort: listenPort(), fwmark: fwmark, list: device.peers, info: tunnelInfo ? info() : nil,
+             drops: device.drops, cookieRepliesSent: device.cookieRepliesSent)
         }
         let readings = readPeers(reading.list)
-        var tunnel = UAPIBridge.tunnelInfo(reading.info, peers: readings, drops: reading.drops,
+        var peers = readings.map { UAPIBridge.peerSnapshot($0, withCounters: tunnelInfo) }
+        if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
+        guard let mode = reading.info else {
+            return UAPIDeviceSnapshot(privateKey: reading.privateKey.map { UAPIKey($0) }, listenPort: reading.listenPort,
+                                      fwmark: reading.fwmark, peers: peers)
+        }
+        var tunnel = UAPIBridge.tunnelInfo(mode, peers: readings, drops: reading.drops,
                                            cookieRepliesSent: reading.cookieRepliesSent)
         tunnel.publicKey = UAPIKey(reading.publicKey)
-        var peers = readings.map(UAPIBridge.peerSnapshot)
-        if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
-        let limited = reading.info.buildPeers()
+        let limited = mode.buildPeers()
         if !limited.isEmpty {
             var onDevice = Set<Key>()
             for i in peers.indices {
@@ -166,7 +174,7 @@ public final class UAPIBridge: UAPIHandler {
         return readings
     }
 
-    private static func peerSnapshot(_ peer: PeerReading) -> UAPIPeerSnapshot {
+    private static func peerSnapshot(_ peer: PeerReading, withCounters: Bool) -> UAPIPeerSnapshot {
         let handshake = peer.lastHandshake.map(UAPIBridge.unixTime) ?? (seconds: 0, nanoseconds: 0)
         let psk = peer.presharedKey
         return UAPIPeerSnapshot(publicKey: UAPIKey(peer.publicKey), presharedKey: psk.isZero ? nil : UAPIKey(psk),
@@ -174,7 +182,7 @@ public final class UAPIBridge: UAPIHandler {
                                 lastHandshakeTimeSec: handshake.seconds, lastHandshakeTimeNsec: handshake.nanoseconds,
                                 rxBytes: peer.receivedBytes, txBytes: peer.sentBytes,
                                 persistentKeepaliveInterval: peer.persistentKeepalive, name: peer.name,
-                                counters: UAPIBridge.counters(of: peer))
+                                counters: withCounters ? UAPIBridge.counters(of: peer) : [])
     }
 
     static func counters(of peer: PeerReading) -> [UAPICounter] {

@@ -180,7 +180,8 @@ extension ServerHardeningSystemTests {
         var sent = 0
         let pings = try alicePings(lab) { sent = flooder.flood(seconds: 5)() }
         // Each initiation let through costs a DH and then fails (its key is no peer's).
-        let seen = try accountFor(sent, lab, outcomes: ["handshake_failed", "handshake_ratelimited", "handshake_budget_spent", "handshake_overload"],
+        let seen = try accountFor(sent, lab, outcomes: ["handshake_failed", "handshake_ratelimited", "handshake_budget_spent", "handshake_overload",
+                                                                "counter:handshake_backlog_full"],
                                   pingsLost: 100 - pings.received, before: before)
         print("cookie-holder flood: sent \(sent), \(seen); alice: \(pings.summary)")
         // Until the device is under load, 512 in a second; then only the per-source rate
@@ -204,7 +205,7 @@ extension ServerHardeningSystemTests {
         let started = Date()
         let pings = try alicePings(lab) { sent = flooder.flood(seconds: 5)() }
         let seen = try accountFor(sent, lab, outcomes: ["handshake_failed", "handshake_budget_spent", "handshake_overload",
-                                                                "counter:cookie_replies_sent"],
+                                                                "counter:cookie_replies_sent", "counter:handshake_backlog_full"],
                                   pingsLost: 100 - pings.received, before: before)
         let elapsed = Date().timeIntervalSince(started)
         print("spoofed flood: sent \(sent), \(seen); alice: \(pings.summary)")
