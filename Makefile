@@ -63,7 +63,8 @@ unit-test: deps
 system-test: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --filter SystemTests --skip FloodMeasurement --skip testMeasureManyPeers
 
-# Startup, RSS, reload stall and `wg show` time with 4,000 and 10,000 peers (as root).
+# Startup, RSS, reload stall, `wg show` and `tunnel status` time with 1,000, 4,000 and
+# 10,000 peers (as root).
 scale-bench: build
 	TUNNEL_BIN=$(RELEASE_BIN) $(SWIFT) test --disable-swift-testing --filter testMeasureManyPeers
 
