@@ -5,7 +5,7 @@
 // cheap checks (`WireGuardDevice.screenInitiation`, then `completeInitiation`).
 import Addresses
 
-public struct PendingInitiation: @unchecked Sendable {
+public struct PendingInitiation: Sendable {
     let message: HandshakeInitiation
     let local: StaticIdentity
     let source: Endpoint
@@ -15,13 +15,4 @@ public struct PendingInitiation: @unchecked Sendable {
         IdentifiedInitiation(localPublicKey: local.publicKey, source: source,
                              result: Result { try Handshake.identifyInitiator(message, local: local) })
     }
-}
-
-/// What `PendingInitiation.identify` found, for `WireGuardDevice.completeInitiation`.
-public struct IdentifiedInitiation: @unchecked Sendable {
-    /// The static key it was decrypted with: if the device's key changed meanwhile, the
-    /// result is stale and is dropped.
-    let localPublicKey: Key
-    let source: Endpoint
-    var result: Result<InitiatorIdentity, Error>
 }
