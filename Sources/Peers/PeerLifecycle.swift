@@ -55,9 +55,6 @@ public final class PeerLifecycle {
 
     public func settings(of key: Key) -> PeerSettings? { settings[key] }
 
-    /// The file's peers, in file order.
-    public var sections: [PeerSection] { config.peers }
-
     /// The initial load: which of the file's peers the server may set at start.
     public func startingDiff() -> ServerPeerDiff { ServerPeerDiff(from: [:], to: config) }
 
