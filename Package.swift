@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "ControlTests", dependencies: ["Control", "TestSupport", "Reactor", "Addresses"]),
         // What several test targets share: in-memory devices, the skip-or-fail rule.
         .target(name: "TestSupport", dependencies: ["WireGuard", "Addresses"], path: "Tests/TestSupport"),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "AllocationCounter"]),
         .testTarget(name: "DataPathTests", dependencies: ["DataPath", "WireGuard", "Addresses", "Reactor", "AllocationCounter"]),
         .testTarget(name: "PeersTests", dependencies: ["Peers", "TestSupport", .product(name: "Logging", package: "swift-log"), "Config", "WireGuard", "Addresses"]),
         .testTarget(name: "SystemSetupTests", dependencies: ["SystemSetup", "Netlink", "Config", "Addresses"]),

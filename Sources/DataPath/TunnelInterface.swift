@@ -98,9 +98,9 @@ public final class TunnelInterface: DeviceOutput {
     }
 
     /// Starts reading; call once, before `reactor.run()`.
-    public func start() {
-        reactor.addReader(fd: tun.fd) { [unowned self] in self.drainTun() }
-        reactor.addReader(fd: udp.fd) { [unowned self] in self.drainUDP() }
+    public func start() throws {
+        try reactor.addReader(fd: tun.fd) { [unowned self] in self.drainTun() }
+        try reactor.addReader(fd: udp.fd) { [unowned self] in self.drainUDP() }
         handshakeWakeup = reactor.addWakeup(label: "\(reactor.queue.label).handshakes") { [unowned self] in
             self.drainHandshakes()
         }

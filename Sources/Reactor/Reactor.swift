@@ -1,6 +1,6 @@
 // Reactor module: the event loop at the edge of the program. File descriptors (TUN,
-// UDP, raw, control sockets) become Dispatch read sources, protocol timers become
-// Dispatch timer sources, and SIGINT/SIGTERM/SIGHUP become a clean stop that runs
+// UDP, raw sockets) are watched by a thread of their own (ReadinessLoop) that runs
+// their handlers on the queue, protocol timers become Dispatch timer sources, and SIGINT/SIGTERM/SIGHUP become a clean stop that runs
 // cleanup; a fatal signal someone sent becomes the same stop, then that signal again
 // (FatalSignals).
 //
@@ -16,6 +16,8 @@ public final class Reactor: @unchecked Sendable {
     /// The one serial queue that owns all state driven by this reactor.
     public let queue: DispatchQueue
     private var sources: [DispatchSourceProtocol] = []
+    /// Made with the first reader.
+    private var readiness: ReadinessLoop?
     private var cleanups: [() -> Void] = []
     private let stopped = DispatchSemaphore(value: 0)
     /// Signalled with `stopped`, for the fatal-signal watch (which waits with a deadline).
@@ -31,17 +33,16 @@ public final class Reactor: @unchecked Sendable {
 
     public init(label: String = "tunnel.reactor") {
         queue = DispatchQueue(label: label)
+        // Set before any handler can run, so `perform` inside one never waits on itself.
+        queue.setSpecific(key: Reactor.queueKey, value: ObjectIdentifier(self))
     }
 
-    /// Calls `handler` on the queue whenever `fd` is readable. The handler should read
-    /// until EAGAIN: the source fires again only for new data.
-    @discardableResult
-    public func addReader(fd: Int32, _ handler: @escaping () -> Void) -> DispatchSourceRead {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler(handler: handler)
-        source.resume()
-        sources.append(source)
-        return source
+    /// Calls `handler` on the queue whenever `fd` is readable. The handler reads until
+    /// EAGAIN or a batch's bound; with data left it is called again, after the other
+    /// readers had a turn. Call before `run`, or on the queue.
+    public func addReader(fd: Int32, _ handler: @escaping () -> Void) throws(ReactorError) {
+        if readiness == nil { readiness = try ReadinessLoop(queue: queue) }
+        try readiness?.add(fd: fd, handler)
     }
 
     /// Calls `handler` on the queue every `interval`, first after `interval`.
@@ -159,7 +160,6 @@ public final class Reactor: @unchecked Sendable {
 
     /// Blocks the calling thread (normally the main thread) until `stop` is called.
     public func run() {
-        queue.setSpecific(key: Reactor.queueKey, value: ObjectIdentifier(self))
         stopped.wait()
     }
 
@@ -177,6 +177,7 @@ public final class Reactor: @unchecked Sendable {
             stopping = true
             for s in sources { s.cancel() }
             sources.removeAll()
+            readiness?.stop()
             for c in cleanups.reversed() { c() }
             cleanups.removeAll()
             stopped.signal()

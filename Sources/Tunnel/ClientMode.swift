@@ -110,11 +110,11 @@ public enum ClientMode {
             try UAPIBridge.serve(interface: interface, fwmark: plan.socketMark ?? 0) {
                 TunnelStatusInfo(name: name, role: .client, addresses: plan.addresses)
             }
+            try interface.start()
         } catch {
             try? setup.revert()
             throw error
         }
-        interface.start()
         reactor.stopOnSignals()
         reactor.onStop {
             do { try setup.revert() } catch { logger.error("\(error)") }

@@ -166,16 +166,16 @@ public enum ServerMode {
                              prefixes: changes.flatMap { ($0.allowedIPsBefore ?? []) + ($0.allowedIPsAfter ?? []) },
                              interface: interface, router: router, peerRoutes: peerRoutes)
             }
+            try interface.start()
+            try startRawICMPReaders(router, reactor: reactor)
         } catch {
             try? setup.revert()
             throw error
         }
-        interface.start()
         let enrolment = ServerEnrolment(store: cluster?.sync.store ?? FilePeerStore(configPath: options.configPath),
                                         pendingInvites: cluster.map { c in { c.sync.invites } },
                                         interface: interface, router: router, logger: logger)
         reactor.queue.async { enrolment.start() }
-        startRawICMPReaders(router, reactor: reactor)
         startHousekeeping(options, config: config, loadedVersion: loadedVersion, cluster: cluster, interface: interface,
                           router: router, peerRoutes: peerRoutes, lifecycle: lifecycle, recorder: recorder, logger: logger)
         interface.onInterfaceGone = { [unowned reactor] in
@@ -331,14 +331,14 @@ public enum ServerMode {
     }
 
     /// ICMP echo replies and errors for NAT'd flows arrive as copies on raw sockets.
-    private static func startRawICMPReaders(_ router: ServerRouter, reactor: Reactor) {
+    private static func startRawICMPReaders(_ router: ServerRouter, reactor: Reactor) throws {
         guard router.nat != nil else { return }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: WireGuardDevice.headroom + 65535 + WireGuardDevice.tailroom,
                                                             alignment: 16)
         let families = [false] + (router.egressIPv6 != nil ? [true] : [])
         for ipv6 in families {
             guard let socket = try? RawSocket(ipv6: ipv6, kind: .receiveICMP) else { continue }
-            reactor.addReader(fd: socket.fd) {
+            try reactor.addReader(fd: socket.fd) {
                 let start = WireGuardDevice.headroom
                 let room = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(buffer.count - WireGuardDevice.tailroom)])
                 // A bounded batch: the source fires again while more is waiting, and

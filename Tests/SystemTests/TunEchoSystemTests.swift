@@ -19,7 +19,7 @@ final class TunEchoSystemTests: XCTestCase {
             let index = try nl.link(.name(tun.name)).index
             try nl.addRoute(Route(destination: try IPPrefix(parsing: "203.0.113.0/24"), outputLinkIndex: index))
             try nl.addRoute(Route(destination: try IPPrefix(parsing: "2001:db8:2::/64"), outputLinkIndex: index))
-            return TunEchoResponder(tun: tun)
+            return try TunEchoResponder(tun: tun)
         }
         topo.onTeardown { responder.stop() }
         let thread = Thread { responder.reactor.run() }

@@ -4,6 +4,9 @@
 #define TUNNEL_CSHIMS_H
 #include <stddef.h>
 #include <stdint.h>
+// For the reactor's readiness loop: Glibc's Swift module leaves these out.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /// Opens /dev/net/tun and attaches a layer-3 TUN interface without packet
 /// information (IFF_TUN | IFF_NO_PI), non-blocking and close-on-exec; with

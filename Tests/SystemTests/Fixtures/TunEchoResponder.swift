@@ -12,9 +12,9 @@ final class TunEchoResponder {
     private(set) var echoed = 0
     private(set) var dropped = 0
 
-    init(tun: TunDevice) {
+    init(tun: TunDevice) throws {
         self.tun = tun
-        reactor.addReader(fd: tun.fd) { [unowned self] in self.drain() }
+        try reactor.addReader(fd: tun.fd) { [unowned self] in self.drain() }
     }
 
     deinit { buffer.deallocate() }

@@ -1,0 +1,16 @@
+// Why the reactor could not watch a descriptor: the kernel refused one of the calls the
+// readiness loop needs (out of descriptors, or memory).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ReactorError: Error, CustomStringConvertible, Equatable {
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code):
+            return "the event loop cannot start: \(call) failed: \(String(cString: strerror(code)))"
+        }
+    }
+}
