@@ -9,7 +9,7 @@ import Glibc
 public struct UAPIClient: Sendable {
     /// An answer larger than this is refused: a hostile socket must not exhaust memory.
     public static let maxAnswerBytes = 64 * 1024 * 1024
-    static let readChunkBytes = 64 * 1024
+    static let readChunkBytes = 256 * 1024
 
     public let interface: String
     public let socketPath: String
@@ -45,22 +45,22 @@ public struct UAPIClient: Sendable {
 
     /// The `get=1` snapshot.
     public func get() throws -> UAPIDeviceSnapshot {
-        let lines = try exchange(UAPIRequestWriter.get())
-        return try parse { try UAPIResponseParser.parseGetResponse(lines: lines) }
+        let answer = try exchange(UAPIRequestWriter.get())
+        return try parse { try UAPIResponseParser.parseGetResponse(answer) }
     }
 
     /// The snapshot with this program's extras (name, role, addresses, counters); a plain
     /// WireGuard implementation closes the connection on `get=tunnel` or answers an errno,
     /// and then the `get=1` snapshot is returned.
     public func getWithTunnelInfo() throws -> UAPIDeviceSnapshot {
-        let lines: [Substring]
+        let answer: [UInt8]
         do {
-            lines = try exchange(UAPIRequestWriter.get(includeTunnelInfo: true))
+            answer = try exchange(UAPIRequestWriter.get(includeTunnelInfo: true))
         } catch UAPIClientError.connectionClosed {
             return try get()
         }
         do {
-            return try UAPIResponseParser.parseGetResponse(lines: lines)
+            return try UAPIResponseParser.parseGetResponse(answer)
         } catch UAPIResponseParser.Failure.remoteErrno {
             return try get()
         } catch {
@@ -71,22 +71,22 @@ public struct UAPIClient: Sendable {
     /// The `get=public` snapshot of a `tunnel` (no private or preshared key crosses the
     /// socket); no fallback, since a plain WireGuard implementation has only `get=1`.
     public func getPublic() throws -> UAPIDeviceSnapshot {
-        let lines = try exchange(UAPIRequestWriter.getPublic())
-        return try parse { try UAPIResponseParser.parseGetResponse(lines: lines) }
+        let answer = try exchange(UAPIRequestWriter.getPublic())
+        return try parse { try UAPIResponseParser.parseGetResponse(answer) }
     }
 
     /// `get=public` where the tunnel offers it; an older `tunnel` or a plain WireGuard
     /// implementation closes the connection or answers an errno, and then this is
     /// `getWithTunnelInfo` (which carries the private key: nothing else names the public one).
     public func getPublicFallingBack() throws -> UAPIDeviceSnapshot {
-        let lines: [Substring]
+        let answer: [UInt8]
         do {
-            lines = try exchange(UAPIRequestWriter.getPublic())
+            answer = try exchange(UAPIRequestWriter.getPublic())
         } catch UAPIClientError.connectionClosed {
             return try getWithTunnelInfo()
         }
         do {
-            return try UAPIResponseParser.parseGetResponse(lines: lines)
+            return try UAPIResponseParser.parseGetResponse(answer)
         } catch UAPIResponseParser.Failure.remoteErrno {
             return try getWithTunnelInfo()
         } catch {
@@ -96,7 +96,7 @@ public struct UAPIClient: Sendable {
 
     /// Sends a `set=1` request; throws `.rejected` with the errno the tunnel answered.
     public func set(_ change: UAPIConfigurationChange) throws {
-        let lines = try exchange(UAPIRequestWriter.set(change))
+        let lines = UAPIClient.lines(of: String(decoding: try exchange(UAPIRequestWriter.set(change)), as: UTF8.self))
         let code = try parse { try UAPIResponseParser.parseErrnoResponse(lines: lines) }
         if code != 0 { throw UAPIClientError.rejected(path: socketPath, errno: code) }
     }
@@ -113,8 +113,8 @@ public struct UAPIClient: Sendable {
 
     // MARK: one request, one connection
 
-    /// Sends `request` and returns the answer's lines (up to the empty line).
-    private func exchange(_ request: String) throws -> [Substring] {
+    /// Sends `request` and returns the answer's bytes (up to the empty line, left out).
+    private func exchange(_ request: String) throws -> [UInt8] {
         let fd = try connect()
         defer { close(fd) }
         try sendAll(fd, Array(request.utf8))
@@ -169,22 +169,28 @@ public struct UAPIClient: Sendable {
         }
     }
 
-    private func readAnswer(_ fd: Int32) throws -> [Substring] {
+    /// The answer's bytes, kept as bytes: a 10,000-peer `get=tunnel` answer is some 12 MB,
+    /// and a String of it (and a Substring per line) cost more than reading it.
+    private func readAnswer(_ fd: Int32) throws -> [UInt8] {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: UAPIClient.readChunkBytes)
         while !UAPIClient.endsAnswer(data) {
             guard data.count <= UAPIClient.maxAnswerBytes else {
                 throw UAPIClientError.malformedAnswer(path: socketPath, reason: "more than \(UAPIClient.maxAnswerBytes) bytes")
             }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { data.append(contentsOf: chunk[0..<n]); continue }
+            let (n, failure) = chunk.withUnsafeMutableBytes { raw -> (Int, Int32) in
+                let n = recv(fd, raw.baseAddress, raw.count, 0)
+                return (n, n < 0 ? errno : 0)
+            }
+            if n > 0 { chunk.withUnsafeBytes { data.append(contentsOf: $0[0..<n]) }; continue }
             if n == 0 { throw UAPIClientError.connectionClosed(path: socketPath) }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { throw UAPIClientError.timedOut(path: socketPath) }
-            if errno == ECONNRESET { throw UAPIClientError.connectionClosed(path: socketPath) }
-            throw UAPIClientError.ioFailed(path: socketPath, operation: "read from", errno: errno)
+            if failure == EINTR { continue }
+            if failure == EAGAIN || failure == EWOULDBLOCK { throw UAPIClientError.timedOut(path: socketPath) }
+            if failure == ECONNRESET { throw UAPIClientError.connectionClosed(path: socketPath) }
+            throw UAPIClientError.ioFailed(path: socketPath, operation: "read from", errno: failure)
         }
-        return UAPIClient.lines(of: String(decoding: data.dropLast(2), as: UTF8.self))
+        data.removeLast(2)
+        return data
     }
 
     /// The text's lines, found by scanning its bytes: splitting a 10,000-peer answer by

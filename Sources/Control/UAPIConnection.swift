@@ -16,7 +16,7 @@ final class UAPIConnection {
     let fd: Int32
     private let queue: DispatchQueue
     private var reader: UAPIRequestReader
-    private let answer: ([[UInt8]]) -> String
+    private let answer: ([[UInt8]]) -> [UInt8]
     private let onClose: (UAPIConnection) -> Void
     private let log: (String) -> Void
     private var output: [UInt8] = []
@@ -34,7 +34,7 @@ final class UAPIConnection {
     private let clock: () -> UInt64
 
     init(fd: Int32, queue: DispatchQueue, limits: UAPILimits, clock: @escaping () -> UInt64,
-         answer: @escaping ([[UInt8]]) -> String,
+         answer: @escaping ([[UInt8]]) -> [UInt8],
          log: @escaping (String) -> Void, onClose: @escaping (UAPIConnection) -> Void) {
         self.fd = fd
         self.clock = clock
@@ -109,10 +109,12 @@ final class UAPIConnection {
             guard let event = reader.next() else { return false }
             switch event {
             case .request(let lines):
-                output.append(contentsOf: answer(lines).utf8)
+                let bytes = answer(lines)
+                // A large answer is taken as it is, not copied, when nothing else waits.
+                if outputSent == output.count { output = bytes; outputSent = 0 } else { output.append(contentsOf: bytes) }
             case .fatal(let error):
                 log(error.message)
-                output.append(contentsOf: UAPIResponseWriter.errnoResponse(error).utf8)
+                output.append(contentsOf: UAPIResponseWriter.errnoResponseBytes(error))
                 stopReading()
                 finishing = true
                 return false

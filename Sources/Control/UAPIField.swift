@@ -43,6 +43,23 @@ public enum UAPIField: String, CaseIterable, Sendable {
     /// raw-value initializer compares against every case in turn).
     static let byName: [Substring: UAPIField] = Dictionary(uniqueKeysWithValues: allCases.map { (Substring($0.rawValue), $0) })
 
+    /// Every key by its length, then its bytes: the answer parser looks a line's key up
+    /// without making a String of it.
+    private static let byLength: [[([UInt8], UAPIField)]] = {
+        var table = [[([UInt8], UAPIField)]](repeating: [], count: allCases.map(\.rawValue.utf8.count).max()! + 1)
+        for field in allCases { table[field.rawValue.utf8.count].append((Array(field.rawValue.utf8), field)) }
+        return table
+    }()
+
+    /// The key spelled by `bytes`, or nil when no key is.
+    static func named(_ bytes: UnsafeRawBufferPointer) -> UAPIField? {
+        guard bytes.count < byLength.count else { return nil }
+        for (name, field) in byLength[bytes.count] where name.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+            return field
+        }
+        return nil
+    }
+
     /// Keys that belong to a peer (valid only after a `public_key` line).
     public var isPeerKey: Bool {
         switch self {

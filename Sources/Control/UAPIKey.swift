@@ -17,12 +17,20 @@ public struct UAPIKey: Hashable, Sendable, CustomStringConvertible, CustomDebugS
 
     /// Parses 64 hex digits (either case); nil for anything else.
     public init?<S: StringProtocol>(hex text: S) {
-        let utf8 = Array(text.utf8)
+        self.init(hexDigits: Array(text.utf8))
+    }
+
+    /// Parses 64 hex digits given as bytes (the answer parser's view of a line).
+    init?<C: RandomAccessCollection<UInt8>>(hexDigits utf8: C) {
         guard utf8.count == UAPIKey.hexLength else { return nil }
         var out = [UInt8](repeating: 0, count: UAPIKey.byteCount)
+        var digit = utf8.startIndex
         for i in 0..<UAPIKey.byteCount {
-            guard let high = UAPIKey.nibble(utf8[2 * i]), let low = UAPIKey.nibble(utf8[2 * i + 1]) else { return nil }
+            guard let high = UAPIKey.nibble(utf8[digit]), let low = UAPIKey.nibble(utf8[utf8.index(after: digit)]) else {
+                return nil
+            }
             out[i] = high << 4 | low
+            digit = utf8.index(digit, offsetBy: 2)
         }
         bytes = out
     }

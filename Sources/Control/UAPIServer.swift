@@ -192,7 +192,7 @@ public final class UAPIServer {
             if connections.count >= limits.maxConnections { makeRoom() }
             let connection = UAPIConnection(
                 fd: fd, queue: queue, limits: limits, clock: clock,
-                answer: { [weak self] lines in self?.answer(lines) ?? UAPIResponseWriter.errnoResponse(.closed) },
+                answer: { [weak self] lines in self?.answer(lines) ?? UAPIResponseWriter.errnoResponseBytes(.closed) },
                 log: { [weak self] message in self?.report("rejected a request: \(message)") },
                 onClose: { [weak self] c in self?.connections[ObjectIdentifier(c)] = nil })
             connections[ObjectIdentifier(connection)] = connection
@@ -209,31 +209,31 @@ public final class UAPIServer {
     }
 
     /// Parses and answers on the control queue; only the handler's calls touch the tunnel.
-    private func answer(_ lines: [[UInt8]]) -> String {
+    private func answer(_ lines: [[UInt8]]) -> [UInt8] {
         do {
             guard let handler else { throw UAPIError.closed }
             switch try UAPIRequest.parse(lines: lines) {
             case .get(let includeTunnelInfo):
                 let snapshot = includeTunnelInfo ? handler.snapshot() : handler.plainSnapshot()
-                return trimmingAfter(UAPIResponseWriter.getResponse(snapshot, includeTunnelInfo: includeTunnelInfo))
+                return trimmingAfter(UAPIResponseWriter.getResponseBytes(snapshot, includeTunnelInfo: includeTunnelInfo))
             case .getPublic:
-                return trimmingAfter(UAPIResponseWriter.getResponse(handler.publicSnapshot(), includeTunnelInfo: true))
+                return trimmingAfter(UAPIResponseWriter.getResponseBytes(handler.publicSnapshot(), includeTunnelInfo: true))
             case .set(let change):
                 try handler.apply(change)
-                return UAPIResponseWriter.errnoResponse(nil)
+                return UAPIResponseWriter.errnoResponseBytes(nil)
             }
         } catch let error as UAPIError {
             report("rejected a request: \(error.message)")
-            return UAPIResponseWriter.errnoResponse(error)
+            return UAPIResponseWriter.errnoResponseBytes(error)
         } catch {
             report("a set request failed: \(error)")
-            return UAPIResponseWriter.errnoResponse(UAPIError(errno: UAPIErrno.ioError, "\(error)"))
+            return UAPIResponseWriter.errnoResponseBytes(UAPIError(errno: UAPIErrno.ioError, "\(error)"))
         }
     }
 
     /// The snapshot behind `answer` is freed by now.
-    private func trimmingAfter(_ answer: String) -> String {
-        HeapTrim.afterAnswer(ofBytes: answer.utf8.count)
+    private func trimmingAfter(_ answer: [UInt8]) -> [UInt8] {
+        HeapTrim.afterAnswer(ofBytes: answer.count)
         return answer
     }
 

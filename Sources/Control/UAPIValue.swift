@@ -10,7 +10,11 @@ enum UAPIValue {
     static let maxDecimalDigits = 20
 
     static func decimal<T: FixedWidthInteger & UnsignedInteger>(_ text: Substring, as: T.Type = T.self) -> T? {
-        let utf8 = text.utf8
+        decimal(digits: text.utf8, as: T.self)
+    }
+
+    /// decimal over the value's bytes, as the answer parser holds them.
+    static func decimal<T: FixedWidthInteger & UnsignedInteger, C: Collection<UInt8>>(digits utf8: C, as: T.Type = T.self) -> T? {
         guard !utf8.isEmpty, utf8.count <= maxDecimalDigits else { return nil }
         var value: T = 0
         for c in utf8 {
@@ -80,7 +84,9 @@ enum UAPIValue {
     /// A text value made safe for one protocol line: line breaks and other control bytes
     /// become spaces, so a peer name from a config comment cannot inject keys.
     static func singleLine(_ text: String) -> String {
-        String(decoding: text.utf8.map { $0 < 0x20 || $0 == 0x7f ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        // Nearly every name and state is clean already: no copy then.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return text }
+        return String(decoding: text.utf8.map { $0 < 0x20 || $0 == 0x7f ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     /// A counter name made into a key suffix: [a-z0-9_] only.

@@ -8,10 +8,13 @@ extension InterfaceStatus {
     /// report its name).
     public init(interface: String, snapshot s: UAPIDeviceSnapshot) {
         self.init(name: s.tunnel.name ?? interface, role: s.tunnel.role,
-                  publicKey: s.tunnel.publicKey.map { $0.wireGuardKey.base64 }
+                  publicKey: s.tunnel.publicKey.map { $0.base64 }
                     ?? s.privateKey.map { StaticIdentity(privateKey: $0.wireGuardKey).publicKey.base64 },
                   listenPort: s.listenPort == 0 ? nil : s.listenPort, fwmark: s.fwmark == 0 ? nil : s.fwmark,
-                  addresses: s.tunnel.addresses, peers: s.peers.map(PeerStatus.init(snapshot:)))
+                  addresses: s.tunnel.addresses, peers: [])
+        var meanings = PeerCounterMeanings()
+        peers.reserveCapacity(s.peers.count)
+        for p in s.peers { peers.append(PeerStatus(snapshot: p, meanings: &meanings)) }
         var nat = NATStatus()
         var sawNAT = false
         for c in s.tunnel.counters {
@@ -59,6 +62,7 @@ extension InterfaceStatus {
 extension String {
     /// The rest of the string after `prefix`, or nil when it does not start with it.
     func suffix(after prefix: String) -> String? {
-        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+        // By byte: the names are ASCII, and Character steps cost.
+        utf8.starts(with: prefix.utf8) ? String(Substring(utf8.dropFirst(prefix.utf8.count))) : nil
     }
 }

@@ -4,25 +4,33 @@ import Control
 
 extension PeerStatus {
     public init(snapshot p: UAPIPeerSnapshot) {
-        self.init(publicKey: p.publicKey.wireGuardKey.base64, name: p.name, hasPresharedKey: p.presharedKey != nil,
+        var meanings = PeerCounterMeanings()
+        self.init(snapshot: p, meanings: &meanings)
+    }
+
+    /// `meanings` is shared by the peers of one snapshot, so each counter name is worked out once.
+    init(snapshot p: UAPIPeerSnapshot, meanings: inout PeerCounterMeanings) {
+        self.init(publicKey: p.publicKey.base64, name: p.name, hasPresharedKey: p.presharedKey != nil,
                   endpoint: p.endpoint, allowedIPs: p.allowedIPs,
                   latestHandshake: p.lastHandshakeTimeSec == 0 && p.lastHandshakeTimeNsec == 0 ? nil : p.lastHandshakeTimeSec,
                   rxBytes: p.rxBytes, txBytes: p.txBytes, persistentKeepalive: p.persistentKeepaliveInterval)
         state = p.state
-        var counts: [String: UInt64] = [:]
-        for c in p.counters {
-            if let suffix = c.name.suffix(after: StatusCounterName.dropPrefix) {
-                drops.append(DropCount(reason: suffix, label: StatusCounterName.dropLabel(suffix), count: c.value))
-            } else {
-                counts[c.name] = c.value
+        // The last of a name counts, as it would in a dictionary by name.
+        var sent: UInt64?, received: UInt64?, failed: UInt64?
+        for (position, c) in p.counters.enumerated() {
+            switch meanings.meaning(of: c.name, position: position) {
+            case .drop(let reason, let label): drops.append(DropCount(reason: reason, label: label, count: c.value))
+            case .usageBytes: usageBytes = c.value
+            case .quotaBytes: quotaBytes = c.value
+            case .rateBits: rateBits = c.value
+            case .expires: expires = Int64(clamping: c.value)
+            case .handshakesSent: sent = c.value
+            case .handshakesReceived: received = c.value
+            case .handshakesFailed: failed = c.value
+            case .other: break
             }
         }
-        usageBytes = counts[StatusCounterName.usageBytes]
-        quotaBytes = counts[StatusCounterName.quotaBytes]
-        rateBits = counts[StatusCounterName.rateBits]
-        expires = counts[StatusCounterName.expires].map { Int64(clamping: $0) }
-        if let sent = counts[StatusCounterName.handshakesSent], let received = counts[StatusCounterName.handshakesReceived],
-           let failed = counts[StatusCounterName.handshakesFailed] {
+        if let sent, let received, let failed {
             handshakes = HandshakeCounts(sent: sent, received: received, failed: failed)
         }
     }

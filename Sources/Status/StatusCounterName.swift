@@ -70,8 +70,19 @@ public enum StatusCounterName {
 
     /// Every drop reason, zero or not, so the set of keys is the same on every answer.
     static func drops(_ counters: DropCounters) -> [UAPICounter] {
-        DropReason.allCases.map { UAPICounter(drop($0), counters[$0]) }
+        var out: [UAPICounter] = []
+        appendDrops(counters, to: &out)
+        return out
     }
+
+    static func appendDrops(_ counters: DropCounters, to out: inout [UAPICounter]) {
+        for (reason, name) in zip(DropReason.allCases, dropNames) { out.append(UAPICounter(name, counters[reason])) }
+    }
+
+    /// drop(_:) of every reason in DropReason.allCases order, made once: each peer of a
+    /// `get=tunnel` answer carries them all, and most are too long to be Strings without
+    /// an allocation.
+    static let dropNames = DropReason.allCases.map(drop)
 
     /// A person's words for a drop counter's suffix; unknown suffixes (a newer tunnel)
     /// are shown with spaces for underscores.

@@ -20,13 +20,51 @@ public struct StatusStyle: Sendable {
 
     /// "  label: value" with the label in bold (red for things that went wrong).
     func field(_ label: String, _ value: String, alarming: Bool = false) -> String {
-        guard colour else { return "  \(label): \(value)" }
-        let tint = alarming ? StatusStyle.red : ""
-        return "  \(StatusStyle.bold)\(tint)\(label)\(StatusStyle.reset): \(value)"
+        var out = ""
+        field(label, value, alarming: alarming, into: &out)
+        return out
     }
 
+    /// field, appended to `out`: the renderer writes 10,000 peers into one String.
+    func field(_ label: String, _ value: String, alarming: Bool = false, into out: inout String) {
+        out += "  "
+        guard colour else {
+            out += label
+            out += ": "
+            out += value
+            return
+        }
+        out += StatusStyle.bold
+        if alarming { out += StatusStyle.red }
+        out += label
+        out += StatusStyle.reset
+        out += ": "
+        out += value
+    }
+
+    /// peerHeading, appended to `out`.
+    func peerHeading(_ value: String, into out: inout String) { paint("peer", value, StatusStyle.yellow, into: &out) }
+
     private func paint(_ label: String, _ value: String, _ tint: String) -> String {
-        guard colour else { return "\(label): \(value)" }
-        return "\(tint)\(StatusStyle.bold)\(label)\(StatusStyle.reset): \(tint)\(value)\(StatusStyle.reset)"
+        var out = ""
+        paint(label, value, tint, into: &out)
+        return out
+    }
+
+    private func paint(_ label: String, _ value: String, _ tint: String, into out: inout String) {
+        guard colour else {
+            out += label
+            out += ": "
+            out += value
+            return
+        }
+        out += tint
+        out += StatusStyle.bold
+        out += label
+        out += StatusStyle.reset
+        out += ": "
+        out += tint
+        out += value
+        out += StatusStyle.reset
     }
 }

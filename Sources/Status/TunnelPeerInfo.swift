@@ -32,9 +32,19 @@ public struct TunnelPeerInfo: Sendable {
     /// As per-peer counters on the wire (`tunnel_counter_quota_bytes=...`); an unset limit
     /// sends no line.
     var counters: [UAPICounter] {
-        [UAPICounter(StatusCounterName.usageBytes, usageBytes)]
-            + (quotaBytes.map { [UAPICounter(StatusCounterName.quotaBytes, $0)] } ?? [])
-            + (rateBits.map { [UAPICounter(StatusCounterName.rateBits, $0)] } ?? [])
-            + (expires.map { [UAPICounter(StatusCounterName.expires, UInt64(clamping: $0))] } ?? [])
+        var out: [UAPICounter] = []
+        appendCounters(to: &out)
+        return out
+    }
+
+    /// The most lines `counters` has.
+    static let maxCounters = 4
+
+    /// counters, appended to a peer's own (one array per peer, not five).
+    func appendCounters(to out: inout [UAPICounter]) {
+        out.append(UAPICounter(StatusCounterName.usageBytes, usageBytes))
+        if let quotaBytes { out.append(UAPICounter(StatusCounterName.quotaBytes, quotaBytes)) }
+        if let rateBits { out.append(UAPICounter(StatusCounterName.rateBits, rateBits)) }
+        if let expires { out.append(UAPICounter(StatusCounterName.expires, UInt64(clamping: expires))) }
     }
 }
