@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 public enum ReactorError: Error, CustomStringConvertible, Equatable {
-    case system(String, Int32)
+    case syscallFailed(String, Int32)
 
     public var description: String {
         switch self {
-        case .system(let call, let code):
+        case .syscallFailed(let call, let code):
             return "the event loop cannot start: \(call) failed: \(String(cString: strerror(code)))"
         }
     }

@@ -46,12 +46,12 @@ final class ReadinessLoop: @unchecked Sendable {
     init(queue: DispatchQueue) throws(ReactorError) {
         self.queue = queue
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw .system("epoll_create1", errno) }
+        guard epollFD >= 0 else { throw .syscallFailed("epoll_create1", errno) }
         stopFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         guard stopFD >= 0 else {
             let code = errno
             close(epollFD)
-            throw .system("eventfd", code)
+            throw .syscallFailed("eventfd", code)
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
@@ -60,7 +60,7 @@ final class ReadinessLoop: @unchecked Sendable {
             let code = errno
             close(stopFD)
             close(epollFD)
-            throw .system("epoll_ctl", code)
+            throw .syscallFailed("epoll_ctl", code)
         }
     }
 
@@ -73,7 +73,7 @@ final class ReadinessLoop: @unchecked Sendable {
         readers.append(Reader(handler))
         guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
             readers[readers.count - 1] = nil
-            throw .system("epoll_ctl", errno)
+            throw .syscallFailed("epoll_ctl", errno)
         }
         if thread == nil { try startThread() }
     }
@@ -101,7 +101,7 @@ final class ReadinessLoop: @unchecked Sendable {
         }, context)
         guard result == 0 else {
             Unmanaged<ReadinessLoop>.fromOpaque(context).release()
-            throw .system("pthread_create", result)
+            throw .syscallFailed("pthread_create", result)
         }
         pthread_detach(id)
         thread = id
