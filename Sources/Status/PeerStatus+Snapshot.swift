@@ -17,9 +17,10 @@ extension PeerStatus {
         state = p.state
         // The last of a name counts, as it would in a dictionary by name.
         var sent: UInt64?, received: UInt64?, failed: UInt64?
+        var named: [(drop: DropCount, known: Int?)] = []
         for (position, c) in p.counters.enumerated() {
             switch meanings.meaning(of: c.name, position: position) {
-            case .drop(let reason, let label): drops.append(DropCount(reason: reason, label: label, count: c.value))
+            case .drop(let reason, let label, let known): named.append((DropCount(reason: reason, label: label, count: c.value), known))
             case .usageBytes: usageBytes = c.value
             case .quotaBytes: quotaBytes = c.value
             case .rateBits: rateBits = c.value
@@ -32,6 +33,20 @@ extension PeerStatus {
         }
         if let sent, let received, let failed {
             handshakes = HandshakeCounts(sent: sent, received: received, failed: failed)
+            drops = Self.everyDrop(named)
+        } else {
+            drops = named.map(\.drop)
         }
+    }
+
+    /// A counted peer's drops (a server names only the reasons above zero): every reason
+    /// this version knows, in order, then those it does not, as they came. A peer without
+    /// handshake counters is not counted at all (kept off the device), so it gets none.
+    private static func everyDrop(_ named: [(drop: DropCount, known: Int?)]) -> [DropCount] {
+        var drops = PeerCounterMeanings.everyDrop
+        for (drop, known) in named {
+            if let known { drops[known].count = drop.count } else { drops.append(drop) }
+        }
+        return drops
     }
 }

@@ -68,7 +68,7 @@ public enum StatusCounterName {
          UAPICounter("router_unsolicited_inbound", c.unsolicitedInbound)]
     }
 
-    /// Every drop reason, zero or not, so the set of keys is the same on every answer.
+    /// Every drop reason, zero or not, so the set of a device's keys is the same on every answer.
     static func drops(_ counters: DropCounters) -> [UAPICounter] {
         var out: [UAPICounter] = []
         appendDrops(counters, to: &out)
@@ -79,9 +79,17 @@ public enum StatusCounterName {
         for (reason, name) in zip(DropReason.allCases, dropNames) { out.append(UAPICounter(name, counters[reason])) }
     }
 
-    /// drop(_:) of every reason in DropReason.allCases order, made once: each peer of a
-    /// `get=tunnel` answer carries them all, and most are too long to be Strings without
-    /// an allocation.
+    /// A peer's drops: only the reasons above zero, in DropReason.allCases order. Of a
+    /// 10,000-peer answer's 11.7 MB, two thirds were zero drop counters; a reader fills
+    /// in the rest (PeerStatus(snapshot:)).
+    static func appendDropsAboveZero(_ counters: DropCounters, to out: inout [UAPICounter]) {
+        for (reason, name) in zip(DropReason.allCases, dropNames) where counters[reason] > 0 {
+            out.append(UAPICounter(name, counters[reason]))
+        }
+    }
+
+    /// drop(_:) of every reason in DropReason.allCases order, made once: every answer
+    /// carries them, and most are too long to be Strings without an allocation.
     static let dropNames = DropReason.allCases.map(drop)
 
     /// A person's words for a drop counter's suffix; unknown suffixes (a newer tunnel)

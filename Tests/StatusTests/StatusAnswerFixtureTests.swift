@@ -60,8 +60,9 @@ final class StatusAnswerFixtureTests: XCTestCase {
             p.counters = [UAPICounter(StatusCounterName.handshakesSent, UInt64(i % 4)),
                           UAPICounter(StatusCounterName.handshakesReceived, UInt64(i % 5)),
                           UAPICounter(StatusCounterName.handshakesFailed, UInt64(i % 3 == 2 ? 1 : 0))]
-            p.counters += DropReason.allCases.enumerated().map { j, r in
-                UAPICounter(StatusCounterName.drop(r), UInt64((i + j) % 11 == 0 ? i + j : 0))
+            // As a server writes them: the reasons above zero only.
+            p.counters += DropReason.allCases.enumerated().compactMap { j, r in
+                (i + j) % 11 == 0 ? UAPICounter(StatusCounterName.drop(r), UInt64(i + j)) : nil
             }
         }
         p.counters.append(UAPICounter(StatusCounterName.usageBytes, UInt64(i) * 1_000_000_000))
