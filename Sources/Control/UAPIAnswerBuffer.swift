@@ -92,9 +92,11 @@ struct UAPIAnswerBuffer {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: UAPIKey.hexLength))
         bytes.withUnsafeMutableBufferPointer { out in
-            for (i, b) in key.bytes.enumerated() {
-                out[start + 2 * i] = UAPIAnswerBuffer.hexDigit(b >> 4)
-                out[start + 2 * i + 1] = UAPIAnswerBuffer.hexDigit(b & 0x0f)
+            key.withUnsafeBytes { raw in
+                for (i, b) in raw.enumerated() {
+                    out[start + 2 * i] = UAPIAnswerBuffer.hexDigit(b >> 4)
+                    out[start + 2 * i + 1] = UAPIAnswerBuffer.hexDigit(b & 0x0f)
+                }
             }
         }
     }

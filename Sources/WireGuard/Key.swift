@@ -19,11 +19,22 @@ public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectabl
         }
     }
 
-    public private(set) var bytes: [UInt8]
+    /// The 32 bytes in memory order, held in the value itself: a server looks keys up
+    /// in dictionaries tens of thousands of times per `tunnel status`, and a key kept in
+    /// an array cost a reference count on every copy and a bounds check on every byte.
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     public init(bytes: [UInt8]) {
         precondition(bytes.count == Key.byteCount, "a key is 32 bytes")
-        self.bytes = bytes
+        Swift.withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    /// A copy of the 32 bytes.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// The 32 bytes, without a copy.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words, body)
     }
 
     public init(base64 text: String) throws {
@@ -34,7 +45,7 @@ public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectabl
         guard let data = Data(base64Encoded: String(trimmed)), data.count == Key.byteCount else {
             throw ParseError.notBase64
         }
-        self.bytes = [UInt8](data)
+        data.withUnsafeBytes { raw in Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) } }
     }
 
     private static func trimmingASCIISpace(_ text: String) -> Substring {
@@ -49,19 +60,20 @@ public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectabl
     public var base64: String { Data(bytes).base64EncodedString() }
 
     /// All-zero keys mean "no key" in the UAPI and in wg-quick files.
-    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+    public var isZero: Bool { words.0 | words.1 | words.2 | words.3 == 0 }
 
     /// Keys are compared in constant time: a key may be secret.
     public static func == (lhs: Key, rhs: Key) -> Bool {
-        var diff: UInt8 = 0
-        for i in 0..<Key.byteCount { diff |= lhs.bytes[i] ^ rhs.bytes[i] }
-        return diff == 0
+        let l = lhs.words, r = rhs.words
+        return (l.0 ^ r.0) | (l.1 ^ r.1) | (l.2 ^ r.2) | (l.3 ^ r.3) == 0
     }
 
-    /// The 32 bytes in one call: an array's own hash feeds the hasher a byte at a time,
-    /// which was most of a dictionary lookup by key (status of 10,000 peers does tens of
-    /// thousands).
-    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
 
     /// Never the key itself: descriptions end up in logs.
     public var description: String { "Key(…)" }
@@ -71,7 +83,5 @@ public struct Key: Hashable, Sendable, CustomStringConvertible, CustomReflectabl
     public var customMirror: Mirror { Mirror(self, children: EmptyCollection<Mirror.Child>()) }
 
     /// Overwrites the bytes with zeros (for retiring secrets).
-    public mutating func wipe() {
-        for i in 0..<bytes.count { bytes[i] = 0 }
-    }
+    public mutating func wipe() { words = (0, 0, 0, 0) }
 }

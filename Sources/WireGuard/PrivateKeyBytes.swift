@@ -5,10 +5,6 @@ public protocol PrivateKeyBytes {
     func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T
 }
 
-extension Key: PrivateKeyBytes {
-    public func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try bytes.withUnsafeBytes(body)
-    }
-}
+extension Key: PrivateKeyBytes {}
 
 extension SecretKey: PrivateKeyBytes {}
