@@ -46,21 +46,21 @@ public struct UAPIClient: Sendable {
     /// The `get=1` snapshot.
     public func get() throws -> UAPIDeviceSnapshot {
         let answer = try exchange(UAPIRequestWriter.get())
-        return try parse { try UAPIResponseParser.parseGetResponse(answer) }
+        return try parse { try answer.withUnsafeBytes(UAPIResponseParser.parseGetResponse) }
     }
 
     /// The snapshot with this program's extras (name, role, addresses, counters); a plain
     /// WireGuard implementation closes the connection on `get=tunnel` or answers an errno,
     /// and then the `get=1` snapshot is returned.
     public func getWithTunnelInfo() throws -> UAPIDeviceSnapshot {
-        let answer: [UInt8]
+        let answer: UAPIAnswerBytes
         do {
             answer = try exchange(UAPIRequestWriter.get(includeTunnelInfo: true))
         } catch UAPIClientError.connectionClosed {
             return try get()
         }
         do {
-            return try UAPIResponseParser.parseGetResponse(answer)
+            return try answer.withUnsafeBytes(UAPIResponseParser.parseGetResponse)
         } catch UAPIResponseParser.Failure.remoteErrno {
             return try get()
         } catch {
@@ -72,21 +72,21 @@ public struct UAPIClient: Sendable {
     /// socket); no fallback, since a plain WireGuard implementation has only `get=1`.
     public func getPublic() throws -> UAPIDeviceSnapshot {
         let answer = try exchange(UAPIRequestWriter.getPublic())
-        return try parse { try UAPIResponseParser.parseGetResponse(answer) }
+        return try parse { try answer.withUnsafeBytes(UAPIResponseParser.parseGetResponse) }
     }
 
     /// `get=public` where the tunnel offers it; an older `tunnel` or a plain WireGuard
     /// implementation closes the connection or answers an errno, and then this is
     /// `getWithTunnelInfo` (which carries the private key: nothing else names the public one).
     public func getPublicFallingBack() throws -> UAPIDeviceSnapshot {
-        let answer: [UInt8]
+        let answer: UAPIAnswerBytes
         do {
             answer = try exchange(UAPIRequestWriter.getPublic())
         } catch UAPIClientError.connectionClosed {
             return try getWithTunnelInfo()
         }
         do {
-            return try UAPIResponseParser.parseGetResponse(answer)
+            return try answer.withUnsafeBytes(UAPIResponseParser.parseGetResponse)
         } catch UAPIResponseParser.Failure.remoteErrno {
             return try getWithTunnelInfo()
         } catch {
@@ -96,7 +96,7 @@ public struct UAPIClient: Sendable {
 
     /// Sends a `set=1` request; throws `.rejected` with the errno the tunnel answered.
     public func set(_ change: UAPIConfigurationChange) throws {
-        let lines = UAPIClient.lines(of: String(decoding: try exchange(UAPIRequestWriter.set(change)), as: UTF8.self))
+        let lines = UAPIClient.lines(of: try exchange(UAPIRequestWriter.set(change)).text)
         let code = try parse { try UAPIResponseParser.parseErrnoResponse(lines: lines) }
         if code != 0 { throw UAPIClientError.rejected(path: socketPath, errno: code) }
     }
@@ -114,7 +114,7 @@ public struct UAPIClient: Sendable {
     // MARK: one request, one connection
 
     /// Sends `request` and returns the answer's bytes (up to the empty line, left out).
-    private func exchange(_ request: String) throws -> [UInt8] {
+    private func exchange(_ request: String) throws -> UAPIAnswerBytes {
         let fd = try connect()
         defer { close(fd) }
         try sendAll(fd, Array(request.utf8))
@@ -169,20 +169,18 @@ public struct UAPIClient: Sendable {
         }
     }
 
-    /// The answer's bytes, kept as bytes: a 10,000-peer `get=tunnel` answer is some 12 MB,
+    /// The answer's bytes, kept as bytes: a 10,000-peer `get=tunnel` answer is megabytes,
     /// and a String of it (and a Substring per line) cost more than reading it.
-    private func readAnswer(_ fd: Int32) throws -> [UInt8] {
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: UAPIClient.readChunkBytes)
-        while !UAPIClient.endsAnswer(data) {
+    private func readAnswer(_ fd: Int32) throws -> UAPIAnswerBytes {
+        let data = UAPIAnswerBytes(capacity: UAPIClient.readChunkBytes)
+        while !data.endsAnswer {
             guard data.count <= UAPIClient.maxAnswerBytes else {
                 throw UAPIClientError.malformedAnswer(path: socketPath, reason: "more than \(UAPIClient.maxAnswerBytes) bytes")
             }
-            let (n, failure) = chunk.withUnsafeMutableBytes { raw -> (Int, Int32) in
-                let n = recv(fd, raw.baseAddress, raw.count, 0)
-                return (n, n < 0 ? errno : 0)
-            }
-            if n > 0 { chunk.withUnsafeBytes { data.append(contentsOf: $0[0..<n]) }; continue }
+            let room = data.spareRoom(atLeast: UAPIClient.readChunkBytes)
+            let n = recv(fd, room.baseAddress, room.count, 0)
+            let failure = n < 0 ? errno : 0
+            if n > 0 { data.commit(n); continue }
             if n == 0 { throw UAPIClientError.connectionClosed(path: socketPath) }
             if failure == EINTR { continue }
             if failure == EAGAIN || failure == EWOULDBLOCK { throw UAPIClientError.timedOut(path: socketPath) }
@@ -212,10 +210,5 @@ public struct UAPIClient: Sendable {
         }
         lines.append(text[start...])
         return lines
-    }
-
-    /// An answer ends with an empty line: "\n\n" at its end (a lone "\n" cannot start one).
-    static func endsAnswer(_ data: [UInt8]) -> Bool {
-        data.count >= 2 && data[data.count - 1] == UInt8(ascii: "\n") && data[data.count - 2] == UInt8(ascii: "\n")
     }
 }

@@ -33,27 +33,30 @@ public enum UAPIResponseParser {
     /// client reads them: lines are found and read byte by byte, and no String is made
     /// but for the values that are text.
     public static func parseGetResponse(_ answer: [UInt8]) throws -> UAPIDeviceSnapshot {
-        try answer.withUnsafeBytes { bytes in
-            var state = State()
-            // A peer takes 300 bytes or more even in a plain answer: room enough, once.
-            state.device.peers.reserveCapacity(bytes.count / 300)
-            var lineStart = 0
-            var number = 1
-            while true {
-                let rest = UnsafeRawBufferPointer(rebasing: bytes[lineStart...])
-                let lineEnd = State.offset(of: UInt8(ascii: "\n"), in: rest).map { lineStart + $0 } ?? bytes.count
-                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
-                guard let eq = State.offset(of: UInt8(ascii: "="), in: line) else {
-                    throw Failure.malformed("answer line \(number) has no '='")
-                }
-                try state.take(key: UnsafeRawBufferPointer(rebasing: line[..<eq]),
-                               value: UnsafeRawBufferPointer(rebasing: line[(eq + 1)...]), line: number)
-                guard lineEnd < bytes.count else { break }
-                lineStart = lineEnd + 1
-                number += 1
+        try answer.withUnsafeBytes(parseGetResponse)
+    }
+
+    /// parseGetResponse of bytes where they lie (the client's read buffer).
+    public static func parseGetResponse(_ bytes: UnsafeRawBufferPointer) throws -> UAPIDeviceSnapshot {
+        var state = State()
+        // A peer takes 300 bytes or more even in a plain answer: room enough, once.
+        state.device.peers.reserveCapacity(bytes.count / 300)
+        var lineStart = 0
+        var number = 1
+        while true {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[lineStart...])
+            let lineEnd = State.offset(of: UInt8(ascii: "\n"), in: rest).map { lineStart + $0 } ?? bytes.count
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+            guard let eq = State.offset(of: UInt8(ascii: "="), in: line) else {
+                throw Failure.malformed("answer line \(number) has no '='")
             }
-            return try state.finish()
+            try state.take(key: UnsafeRawBufferPointer(rebasing: line[..<eq]),
+                           value: UnsafeRawBufferPointer(rebasing: line[(eq + 1)...]), line: number)
+            guard lineEnd < bytes.count else { break }
+            lineStart = lineEnd + 1
+            number += 1
         }
+        return try state.finish()
     }
 
     /// The errno of a bare answer (`errno=N`, as `set` answers), positive; 0 on success.
@@ -78,7 +81,9 @@ public enum UAPIResponseParser {
 
     private struct State {
         var device = UAPIDeviceSnapshot()
-        var peer: UAPIPeerSnapshot?
+        /// The peer being read is the last of `device.peers`, changed in place: a peer held
+        /// apart and appended when the next began was copied whole, retains and all.
+        var inPeer = false
         var errno: Int64?
         var counterNames = UAPICounterNames()
         /// Counters so far in the current peer (or the device): where the name is looked for.
@@ -93,7 +98,11 @@ public enum UAPIResponseParser {
                 let name = counterNames.name(UnsafeRawBufferPointer(rebasing: key[State.counterPrefix.count...]),
                                              position: counterPosition)
                 counterPosition += 1
-                if peer != nil { peer!.counters.append(UAPICounter(name, v)) } else { device.tunnel.counters.append(UAPICounter(name, v)) }
+                if inPeer {
+                    device.peers[device.peers.count - 1].counters.append(UAPICounter(name, v))
+                } else {
+                    device.tunnel.counters.append(UAPICounter(name, v))
+                }
                 return
             }
             guard let field = UAPIField.named(key) else { return }
@@ -102,16 +111,16 @@ public enum UAPIResponseParser {
                 errno = v
             } else if field == .publicKey {
                 guard let k = UAPIKey(hexDigits: value) else { throw bad() }
-                flushPeer()
-                peer = UAPIPeerSnapshot(publicKey: k)
+                device.peers.append(UAPIPeerSnapshot(publicKey: k))
+                inPeer = true
                 counterPosition = 0
             } else if field.isPeerKey {
-                guard peer != nil else {
+                guard inPeer else {
                     throw Failure.malformed("answer line \(line): \(String(decoding: key, as: UTF8.self)) before public_key")
                 }
                 guard takePeer(field, value) else { throw bad() }
             } else {
-                guard peer == nil else {
+                guard !inPeer else {
                     throw Failure.malformed("answer line \(line): \(String(decoding: key, as: UTF8.self)) after public_key")
                 }
                 guard takeDevice(field, value) else { throw bad() }
@@ -156,44 +165,45 @@ public enum UAPIResponseParser {
         /// False when the value is malformed. Changes the peer in place (a copy of it
         /// per line was a third of the parse).
         mutating func takePeer(_ field: UAPIField, _ value: UnsafeRawBufferPointer) -> Bool {
+            let last = device.peers.count - 1
             switch field {
             case .presharedKey:
+                // Most peers have none: zeros, read without making a key of them.
+                if value.count == UAPIKey.hexLength, !value.contains(where: { $0 != UInt8(ascii: "0") }) {
+                    device.peers[last].presharedKey = nil
+                    return true
+                }
                 guard let k = UAPIKey(hexDigits: value) else { return false }
-                peer!.presharedKey = k.isZero ? nil : k
+                device.peers[last].presharedKey = k.isZero ? nil : k
             case .endpoint:
                 guard let e = UAPIValue.endpoint(State.text(value)) else { return false }
-                peer!.endpoint = e
+                device.peers[last].endpoint = e
             case .allowedIP:
                 guard let a = UAPIValue.prefix(State.text(value)) else { return false }
-                peer!.allowedIPs.append(a)
+                device.peers[last].allowedIPs.append(a)
             case .lastHandshakeTimeSec:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt64.self), v <= UInt64(Int64.max) else { return false }
-                peer!.lastHandshakeTimeSec = Int64(v)
+                device.peers[last].lastHandshakeTimeSec = Int64(v)
             case .lastHandshakeTimeNsec:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt64.self), v <= UInt64(Int64.max) else { return false }
-                peer!.lastHandshakeTimeNsec = Int64(v)
+                device.peers[last].lastHandshakeTimeNsec = Int64(v)
             case .rxBytes:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt64.self) else { return false }
-                peer!.rxBytes = v
+                device.peers[last].rxBytes = v
             case .txBytes:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt64.self) else { return false }
-                peer!.txBytes = v
+                device.peers[last].txBytes = v
             case .persistentKeepaliveInterval:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt16.self) else { return false }
-                peer!.persistentKeepaliveInterval = v
+                device.peers[last].persistentKeepaliveInterval = v
             case .protocolVersion:
                 guard let v = UAPIValue.decimal(digits: value, as: UInt32.self) else { return false }
-                peer!.protocolVersion = Int(v)
-            case .tunnelPeerName: peer!.name = String(decoding: value, as: UTF8.self)
-            case .tunnelPeerState: peer!.state = String(decoding: value, as: UTF8.self)
+                device.peers[last].protocolVersion = Int(v)
+            case .tunnelPeerName: device.peers[last].name = String(decoding: value, as: UTF8.self)
+            case .tunnelPeerState: device.peers[last].state = String(decoding: value, as: UTF8.self)
             default: break
             }
             return true
-        }
-
-        mutating func flushPeer() {
-            if let p = peer { device.peers.append(p) }
-            peer = nil
         }
 
         mutating func finish() throws -> UAPIDeviceSnapshot {
@@ -201,7 +211,6 @@ public enum UAPIResponseParser {
             guard errno == 0 else {
                 throw Failure.remoteErrno(UAPIErrno.code(fromWire: errno))
             }
-            flushPeer()
             return device
         }
     }
