@@ -8,7 +8,9 @@
 // control queue; the bridge hops onto the owner's queue only for short steps: copying the
 // peers' raw values (PeerReading, a thousand peers a hop) or applying a planned change. The
 // answer's text is built back on the control queue, so `wg show` never holds the data
-// path for long. Without an `owner` (tests) everything runs on the caller's thread.
+// path for long; a server's peer limits are built meanwhile on a Dispatch thread from the
+// mode's own copies (LimitsBuild). Without an `owner` (tests) everything else runs on the
+// caller's thread.
 import Addresses
 import Control
 import Dispatch
@@ -118,17 +120,18 @@ public final class UAPIBridge: UAPIHandler {
              listenPort: listenPort(), fwmark: fwmark, list: device.peers, info: tunnelInfo ? info() : nil,
              drops: device.drops, cookieRepliesSent: device.cookieRepliesSent)
         }
+        let limits = reading.info.map { LimitsBuild($0.buildPeers) }
         let readings = readPeers(reading.list)
         var peers = readings.map { UAPIBridge.peerSnapshot($0, withCounters: tunnelInfo) }
         if !secrets { for i in peers.indices { peers[i].presharedKey = nil } }
-        guard let mode = reading.info else {
+        guard let mode = reading.info, let limits else {
             return UAPIDeviceSnapshot(privateKey: reading.privateKey.map { UAPIKey($0) }, listenPort: reading.listenPort,
                                       fwmark: reading.fwmark, peers: peers)
         }
         var tunnel = UAPIBridge.tunnelInfo(mode, peers: readings, drops: reading.drops,
                                            cookieRepliesSent: reading.cookieRepliesSent)
         tunnel.publicKey = UAPIKey(reading.publicKey)
-        let limited = mode.buildPeers()
+        let limited = limits.result()
         var matched = 0
         if !limited.isEmpty {
             for i in peers.indices {
