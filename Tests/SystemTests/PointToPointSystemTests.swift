@@ -15,15 +15,19 @@ final class PointToPointSystemTests: XCTestCase {
                                       psk: String? = nil, goPSK: String? = nil,
                                       extraArguments: [String] = []) throws -> (TunnelProcess, WireGuardGoPeer) {
         let ka = try WireGuardKeys.generate(), kb = try WireGuardKeys.generate()
-        let go = try WireGuardGoPeer(in: topo, namespace: "b", keys: kb, listenPort: 51820,
-                                     addresses: ["100.64.0.2/24", "2001:db8:100::2/64"])
-        try go.addPeer(publicKey: ka.publicKey, endpoint: goEndpoint ? "192.0.2.1:51820" : nil,
-                       allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"], presharedKey: goPSK ?? psk)
         let config = TunnelProcess.config(privateKey: ka.privateKey, addresses: ["100.64.0.1/24", "2001:db8:100::1/64"],
                                           listenPort: 51820, peerPublicKey: kb.publicKey,
                                           endpoint: tunnelEndpoint ? "192.0.2.2:51820" : nil,
                                           allowedIPs: ["100.64.0.2/32", "2001:db8:100::2/128"], presharedKey: psk)
-        let tunnel = try TunnelProcess(in: topo, namespace: "a", keys: ka, config: config, extraArguments: extraArguments)
+        let startTunnel = { try TunnelProcess(in: topo, namespace: "a", keys: ka, config: config, extraArguments: extraArguments) }
+        // The one that initiates starts second: an initiation sent before the other end
+        // listens is lost, and the retry comes 5 s later, after the test's pings gave up.
+        let tunnelFirst = tunnelEndpoint ? nil : try startTunnel()
+        let go = try WireGuardGoPeer(in: topo, namespace: "b", keys: kb, listenPort: 51820,
+                                     addresses: ["100.64.0.2/24", "2001:db8:100::2/64"])
+        try go.addPeer(publicKey: ka.publicKey, endpoint: goEndpoint ? "192.0.2.1:51820" : nil,
+                       allowedIPs: ["100.64.0.1/32", "2001:db8:100::1/128"], presharedKey: goPSK ?? psk)
+        let tunnel = try tunnelFirst ?? startTunnel()
         return (tunnel, go)
     }
 
