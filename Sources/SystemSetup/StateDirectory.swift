@@ -76,14 +76,42 @@ public struct StateDirectory: Equatable, Sendable {
         do {
             try createIfMissing()
             do {
-                try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+                try Self.replace(file, with: data)
             } catch {
                 // Another run here may have removed the emptied directory in between.
                 try createIfMissing()
-                try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+                try Self.replace(file, with: data)
             }
         } catch {
             throw NetworkSetupError.failed("write \(file)", error)
+        }
+    }
+
+    /// Beside each file while it is written, then renamed over it. A name of our own, not
+    /// Foundation's random one: a run that dies mid-write leaves a file that the next
+    /// write replaces and `remove` deletes (a random one was left for good, and kept the
+    /// namespace's directory from going with its last file).
+    static let temporarySuffix = ".new"
+
+    private static func replace(_ file: String, with data: Data) throws {
+        let temporary = file + temporarySuffix
+        // Made anew (a leftover keeps its own mode and owner when merely truncated).
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : EIO; return }
+            }
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, file) != 0 { failure = errno }
+        guard failure == 0 else {
+            unlink(temporary)
+            throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO)
         }
     }
 
@@ -128,6 +156,7 @@ public struct StateDirectory: Equatable, Sendable {
         guard UAPISocketPath.isValidInterfaceName(interface) else { return }
         for file in [statePath(for: interface), resolvConfBackupPath(for: interface)] {
             try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: file + Self.temporarySuffix)
         }
         // A namespace's directory goes with its last file (the kernel refuses while any is left).
         if root != nil { rmdir(path) }

@@ -27,6 +27,26 @@ final class ClientStateDirectoryTests: XCTestCase {
         XCTAssertEqual(states.recordedInterfaces(), ["tunnel1"])
     }
 
+    func testAWriteLeftHalfDoneIsReplacedAndRemovedWithTheState() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let states = StateDirectory(path: dir)
+        try states.save(SetupState(interfaceName: "tunnel0"))
+        let leftover = states.statePath(for: "tunnel0") + StateDirectory.temporarySuffix
+        // As a run that died between writing and renaming leaves it.
+        try Data("{half".utf8).write(to: URL(fileURLWithPath: leftover))
+        let state = SetupState(interfaceName: "tunnel0", tables: [51820])
+        try states.save(state)
+        XCTAssertEqual(try states.load(for: "tunnel0"), state, "the next write goes through")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover), "renamed over the state")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: states.statePath(for: "tunnel0"))[.posixPermissions] as? Int,
+                       0o600)
+
+        try Data("{half".utf8).write(to: URL(fileURLWithPath: leftover))
+        states.remove(for: "tunnel0")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "nothing of tunnel0 left")
+    }
+
     func testCorruptStateIsReportedWithItsPath() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
