@@ -185,6 +185,13 @@ public final class Reactor: @unchecked Sendable {
         }
     }
 
+    /// After `stop`: true once the readers' thread has ended, so that no reader's handler
+    /// can run any more; false at the deadline. Not on the reactor's queue.
+    public func waitUntilReadersEnded(deadline: DispatchTime) -> Bool {
+        let loop = queue.sync { readiness }
+        return loop?.waitUntilEnded(deadline: deadline) ?? true
+    }
+
     private func forget(_ source: DispatchSourceProtocol) {
         sources.removeAll { ($0 as AnyObject) === (source as AnyObject) }
     }

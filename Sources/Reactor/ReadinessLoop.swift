@@ -41,6 +41,9 @@ final class ReadinessLoop: @unchecked Sendable {
     /// between waits.
     private let stopped = Atomic<Bool>(false)
     private var thread: pthread_t?
+    /// Signalled when the thread has returned. The program needs only `stopped`; this is
+    /// how a test shows that no handler can run any more, rather than waiting to see none.
+    private let ended = DispatchSemaphore(value: 0)
 
     /// Fails only when the kernel refuses an epoll or eventfd descriptor.
     init(queue: DispatchQueue) throws(ReactorError) {
@@ -91,6 +94,15 @@ final class ReadinessLoop: @unchecked Sendable {
         }
     }
 
+    /// True once the thread has ended (or when there never was one), false at the
+    /// deadline. Call after `stop`, off the queue.
+    func waitUntilEnded(deadline: DispatchTime) -> Bool {
+        guard thread != nil else { return true }
+        guard ended.wait(timeout: deadline) == .success else { return false }
+        ended.signal()
+        return true
+    }
+
     private func startThread() throws(ReactorError) {
         let context = Unmanaged.passRetained(self).toOpaque()
         var id = pthread_t()
@@ -117,6 +129,7 @@ final class ReadinessLoop: @unchecked Sendable {
             events.deallocate()
             close(stopFD)
             close(epollFD)
+            ended.signal()
         }
         while !stopped.load(ordering: .acquiring) {
             let count = epoll_wait(epollFD, events, Int32(ReadinessLoop.eventsPerWait), -1)

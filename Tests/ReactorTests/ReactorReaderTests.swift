@@ -54,13 +54,25 @@ final class ReactorReaderTests: XCTestCase {
     }
 
     func testNoHandlerRunsAfterTheReactorStopped() throws {
-        let called = expectation(description: "handler called after stop")
-        called.isInverted = true
-        try reactor.addReader(fd: pipeFDs[0]) { called.fulfill() }
-        reactor.stop()
-        reactor.perform {}
+        // A handler that never reads is called over and over (level-triggered) until the
+        // stop: the loop is mid-round when the stop runs on the queue.
+        var calls = 0, callsAtStop = -1   // on the reactor's queue
+        let running = DispatchSemaphore(value: 0)
+        try reactor.addReader(fd: pipeFDs[0]) {
+            calls += 1
+            if calls == 100 { running.signal() }
+        }
+        reactor.onStop { callsAtStop = calls }
         writeBytes(1)
-        wait(for: [called], timeout: 0.3)
+        XCTAssertEqual(running.wait(timeout: .now() + 5), .success, "called again while the byte is unread")
+        reactor.stop()
+        // Handlers run only from the readers' thread: once it has ended, none ran after the
+        // stop and none ever will.
+        XCTAssertTrue(reactor.waitUntilReadersEnded(deadline: .now() + 5), "the readers' thread ended")
+        reactor.perform {
+            XCTAssertGreaterThanOrEqual(callsAtStop, 100)
+            XCTAssertEqual(calls, callsAtStop, "handler calls after stop")
+        }
     }
 
     func testAWakeUpAllocatesNothing() throws {
