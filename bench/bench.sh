@@ -167,16 +167,31 @@ ping_under_load() {
 }
 
 # UDP packets per second A->B: iperf3 sends as fast as it can (-b 0); the receiver's
-# count is in the JSON's end.sum_received.
+# count is in the JSON's end.sum_received. Around each run, the bytes the receiving
+# tunnel took in from its peer (`wg show IF transfer` in B, which both implementations
+# answer): on two shared cores the receiving iperf3's socket overflows before the
+# tunnels do, so its count alone measures the whole machine, not the tunnel.
 measure_udp() {
-    local half=$1 addr=$2 dir=$3 size
+    local half=$1 addr=$2 dir=$3 size before
     for size in $UDP_SIZES; do
         log "$half: iperf3 UDP ${size}-byte payloads ${UDP_SECS}s"
+        before=$(received_by_tunnel_b)
         run_waiting "$dir/udp-$size.json" "$dir/udp-$size.err" \
             timeout $((UDP_SECS + 30)) ip netns exec "$NS_A" \
             iperf3 -c "$addr" -p "$IPERF_PORT" -u -b 0 -l "$size" -t "$UDP_SECS" -J --connect-timeout 5000
         record "udp/$half" "udp_$size" "$dir/udp-$size.json"
+        record "udp/$half" "udp_rx_$size" "$before" "$(received_by_tunnel_b)"
     done
+}
+
+# The interface in B of the half being measured (for received_by_tunnel_b).
+IF_B=""
+
+# Bytes B's tunnel has received from its one peer, as `wg show` reports them.
+received_by_tunnel_b() {
+    local out
+    out=$(ip netns exec "$NS_B" wg show "$IF_B" transfer 2>/dev/null) || { echo gone; return; }
+    awk 'NR == 1 { print $2 }' <<<"$out"
 }
 
 # ---------------------------------------------------------------- halves
@@ -228,7 +243,7 @@ run_wireguard_go() {
     elif ! wait_until "$UP_TIMEOUT" pinged "$NS_A" "$INNER_B"; then
         fail_half $half "no ping through the tunnel within ${UP_TIMEOUT}s"
     else
-        END_PIDS=("$pa" "$pb")
+        END_PIDS=("$pa" "$pb"); IF_B=$WG_B
         measure $half "$INNER_B"
         END_PIDS=()
     fi
@@ -271,7 +286,7 @@ run_tunnel() {
     pb=$LAST_PID
     local why
     if why=$(tunnel_up "$pa" "$pb"); then
-        END_PIDS=("$pa" "$pb")
+        END_PIDS=("$pa" "$pb"); IF_B=$TUN_B
         measure $half "$INNER_B"
         END_PIDS=()
     else

@@ -90,9 +90,26 @@ def udp_result(path):
             "loss_percent": r["lost_percent"],
             "sent_packets": r["packets"],
             "received_packets": received,
+            "seconds": r["seconds"],
         }
     except (KeyError, TypeError, ZeroDivisionError):
         return {"error": "iperf3 JSON has no end.sum_received packet counts"}
+
+
+# The tunnel MTU of the bench's interfaces (TUNNEL_MTU in bench.sh).
+TUNNEL_MTU = 1420
+# IPv4 and UDP headers of an iperf3 datagram inside the tunnel.
+INNER_HEADERS = 28
+# A transport message's header (type, receiver index, counter) and Poly1305 tag.
+MESSAGE_OVERHEAD = 32
+
+
+def message_bytes(payload):
+    """Bytes a tunnel counts as received for one iperf3 datagram of PAYLOAD bytes: the
+    inner packet padded to a multiple of 16 (not past the MTU), plus header and tag, as
+    both wireguard-go and tunnel count a peer's rx_bytes."""
+    inner = payload + INNER_HEADERS
+    return min((inner + 15) // 16 * 16, TUNNEL_MTU) + MESSAGE_OVERHEAD
 
 
 def ping_result(path):
@@ -161,6 +178,7 @@ def read_results(path, parts, clk_tck):
     runs = {h: new_run() for h in halves}
     paths = {}
     cpu = []
+    rx = []
     for p in ("udp", "nat", "two-clients"):
         if p in parts:
             for impl in IMPLS:
@@ -190,6 +208,8 @@ def read_results(path, parts, clk_tck):
                 run[key] = iperf_result(values[0]) if len(values) == 1 else iperf_sum(values)
             elif kind in ("ping", "ping_load"):
                 run[kind] = ping_result(text)
+            elif kind.startswith("udp_rx_"):
+                rx.append((run, "udp_" + kind[7:] + "_bytes", int(kind[7:]), cpu_ticks(values)))
             elif kind.startswith("udp_"):
                 run["udp_" + kind[4:] + "_bytes"] = udp_result(text)
             elif kind in ("cpu_fwd", "cpu_rev", "cpu_ends_fwd", "cpu_ends_rev"):
@@ -210,6 +230,12 @@ def read_results(path, parts, clk_tck):
         if moved and ticks is not None and ticks >= 0:
             run[key][f"{prefix}_s"] = ticks / clk_tck
             run[key][f"{prefix}_s_per_gb"] = ticks / clk_tck / (moved / GB)
+    # Packets the receiving tunnel took in per second, over the seconds iperf3's receiver
+    # counted (the rx bytes grow only while packets arrive).
+    for run, key, payload, received in rx:
+        seconds = run.get(key, {}).get("seconds")
+        if seconds and received is not None and received >= 0:
+            run[key]["tunnel_received_kpps"] = received / message_bytes(payload) / seconds / 1000
     for run in list(runs.values()) + [r for p in paths.values() for r in
                                       (p.values() if "errors" not in p else [p])]:
         finish(run)
@@ -256,6 +282,7 @@ def rows(runs, paths):
             n = size.split("_")[1]
             out += [
                 (f"p2p UDP {n} B kpkt/s rcvd", udp, size, "received_kpps", 1),
+                (f"p2p UDP {n} B kpkt/s tunnel", udp, size, "tunnel_received_kpps", 1),
                 (f"p2p UDP {n} B loss %", udp, size, "loss_percent", 1),
             ]
             for r in udp.values():
