@@ -152,7 +152,10 @@ public final class WorkerLanes {
             var spins = 0
             while current() == seen {
                 spins += 1
-                if spins & 255 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
+                if spins & 255 == 0 {
+                    if DispatchTime.now().uptimeNanoseconds > deadline { break }
+                    sched_yield()
+                }
             }
         }
         while current() == seen, !shared.stopping.load(ordering: .sequentiallyConsistent) {
