@@ -10,9 +10,9 @@
 // for items a worker is still running. The counter word holds the run's generation, the
 // next item and the item count, so a worker that wakes late can never claim an item of
 // the wrong run. A worker that did some work watches for the next run for a moment
-// before it sleeps again, yielding its core meanwhile to any thread ready to run. The work is a C function and a context pointer, not a closure:
-// handing a closure to other threads allocates on every call, and the data path
-// allocates nothing per packet.
+// before it sleeps again, yielding its core meanwhile to any thread ready to run. The
+// work is a C function and a context pointer, not a closure: handing a closure to other
+// threads allocates on every call, and the data path allocates nothing per packet.
 import Dispatch
 import Foundation
 import Synchronization
